@@ -1,0 +1,143 @@
+"""Data contracts: the source Parquet layout every producer (demo, MariaDB export) writes.
+
+Declared once here and imported everywhere: column names and order, Arrow types,
+units. The layout on disk is::
+
+    <data-dir>/source/htc/year=YYYY/month=MM/part-0.parquet
+    <data-dir>/source/topology/<table>.parquet
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("s", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One source table: its name on disk, columns, and whether it is split by month."""
+
+    name: str
+    schema: pa.Schema
+    partitioned: bool  # by year=/month= directories
+    description: str
+
+    def path(self, source_dir: Path) -> Path:
+        return Path(source_dir) / self.name
+
+    def partition_path(self, source_dir: Path, year: int, month: int) -> Path:
+        return self.path(source_dir) / f"year={year:04d}" / f"month={month:02d}" / "part-0.parquet"
+
+    def file_glob(self, source_dir: Path) -> str:
+        if self.partitioned:
+            return str(self.path(source_dir) / "year=*" / "month=*" / "*.parquet")
+        return str(self.path(source_dir)) + ".parquet"
+
+
+def _schema(*fields: tuple[str, pa.DataType, str]) -> pa.Schema:
+    return pa.schema([pa.field(n, t, metadata={"description": d}) for n, t, d in fields])
+
+
+# APEL HybridSuperSummaries joined to its lookup tables (DESIGN §3).
+HTC = Dataset(
+    name="htc",
+    partitioned=True,
+    description="APEL HTC summaries with normalised durations, one row per summary key and month",
+    schema=_schema(
+        ("Site", pa.string(), "Resource centre name as published in APEL"),
+        ("Month", pa.int32(), "Month of the summary (1-12)"),
+        ("Year", pa.int32(), "Year of the summary"),
+        ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
+        ("VO", pa.string(), "Virtual organisation"),
+        ("VOGroup", pa.string(), "VO group (FQAN group)"),
+        ("VORole", pa.string(), "VO role (FQAN role)"),
+        ("SubmitHost", pa.string(), "Compute element the jobs were submitted through"),
+        ("Infrastructure", pa.string(), "APEL InfrastructureType: grid or local"),
+        ("ServiceLevelType", pa.string(), "Benchmark type: si2k, HEPSPEC or HEPscore23 (case varies)"),
+        ("ServiceLevel", pa.float64(), "Benchmark value per core"),
+        ("NodeCount", pa.int32(), "Number of nodes used by the jobs"),
+        ("Processors", pa.int32(), "Number of logical processors used by each job"),
+        ("EarliestEndTime", UTC_TS, "End time of the first job in the summary"),
+        ("LatestEndTime", UTC_TS, "End time of the last job in the summary"),
+        ("WallDuration", pa.uint64(), "Wall-clock time summed over jobs (s)"),
+        ("CpuDuration", pa.uint64(), "CPU time summed over jobs and cores (s)"),
+        ("NormalisedWallDuration", pa.uint64(), "Wall time x benchmark (s x HS23; si2k already /250)"),
+        ("NormalisedCpuDuration", pa.uint64(), "CPU time x benchmark (s x HS23; si2k already /250)"),
+        ("NumberOfJobs", pa.uint64(), "Number of jobs in the summary"),
+        ("UpdateTime", UTC_TS, "When APEL last updated the summary row"),
+    ),
+)
+
+# Portal-owned topology (DESIGN §3). Sites carry validity dates: a site that moves to
+# another NGI or federation has one row per period; ValidTo is exclusive, null = open.
+SITES = Dataset(
+    name="topology/sites",
+    partitioned=False,
+    description="Resource centres with their NGI, country, WLCG tier and federation over time",
+    schema=_schema(
+        ("Site", pa.string(), "Resource centre name"),
+        ("NGI", pa.string(), "Operations centre (NGI/ROC)"),
+        ("Country", pa.string(), "Country of the resource centre"),
+        ("Tier", pa.string(), "WLCG tier (Tier-0, Tier-1, Tier-2) or null"),
+        ("Federation", pa.string(), "WLCG pledge federation or null"),
+        ("Infrastructure", pa.string(), "Infrastructure the site belongs to (EGI, OSG)"),
+        ("Certified", pa.bool_(), "Certified in GOCDB"),
+        ("Production", pa.bool_(), "Production site"),
+        ("ValidFrom", pa.date32(), "First day this row applies"),
+        ("ValidTo", pa.date32(), "First day this row no longer applies (null: still valid)"),
+    ),
+)
+
+VOS = Dataset(
+    name="topology/vos",
+    partitioned=False,
+    description="Virtual organisations with their EGI/LHC flags and scientific discipline",
+    schema=_schema(
+        ("VO", pa.string(), "Virtual organisation name"),
+        ("EGIOfficial", pa.bool_(), "Registered in the EGI Operations Portal"),
+        ("LHC", pa.bool_(), "One of the four LHC VOs"),
+        ("Discipline", pa.string(), "Level-3 scientific discipline (leaf of the tree)"),
+    ),
+)
+
+DISCIPLINES = Dataset(
+    name="topology/disciplines",
+    partitioned=False,
+    description="Three-level scientific discipline classification",
+    schema=_schema(
+        ("Discipline", pa.string(), "Level-3 discipline"),
+        ("Level2", pa.string(), "Its level-2 parent"),
+        ("Level1", pa.string(), "Its level-1 parent"),
+    ),
+)
+
+PLEDGES = Dataset(
+    name="topology/pledges",
+    partitioned=False,
+    description="WLCG pledges per federation and year",
+    schema=_schema(
+        ("Federation", pa.string(), "WLCG pledge federation"),
+        ("Year", pa.int32(), "Pledge year"),
+        ("CpuHS23", pa.float64(), "CPU pledge (HEPscore23)"),
+        ("DiskTB", pa.float64(), "Disk pledge (TB)"),
+        ("TapeTB", pa.float64(), "Tape pledge (TB)"),
+    ),
+)
+
+SOURCE_DATASETS = (HTC, SITES, VOS, DISCIPLINES, PLEDGES)
+
+# Benchmark types as the portal spells them; source values are matched case-insensitively.
+BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")
+SI2K_PER_HS23 = 250
+
+# Names given to accounting rows whose site or VO is missing from topology.
+UNKNOWN_NGI = "unknown NGI"
+UNKNOWN_COUNTRY = "unknown country"
+UNKNOWN_DISCIPLINE = "unknown discipline"
+
+# Columns that hold personal data: never in cubes, pages or downloads.
+PERSONAL_COLUMNS = ("GlobalUserName",)
