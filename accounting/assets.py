@@ -1,0 +1,33 @@
+"""Static assets: CSS, the page script and the offline Vega bundle, under hashed names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import charts
+from .catalogue import ROOT
+from .writer import SiteWriter
+
+STATIC = ROOT / "static"
+
+
+def cached_vega_bundle(cache_dir: Path) -> str:
+    """The bundle takes ~1.6 s to make; keep it per library version between builds."""
+    versions = charts.vega_versions()
+    name = "vega-bundle-" + "-".join(f"{k}{v}" for k, v in sorted(versions.items())) + ".js"
+    path = Path(cache_dir) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(charts.vega_bundle())
+        tmp.replace(path)
+    return path.read_text()
+
+
+def write_assets(writer: SiteWriter, cache_dir: Path) -> dict[str, str]:
+    """Write every asset; return {logical name: site path}."""
+    return {
+        "css": writer.write_hashed("static/site", ".css", (STATIC / "site.css").read_bytes()),
+        "js": writer.write_hashed("static/site", ".js", (STATIC / "site.js").read_bytes()),
+        "vega": writer.write_hashed("static/vega", ".js", cached_vega_bundle(cache_dir)),
+    }

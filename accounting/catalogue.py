@@ -1,0 +1,59 @@
+"""The metric and dimension catalogue (`cubes/catalogue.toml`), loaded once."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CUBES_DIR = ROOT / "cubes"
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: str
+    unit: str
+    numerator: str
+    scale: float
+    description: str
+    denominator: str | None = None
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.denominator is not None
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+    def value(self, num, den=None) -> float | None:
+        """The metric from its cube sums; None where a ratio has nothing to divide by."""
+        if self.is_ratio:
+            return None if not den else num / den / self.scale
+        return num / self.scale
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    metrics: dict[str, Metric]
+    dimensions: dict[str, dict]
+    vo_groups: dict[str, dict]
+    infra_filters: dict[str, dict]
+    columns: dict[str, dict]
+
+    def column(self, name: str) -> dict:
+        return self.columns.get(name, {"description": "", "unit": ""})
+
+
+@cache
+def load() -> Catalogue:
+    raw = tomllib.loads((CUBES_DIR / "catalogue.toml").read_text())
+    metrics = {k: Metric(id=k, **v) for k, v in raw["metrics"].items()}
+    return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"])
+
+
+# Sum columns every HTC cube carries, in catalogue order.
+SUM_COLUMNS = ("njobs", "cpu_s", "normcpu_s", "wall_s", "normwall_s", "wall_proc_s", "normwall_proc_s")

@@ -1,0 +1,77 @@
+"""Stage 2: DuckDB runs `cubes/*.sql` over the source Parquet into `data/cubes/*.parquet`.
+
+Like dbt models, each SQL file is one SELECT named by its file: `stg_*.sql` become views
+used by other files, every other file becomes a published cube. `macros.sql` is run
+first. The cubes directory is replaced atomically, so a failed run keeps the old cubes.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import logging
+import time
+from pathlib import Path
+
+import duckdb
+
+from . import atomic
+from .catalogue import CUBES_DIR
+from .contracts import SOURCE_DATASETS
+
+log = logging.getLogger(__name__)
+
+PARQUET_COPY = "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+
+
+def source_view_name(dataset) -> str:
+    return "src_" + dataset.name.split("/")[-1]
+
+
+def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute((CUBES_DIR / "macros.sql").read_text())
+    return con
+
+
+def register_sources(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
+    for ds in SOURCE_DATASETS:
+        glob = ds.file_glob(source_dir)
+        if not globlib.glob(glob):
+            raise FileNotFoundError(f"source dataset {ds.name!r} has no files at {glob}")
+        con.execute(
+            f"CREATE OR REPLACE VIEW {source_view_name(ds)} AS "
+            f"SELECT * FROM read_parquet('{glob}', hive_partitioning = false, union_by_name = false)"
+        )
+
+
+def cube_files() -> tuple[list[Path], list[Path]]:
+    files = sorted(p for p in CUBES_DIR.glob("*.sql") if p.name != "macros.sql")
+    return [p for p in files if p.stem.startswith("stg_")], [p for p in files if not p.stem.startswith("stg_")]
+
+
+def register_cube_views(con: duckdb.DuckDBPyConnection, cubes_dir: Path) -> None:
+    """Make every published cube queryable by its name (for the site stage)."""
+    for path in sorted(Path(cubes_dir).glob("*.parquet")):
+        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS SELECT * FROM read_parquet('{path}')")
+
+
+def build(source_dir: Path, cubes_dir: Path, progress=None) -> dict[str, int]:
+    """Run every cube; return {cube: rows}. Raises on any SQL error, leaving `cubes_dir` as it was."""
+    con = connect()
+    register_sources(con, source_dir)
+    staging, published = cube_files()
+    for path in staging:
+        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
+    counts: dict[str, int] = {}
+    with atomic.staged_dir(cubes_dir) as out:
+        for path in published:
+            t0 = time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TABLE {path.stem} AS {path.read_text()}")
+            con.execute(f"COPY {path.stem} TO '{out / (path.stem + '.parquet')}' {PARQUET_COPY}")
+            counts[path.stem] = con.execute(f"SELECT count(*) FROM {path.stem}").fetchone()[0]
+            log.info("cube %s: %d rows in %.1f s", path.stem, counts[path.stem], time.perf_counter() - t0)
+            if progress:
+                progress(path.stem, counts[path.stem])
+    return counts

@@ -1,0 +1,76 @@
+"""The /data/ catalogue: every cube as Parquet and CSV, its schema, size and SHA-256, and
+a Frictionless `datapackage.json` describing the same files for machines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+# Arrow type → Frictionless Table Schema type.
+_FRICTIONLESS = {"int": "integer", "uint": "integer", "double": "number", "float": "number",
+                 "decimal": "number", "bool": "boolean", "string": "string", "large_string": "string",
+                 "date32": "date", "timestamp": "datetime"}
+
+
+def _table_schema_type(arrow_type) -> str:
+    name = str(arrow_type)
+    for prefix, t in _FRICTIONLESS.items():
+        if name.startswith(prefix):
+            return t
+    return "any"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write(builder, cubes_dir: Path) -> None:
+    cat, writer, con = builder.ctx.cat, builder.writer, builder.con
+    entries, resources = [], []
+    for src in sorted(Path(cubes_dir).glob("*.parquet")):
+        name = src.stem
+        schema = pq.read_schema(src)
+        rows = pq.read_metadata(src).num_rows
+        columns = [{"name": f.name, "type": str(f.type), **cat.column(f.name)} for f in schema]
+        files = []
+        for fmt in ("parquet", "csv"):
+            rel = f"data/{name}.{fmt}"
+            dest = writer.claim(rel)
+            if fmt == "parquet":
+                shutil.copyfile(src, dest)
+            else:
+                con.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{dest}' (HEADER, DELIMITER ',')")
+            writer.done(rel)
+            files.append({"format": fmt, "path": f"{name}.{fmt}", "bytes": dest.stat().st_size,
+                          "sha256": _sha256(dest)})
+        entries.append({"name": name, "rows": rows, "columns": columns, "files": files})
+        fields = [{"name": c["name"], "type": _table_schema_type(c["type"]), "description": c["description"],
+                   **({"unit": c["unit"]} if c["unit"] else {})} for c in columns]
+        for f in files:
+            resources.append({
+                "name": f"{name}-{f['format']}", "path": f["path"], "format": f["format"],
+                "mediatype": "application/vnd.apache.parquet" if f["format"] == "parquet" else "text/csv",
+                "bytes": f["bytes"], "hash": f"sha256:{f['sha256']}", "schema": {"fields": fields},
+                **({"dialect": {"delimiter": ",", "header": True}} if f["format"] == "csv" else {}),
+            })
+    package = {
+        "name": "egi-accounting-cubes",
+        "title": "EGI accounting portal: report cubes",
+        "description": "Every report cube behind the accounting portal's pages. Durations are integer "
+                       "seconds; normalised durations are seconds × HEPscore23 (HEPSPEC06 1:1, si2k ÷250). "
+                       "User identities are never included.",
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "version": builder.ctx.frame.as_of.strftime("%Y-%m-%d"),
+        "resources": resources,
+    }
+    writer.write("data/datapackage.json", json.dumps(package, indent=2, sort_keys=True) + "\n")
+    builder.render("datasets.html", "data/", title="Data downloads", crumbs=[("Data", "./")],
+                   entries=entries)

@@ -1,0 +1,104 @@
+"""The page kinds of the site and the URL of every page variant (DESIGN §6).
+
+A page kind says which entity it is about (its scope column in the cube), which tables it
+shows, and which variants exist: one per metric, and on the infrastructure-wide views one
+per VO group and infrastructure filter too. Adding a view means adding a PageKind here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import paths
+
+ALL_METRICS = ("njobs", "sumcpu", "normcpu", "sumelap", "normelap", "elap_processors",
+               "normelap_processors", "cpueff")
+NORMALISED_METRICS = ("normcpu", "normelap", "normelap_processors")
+DEFAULT_METRIC = "normcpu"
+DEFAULT_VO_GROUP = "all"
+DEFAULT_INFRA = "localinfrajobs"
+VO_GROUPS = ("all", "egi", "lhc")
+INFRA_FILTERS = ("localinfrajobs", "onlyinfrajobs", "onlylocaljobs")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str  # stem of the table's download files
+    row: str  # cube column of the rows
+    column: str  # 'month' (last 12 complete months), 'year', or a category column
+    cube: str = "htc_monthly"
+    chart: str | None = "stacked"  # chart kind, None for no chart
+
+
+@dataclass(frozen=True)
+class PageKind:
+    id: str
+    path: str  # with {name} for entity pages
+    scope: str | None  # cube column naming the entity; None: infrastructure-wide
+    tables: tuple[TableSpec, ...]
+    heading: str
+    metrics: tuple[str, ...] = ALL_METRICS
+    default_metric: str = DEFAULT_METRIC
+    filters: bool = False  # VO-group and infrastructure variants
+    row_links: dict[str, str] = field(default_factory=dict)  # row column -> page kind id
+
+    def base_path(self, name: str | None = None) -> str:
+        return self.path.format(name=paths.encode(name)) if name is not None else self.path
+
+    def variant_path(self, name: str | None, metric: str, vo_group: str = DEFAULT_VO_GROUP,
+                     infra: str = DEFAULT_INFRA) -> str:
+        base = self.base_path(name)
+        if self.filters and (vo_group, infra) != (DEFAULT_VO_GROUP, DEFAULT_INFRA):
+            return f"{base}{metric}/{vo_group}/{infra}/"
+        return base if metric == self.default_metric else f"{base}{metric}/"
+
+    def variants(self):
+        groups = VO_GROUPS if self.filters else (DEFAULT_VO_GROUP,)
+        infras = INFRA_FILTERS if self.filters else (DEFAULT_INFRA,)
+        return [(g, i) for g in groups for i in infras]
+
+
+_ENTITY_LINKS = {"NGI": "ngi", "Country": "country", "Site": "site", "VO": "vo",
+                 "Discipline1": "discipline", "Discipline2": "discipline", "Discipline3": "discipline"}
+
+
+def _monthly_yearly(row: str, chart: str = "stacked", cube: str = "htc_monthly") -> tuple[TableSpec, ...]:
+    return (TableSpec("table", row, "month", cube, chart), TableSpec("yearly", row, "year", cube, chart))
+
+
+KINDS: tuple[PageKind, ...] = (
+    PageKind("egi", "egi/", None, _monthly_yearly("NGI"), "EGI: HTC by operations centre",
+             filters=True, row_links=_ENTITY_LINKS),
+    PageKind("countries", "egi/countries/", None, _monthly_yearly("Country"), "EGI: HTC by country",
+             filters=True, row_links=_ENTITY_LINKS),
+    PageKind("ngi", "egi/ngi/{name}/", "NGI", _monthly_yearly("Site"), "Operations centre {name}",
+             row_links=_ENTITY_LINKS),
+    PageKind("country", "egi/country/{name}/", "Country", _monthly_yearly("Site"), "Country {name}",
+             row_links=_ENTITY_LINKS),
+    PageKind("site", "egi/site/{name}/", "Site",
+             _monthly_yearly("VO") + (TableSpec("submithosts", "SubmitHost", "month", "htc_submithost"),),
+             "Resource centre {name}", row_links=_ENTITY_LINKS),
+    PageKind("vo", "egi/vo/{name}/", "VO",
+             _monthly_yearly("Site") + (TableSpec("ngis", "NGI", "month"),), "VO {name}",
+             row_links=_ENTITY_LINKS),
+    PageKind("disciplines", "disciplines/", None, _monthly_yearly("Discipline1"),
+             "Scientific disciplines", row_links=_ENTITY_LINKS),
+    # One kind per discipline level; a discipline's page lists the level below it.
+    PageKind("discipline1", "discipline/{name}/", "Discipline1", _monthly_yearly("Discipline2"),
+             "Discipline {name}", row_links=_ENTITY_LINKS),
+    PageKind("discipline2", "discipline/{name}/", "Discipline2", _monthly_yearly("Discipline3"),
+             "Discipline {name}", row_links=_ENTITY_LINKS),
+    PageKind("discipline3", "discipline/{name}/", "Discipline3", _monthly_yearly("VO"),
+             "Discipline {name}", row_links=_ENTITY_LINKS),
+    PageKind("benchmarks", "benchmarks/", None,
+             _monthly_yearly("BenchmarkType", chart="share")
+             + (TableSpec("ngis", "NGI", "BenchmarkType", chart=None),),
+             "Benchmarks: normalised work by benchmark type", metrics=NORMALISED_METRICS,
+             default_metric="normelap_processors", row_links={"NGI": "benchmarks_ngi"}),
+    PageKind("benchmarks_ngi", "benchmarks/ngi/{name}/", "NGI",
+             (TableSpec("table", "BenchmarkType", "month", chart="share"),
+              TableSpec("sites", "Site", "BenchmarkType", chart=None)),
+             "Benchmarks in {name}", metrics=NORMALISED_METRICS,
+             default_metric="normelap_processors", row_links={"Site": "site"}),
+)
+KIND = {k.id: k for k in KINDS}

@@ -1,0 +1,185 @@
+"""Report tables: rows × columns of one metric with Total and Percent, built from cube sums.
+
+A table is built from integer sums (seconds, jobs) per (row, column); every displayed or
+downloaded figure is derived from those sums in one place, so the page, its chart and its
+CSV/Parquet downloads cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from .catalogue import SUM_COLUMNS, Metric
+
+OTHER = "Other"
+
+
+def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
+    """Display rounding (pages only; downloads keep full precision)."""
+    if value is None:
+        return "–"
+    if percent or (metric is not None and metric.is_ratio):
+        return f"{value:,.1f}" if not percent else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+@dataclass
+class Cell:
+    num: int = 0
+    den: int = 0
+
+    def add(self, other: "Cell") -> None:
+        self.num += other.num
+        self.den += other.den
+
+
+@dataclass
+class Row:
+    key: str
+    href: str | None
+    cells: list[Cell]
+    total: Cell = field(default_factory=Cell)
+
+
+@dataclass
+class Table:
+    """One metric's table; `rows` are sorted by total, largest first."""
+
+    id: str
+    title: str
+    row_dim: str
+    row_label: str
+    columns: list[str]
+    column_labels: list[str]
+    metric: Metric
+    rows: list[Row]
+    chartable: bool = True
+
+    @property
+    def has_percent(self) -> bool:
+        return not self.metric.is_ratio
+
+    def _val(self, cell: Cell):
+        return self.metric.value(cell.num, cell.den)
+
+    @property
+    def column_totals(self) -> list[Cell]:
+        totals = [Cell() for _ in self.columns]
+        for row in self.rows:
+            for t, c in zip(totals, row.cells):
+                t.add(c)
+        return totals
+
+    @property
+    def grand_total(self) -> Cell:
+        g = Cell()
+        for row in self.rows:
+            g.add(row.total)
+        return g
+
+    def _percent(self, cell: Cell, grand: Cell):
+        return 100 * cell.num / grand.num if grand.num else None
+
+    def records(self) -> list[list]:
+        """The table exactly as shown, full precision: data rows, then Total and Percent."""
+        grand = self.grand_total
+        out = []
+        for row in self.rows:
+            rec = [row.key, *(self._val(c) for c in row.cells), self._val(row.total)]
+            if self.has_percent:
+                rec.append(self._percent(row.total, grand))
+            out.append(rec)
+        totals = self.column_totals
+        rec = ["Total", *(self._val(c) for c in totals), self._val(grand)]
+        if self.has_percent:
+            rec.append(100.0 if grand.num else None)
+            out.append(rec)
+            out.append(["Percent", *(self._percent(c, grand) for c in totals), 100.0 if grand.num else None, None])
+        else:
+            out.append(rec)
+        return out
+
+    @property
+    def header(self) -> list[str]:
+        return [self.row_dim, *self.columns, "Total"] + (["Percent"] if self.has_percent else [])
+
+    def display(self) -> dict:
+        """Display-ready rows for the template: (text, full-precision value) per cell."""
+        body = []
+        recs = self.records()
+        n_data = len(self.rows)
+        for i, rec in enumerate(recs):
+            href = self.rows[i].href if i < n_data else None
+            is_percent_row = i >= n_data and rec[0] == "Percent"
+            cells = []
+            for j, v in enumerate(rec[1:]):
+                is_pct_col = self.has_percent and j == len(rec) - 2
+                cells.append({"text": fmt(v, self.metric, percent=is_pct_col or is_percent_row),
+                              "value": "" if v is None else repr(v)})
+            body.append({"label": rec[0], "href": href, "cells": cells, "summary": i >= n_data})
+        return {"header": self.header, "labels": [self.row_label, *self.column_labels, "Total"]
+                + (["Percent"] if self.has_percent else []), "body": body}
+
+    def arrow(self) -> pa.Table:
+        recs = self.records()
+        value_type = pa.int64() if (self.metric.scale == 1 and not self.metric.is_ratio) else pa.float64()
+        cols = {self.row_dim: pa.array([r[0] for r in recs], pa.string())}
+        for j, name in enumerate(self.header[1:], start=1):
+            typ = pa.float64() if name == "Percent" else value_type
+            cols[name] = pa.array([r[j] for r in recs], typ)
+        return pa.table(cols)
+
+    def csv(self) -> bytes:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.header)
+        for rec in self.records():
+            w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
+        return buf.getvalue().encode()
+
+    def chart_values(self, top_n: int = 10) -> list[dict]:
+        """Long-format series for a stacked chart: the top rows by total and 'Other'."""
+        shown = self.rows[: top_n - 1] if len(self.rows) > top_n else self.rows
+        series = [(r.key, r.cells) for r in shown]
+        rest = self.rows[len(shown):]
+        if rest:
+            other = [Cell() for _ in self.columns]
+            for r in rest:
+                for o, c in zip(other, r.cells):
+                    o.add(c)
+            series.append((OTHER, other))
+        return [
+            {"series": key, "order": i, "column": label, "value": self._val(cell)}
+            for i, (key, cells) in enumerate(series)
+            for label, cell in zip(self.column_labels, cells)
+        ]
+
+
+def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: list[str],
+                column_labels: list[str], metric: Metric, sums: dict[str, dict[str, tuple]],
+                href=None, chartable: bool = True) -> Table:
+    """`sums[row][column]` holds the cube sums in `SUM_COLUMNS` order."""
+    num_i = SUM_COLUMNS.index(metric.numerator)
+    den_i = SUM_COLUMNS.index(metric.denominator) if metric.denominator else None
+    rows = []
+    for key, by_col in sums.items():
+        cells = []
+        for col in columns:
+            s = by_col.get(col)
+            if s is None:
+                cells.append(Cell())
+            else:
+                cells.append(Cell(s[num_i], s[den_i] if den_i is not None else 0))
+        row = Row(key, href(key) if href else None, cells)
+        for c in cells:
+            row.total.add(c)
+        rows.append(row)
+    # Ratio tables are ordered by their denominator (the work behind the ratio).
+    rows.sort(key=lambda r: (-(r.total.den if den_i is not None else r.total.num), r.key))
+    return Table(id, title, row_dim, row_label, columns, column_labels, metric, rows, chartable)

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""EGI accounting portal: build the static site.
+
+With no command this is the nightly job: export the accounting data (from the MariaDB in
+ACCOUNTING_DB_URL, or the built-in demo federation when it is not set), compute the report
+cubes, and render the static site into the output directory. Each stage can run alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from accounting import pipeline
+
+
+def common_options(fn):
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+                  show_default=True, help="Where source Parquet (data/source) and cubes (data/cubes) live.")
+    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+                  show_default=True, help="Directory of the built site (replaced atomically).")
+    @click.option("--demo-scale", type=click.Choice(["small", "default", "egi"]), default="default",
+                  show_default=True, help="Size of the demo federation used when no database is configured: "
+                  "small (seconds, for tests), default (~1M summary rows), egi (~10M rows).")
+    @click.option("--quiet", is_flag=True, help="No progress bars.")
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def run_stage(name: str, fn, *args, **kwargs):
+    click.echo(f"[{name}] …", err=True)
+    try:
+        result, seconds = pipeline.timed(fn, *args, **kwargs)
+    except pipeline.StageError as e:
+        click.echo(f"error: {name}: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"[{name}] done in {seconds:.1f} s: {result}", err=True)
+    return result
+
+
+@click.group(invoke_without_command=True, help=__doc__)
+@common_options
+@click.pass_context
+def cli(ctx, data_dir, output, demo_scale, quiet):
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if ctx.invoked_subcommand is None:
+        run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
+        run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
+        run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+        click.echo(f"Site built in {output}/. Look at it with: python build.py serve", err=True)
+
+
+@cli.command(help="Export the accounting data to Parquet in DATA_DIR/source: from the MariaDB in "
+                  "ACCOUNTING_DB_URL (mysql://user:password@host:port/db) or, when it is not set, "
+                  "from the built-in demo federation at --demo-scale.")
+@common_options
+def export(data_dir, output, demo_scale, quiet):
+    run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
+
+
+@cli.command(help="Compute the report cubes (cubes/*.sql, run by DuckDB) from DATA_DIR/source "
+                  "into DATA_DIR/cubes.")
+@common_options
+def cubes(data_dir, output, demo_scale, quiet):
+    run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
+
+
+@cli.command(help="Render the static site from DATA_DIR/cubes into OUTPUT. The site is built "
+                  "beside OUTPUT and swapped in only when complete.")
+@common_options
+def site(data_dir, output, demo_scale, quiet):
+    run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+
+
+@cli.command(help="Serve OUTPUT on 127.0.0.1 for a local preview.")
+@common_options
+@click.option("--port", default=8000, show_default=True, help="TCP port on 127.0.0.1.")
+def serve(data_dir, output, demo_scale, quiet, port):
+    if not (output / "index.html").exists():
+        raise click.ClickException(f"no site in {output}/: run python build.py first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        click.echo(f"Serving {output}/ at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    cli()

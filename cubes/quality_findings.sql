@@ -1,0 +1,35 @@
+-- Data-quality findings: what the cubes keep but a reader should know about. Nothing
+-- here is dropped from the other cubes; this lists it.
+WITH rows AS (
+    SELECT *, month_label(Year, Month) AS ym FROM stg_htc
+),
+findings AS (
+    SELECT 'site not in topology' AS finding, Site AS subject, 'reported under unknown NGI and unknown country' AS detail, *
+    FROM rows WHERE NOT site_known
+    UNION ALL
+    SELECT 'VO not in topology', VO,
+        coalesce('same name as ' || (SELECT string_agg(k.VO, ', ' ORDER BY k.VO) FROM src_vos AS k WHERE lower(k.VO) = lower(rows.VO) AND k.VO <> rows.VO) || ' ignoring case; kept as a separate VO',
+                 'no discipline or VO group; counted under all VOs only'),
+        *
+    FROM rows WHERE NOT vo_known
+    UNION ALL
+    SELECT 'zero benchmark', Site, 'benchmark value 0: the work is not in the normalised metrics', *
+    FROM rows WHERE ServiceLevel = 0 AND wall_s > 0
+    UNION ALL
+    SELECT 'unknown benchmark type', Site, 'benchmark type ' || BenchmarkType, *
+    FROM rows WHERE BenchmarkType NOT IN ('si2k', 'HEPSPEC', 'HEPscore23')
+    UNION ALL
+    SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', *
+    FROM rows WHERE cpu_s > wall_proc_s
+)
+SELECT
+    finding, subject, detail,
+    min(ym) AS first_period,
+    max(ym) AS last_period,
+    count(DISTINCT ym)::BIGINT AS months,
+    count(*)::BIGINT AS rows,
+    sum(njobs)::BIGINT AS njobs,
+    sum(wall_proc_s)::BIGINT AS wall_proc_s
+FROM findings
+GROUP BY finding, subject, detail
+ORDER BY finding, subject, detail

@@ -1,0 +1,16 @@
+-- Sums behind one kind of report table, for every scope at once: {scope} is the page's
+-- entity column (a constant for infrastructure-wide pages), {row} the table's rows and
+-- {column} its columns (a month, a year or a category such as BenchmarkType).
+-- Months $first..$last (YYYYMM) bound the table; filters use the shared macros.
+SELECT
+    {scope} AS scope,
+    {row} AS row_key,
+    {column} AS column_key,
+    sum(njobs), sum(cpu_s), sum(normcpu_s), sum(wall_s), sum(normwall_s),
+    sum(wall_proc_s), sum(normwall_proc_s)
+FROM {cube}
+WHERE in_vo_group($vo_group, VOEGI, VOLHC)
+    AND in_infra_filter($infra_filter, Infrastructure)
+    AND Year * 100 + Month BETWEEN $first AND $last
+GROUP BY ALL
+ORDER BY ALL

@@ -1,0 +1,41 @@
+-- Staging (a view, not published): every HTC summary row with the topology valid in its
+-- month attached and the benchmark spelling made canonical. Rows whose site or VO is not
+-- in topology are kept under 'unknown …' names (and reported by quality_findings).
+-- The user DN is carried only for distinct user counts; no published cube selects it.
+SELECT
+    h.Year,
+    h.Month,
+    h.Site,
+    s.Site IS NOT NULL AS site_known,
+    coalesce(s.NGI, 'unknown NGI') AS NGI,
+    coalesce(s.Country, 'unknown country') AS Country,
+    s.Tier,
+    s.Federation,
+    h.VO,
+    v.VO IS NOT NULL AS vo_known,
+    coalesce(v.EGIOfficial, false) AS VOEGI,
+    coalesce(v.LHC, false) AS VOLHC,
+    coalesce(d.Level1, 'unknown discipline') AS Discipline1,
+    coalesce(d.Level2, 'unknown discipline') AS Discipline2,
+    coalesce(d.Discipline, 'unknown discipline') AS Discipline3,
+    h.SubmitHost,
+    lower(h.Infrastructure) AS Infrastructure,
+    canonical_benchmark(h.ServiceLevelType) AS BenchmarkType,
+    h.ServiceLevel,
+    h.Processors,
+    h.NodeCount,
+    h.GlobalUserName,
+    h.NumberOfJobs::HUGEINT AS njobs,
+    h.CpuDuration::HUGEINT AS cpu_s,
+    h.NormalisedCpuDuration::HUGEINT AS normcpu_s,
+    h.WallDuration::HUGEINT AS wall_s,
+    h.NormalisedWallDuration::HUGEINT AS normwall_s,
+    h.WallDuration::HUGEINT * h.Processors AS wall_proc_s,
+    h.NormalisedWallDuration::HUGEINT * h.Processors AS normwall_proc_s
+FROM src_htc AS h
+LEFT JOIN src_sites AS s
+    ON s.Site = h.Site
+    AND s.ValidFrom <= make_date(h.Year, h.Month, 1)
+    AND (s.ValidTo IS NULL OR make_date(h.Year, h.Month, 1) < s.ValidTo)
+LEFT JOIN src_vos AS v ON v.VO = h.VO
+LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline
