@@ -20,6 +20,7 @@ class Metric:
     scale: float
     description: str
     denominator: str | None = None
+    multiplier: float = 1
 
     @property
     def is_ratio(self) -> bool:
@@ -32,7 +33,7 @@ class Metric:
     def value(self, num, den=None) -> float | None:
         """The metric from its cube sums; None where a ratio has nothing to divide by."""
         if self.is_ratio:
-            return None if not den else num / den / self.scale
+            return None if not den else self.multiplier * num / den
         return num / self.scale
 
 

@@ -25,7 +25,7 @@ def _base(kind: str, y_title: str, x_title: str) -> str:
     data = alt.NamedData(DATA)
     color = alt.Color("series:N", title=None, sort=alt.EncodingSortField("order", op="min"),
                       legend=alt.Legend(orient="bottom", columns=4, labelLimit=220))
-    x = alt.X("column:O", title=x_title, sort=None)
+    x = alt.X("column:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
     if kind == "stacked":
         chart = alt.Chart(data).mark_bar().encode(
             x=x, y=alt.Y("value:Q", title=y_title, stack="zero"), color=color,

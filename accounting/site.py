@@ -9,6 +9,8 @@ data and CSV/Parquet downloads from that same table.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -69,7 +71,9 @@ class Context:
 
 
 class SiteBuilder:
-    def __init__(self, cubes_dir: Path, writer: SiteWriter, cache_dir: Path, progress: bool = True):
+    def __init__(self, cubes_dir: Path, writer: SiteWriter, cache_dir: Path, progress: bool = True,
+                 workers: int | None = None):
+        self.workers = workers or min(4, os.cpu_count() or 1)
         self.con = cubes.connect()
         cubes.register_cube_views(self.con, cubes_dir)
         self.cubes_dir = Path(cubes_dir)
@@ -162,7 +166,7 @@ class SiteBuilder:
         href = (lambda key: self.ctx.entity_path(target, key, metric_id)) if target else None
         row_label = self.ctx.cat.dimensions[spec.row]["label"]
         col_label = {"month": "month", "year": "year"}.get(spec.column, "benchmark type")
-        return build_table(id=spec.id, title=f"{metric.name} by {row_label.lower()} and {col_label}",
+        return build_table(id=spec.id, title=f"{metric.name} by {row_label[0].lower() + row_label[1:]} and {col_label}",
                            row_dim=spec.row, row_label=row_label, columns=columns,
                            column_labels=labels, metric=metric, sums=sums, href=href,
                            chartable=spec.chart is not None)
@@ -224,19 +228,60 @@ class SiteBuilder:
             names = [n for n in names if self.ctx.discipline_kind.get(n) == kind.id]
         return names
 
-    def report_kind(self, kind: PageKind) -> None:
-        variants = kind.variants()
-        bar = tqdm(total=None, desc=f"pages {kind.id}", unit="page", disable=not self.progress, leave=False)
-        for vo_group, infra in variants:
-            sums_by_table = {spec.id: self.sums(kind, spec, vo_group, infra) for spec in kind.tables}
-            # The page list comes from the whole history (the widest table), so an entity
-            # with no recent jobs still has its page and yearly table.
+    def plan_reports(self) -> list[tuple]:
+        """Query the sums of every report page and list the pages: [(kind, variant, name)].
+
+        The page list comes from the whole history, so an entity with no recent jobs still
+        has its page and yearly table.
+        """
+        jobs = []
+        self.report_sums = {}
+        for kind in KINDS:
             all_time = self.sums(kind, TableSpec("all", kind.tables[0].row, "year", kind.tables[0].cube),
                                  DEFAULT_VO_GROUP, DEFAULT_INFRA) if kind.scope else {"EGI": {}}
-            for name in self.entities(kind, all_time):
-                for metric_id in kind.metrics:
-                    self.report_page(kind, name, metric_id, vo_group, infra, sums_by_table)
-                    bar.update()
+            names = self.entities(kind, all_time)
+            for variant in kind.variants():
+                self.report_sums[kind.id, variant] = {
+                    spec.id: self.sums(kind, spec, *variant) for spec in kind.tables}
+                jobs += [(kind.id, variant, name) for name in names]
+        return jobs
+
+    def report_pages(self, jobs: list[tuple]) -> tuple[int, dict[str, int]]:
+        """Render the listed entities' pages, every metric of each; return the files written."""
+        before = set(self.writer.written)
+        for kind_id, variant, name in jobs:
+            kind = KIND[kind_id]
+            for metric_id in kind.metrics:
+                self.report_page(kind, name, metric_id, *variant, self.report_sums[kind_id, variant])
+        return len(jobs), {k: v for k, v in self.writer.written.items() if k not in before}
+
+    def render_reports(self, workers: int) -> None:
+        """Pages are independent once the sums are known: render them in forked workers.
+
+        fork is safe here: the workers only run Python (Jinja, pyarrow) and vl-convert,
+        which does not survive fork, is never loaded in this process.
+        """
+        jobs = self.plan_reports()
+        chunks = [jobs[i:i + 50] for i in range(0, len(jobs), 50)]
+        bar = tqdm(total=len(jobs), desc="report pages", unit="entity", disable=not self.progress, leave=False)
+        if workers <= 1:
+            results = (self.report_pages(c) for c in chunks)
+        else:
+            global _BUILDER
+            _BUILDER = self
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            results = pool.imap_unordered(_render_chunk, chunks)
+        for n_jobs, written in results:
+            if workers > 1:  # the workers' bookkeeping happened in their own memory
+                for rel, size in written.items():
+                    if rel in self.writer.written:
+                        raise RuntimeError(f"two outputs for the same path: {rel}")
+                    self.writer.written[rel] = size
+                self.pages += sum(1 for rel in written if rel.endswith("index.html"))
+            bar.update(n_jobs)
+        if workers > 1:
+            pool.close()
+            pool.join()
         bar.close()
 
     # -- special pages ------------------------------------------------------------------
@@ -267,7 +312,7 @@ class SiteBuilder:
                                               ("Active users", "users"))):
                 a, b = activity.get((kind_, cur)), activity.get((kind_, prev))
                 items.append(_tile(label, unit, a[j] if a else None, b[j] if b else None))
-            tiles.append({"period": cur_label, "previous": prev_label, "items": items})
+            tiles.append({"period": cur_label, "previous": prev_label, "figures": items})
         trend_rows = defaultdict(dict)
         for month, infra, s in self.con.execute(query("trend"), {"last": f.last}).fetchall():
             trend_rows[infra][month] = (0, 0, 0, 0, 0, 0, int(s))
@@ -287,7 +332,7 @@ class SiteBuilder:
         self.writer.write("trend_yearly.csv", ytable.csv())
         self.writer.write_parquet("trend_yearly.parquet", ytable.arrow())
         self.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
-                    yearly={"display": ytable.display(), "title": ytable.title, "has_percent": True})
+                    yearly={"id": "trend_yearly", "display": ytable.display(), "title": ytable.title})
 
     def quality(self) -> None:
         rows = self.con.execute("SELECT * FROM quality_findings").fetchall()
@@ -312,8 +357,7 @@ class SiteBuilder:
 
     def build(self) -> dict:
         t0 = time.perf_counter()
-        for kind in KINDS:
-            self.report_kind(kind)
+        self.render_reports(self.workers)
         self.landing()
         self.help()
         datasets_page.write(self, self.cubes_dir)
@@ -321,6 +365,13 @@ class SiteBuilder:
         self.not_found()
         return {"pages": self.pages, "files": len(self.writer.written),
                 "bytes": sum(self.writer.written.values()), "seconds": time.perf_counter() - t0}
+
+
+_BUILDER: SiteBuilder | None = None
+
+
+def _render_chunk(jobs: list[tuple]) -> tuple[int, dict[str, int]]:
+    return _BUILDER.report_pages(jobs)
 
 
 def _tile(label: str, unit: str, value, previous) -> dict:

@@ -1,0 +1,83 @@
+"""A real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) opens the
+landing page and one page of each kind from a local server: every chart renders with
+marks, the console stays clean, and no request leaves the site."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGES = ["", "egi/", "egi/njobs/lhc/onlyinfrajobs/", "egi/countries/", "egi/ngi/{ngi}/",
+         "egi/country/{country}/cpueff/", "egi/site/{site}/", "egi/vo/atlas/", "disciplines/",
+         "benchmarks/", "benchmarks/ngi/{ngi}/", "quality/", "help/", "data/"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    handler = functools.partial(_Quiet, directory=str(built["output"]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _names(built):
+    from accounting.paths import encode
+
+    import duckdb
+    src = built["source"]
+    site, ngi, country = duckdb.connect().execute(f"""
+        SELECT h.Site, s.NGI, s.Country FROM read_parquet('{src}/htc/*/*/*.parquet') h
+        JOIN read_parquet('{src}/topology/sites.parquet') s ON s.Site = h.Site AND s.ValidTo IS NULL
+        GROUP BY ALL ORDER BY sum(NumberOfJobs) DESC LIMIT 1""").fetchone()
+    return {"site": encode(site), "ngi": encode(ngi), "country": encode(country)}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_its_charts_offline(built, server, browser, path):
+    url = server + path.format(**_names(built))
+    page = browser.new_page()
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    response = page.goto(url, wait_until="networkidle")
+    assert response.status == 200
+    charts = page.locator(".vega")
+    n = charts.count()
+    if path in ("", "egi/", "egi/ngi/{ngi}/", "benchmarks/"):
+        assert n >= 1
+    for i in range(n):
+        svg = charts.nth(i).locator("svg")
+        svg.wait_for(timeout=10_000)
+        marks = charts.nth(i).locator("svg .mark-rect path, svg .mark-line path, svg .mark-symbol path")
+        assert marks.count() > 0, f"chart {i} of {url} has no marks"
+    page.close()
+    assert not errors, errors
+    origin = urlparse(server).netloc
+    outside = [u for u in requests if urlparse(u).netloc != origin]
+    assert not outside, outside
