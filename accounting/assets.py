@@ -28,6 +28,7 @@ def write_assets(writer: SiteWriter, cache_dir: Path) -> dict[str, str]:
     """Write every asset; return {logical name: site path}."""
     return {
         "css": writer.write_hashed("static/site", ".css", (STATIC / "site.css").read_bytes()),
+        "icon": writer.write_hashed("static/favicon", ".svg", (STATIC / "favicon.svg").read_bytes()),
         "js": writer.write_hashed("static/site", ".js", (STATIC / "site.js").read_bytes()),
         "vega": writer.write_hashed("static/vega", ".js", cached_vega_bundle(cache_dir)),
     }

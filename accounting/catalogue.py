@@ -34,7 +34,7 @@ class Metric:
         """The metric from its cube sums; None where a ratio has nothing to divide by."""
         if self.is_ratio:
             return None if not den else self.multiplier * num / den
-        return num / self.scale
+        return num if self.scale == 1 else num / self.scale  # counts stay integers
 
 
 @dataclass(frozen=True)

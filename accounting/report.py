@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -27,6 +28,11 @@ def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _chart_round(v):
+    """Charts are pictures: 2 decimals keep the page small and change no drawn pixel."""
+    return v if v is None or isinstance(v, int) else round(v, 2)
 
 
 @dataclass
@@ -68,7 +74,7 @@ class Table:
     def _val(self, cell: Cell):
         return self.metric.value(cell.num, cell.den)
 
-    @property
+    @cached_property
     def column_totals(self) -> list[Cell]:
         totals = [Cell() for _ in self.columns]
         for row in self.rows:
@@ -76,7 +82,7 @@ class Table:
                 t.add(c)
         return totals
 
-    @property
+    @cached_property
     def grand_total(self) -> Cell:
         g = Cell()
         for row in self.rows:
@@ -86,6 +92,7 @@ class Table:
     def _percent(self, cell: Cell, grand: Cell):
         return 100 * cell.num / grand.num if grand.num else None
 
+    @cached_property
     def records(self) -> list[list]:
         """The table exactly as shown, full precision: data rows, then Total and Percent."""
         grand = self.grand_total
@@ -110,36 +117,31 @@ class Table:
         return [self.row_dim, *self.columns, "Total"] + (["Percent"] if self.has_percent else [])
 
     def display(self) -> dict:
-        """Display-ready rows for the template: (text, full-precision value) per cell."""
+        """Display-ready rows for the template: the rounded text of every cell."""
         body = []
-        recs = self.records()
         n_data = len(self.rows)
-        for i, rec in enumerate(recs):
-            href = self.rows[i].href if i < n_data else None
+        pct_col = len(self.header) - 2 if self.has_percent else -1
+        for i, rec in enumerate(self.records):
             is_percent_row = i >= n_data and rec[0] == "Percent"
-            cells = []
-            for j, v in enumerate(rec[1:]):
-                is_pct_col = self.has_percent and j == len(rec) - 2
-                cells.append({"text": fmt(v, self.metric, percent=is_pct_col or is_percent_row),
-                              "value": "" if v is None else repr(v)})
-            body.append({"label": rec[0], "href": href, "cells": cells, "summary": i >= n_data})
-        return {"header": self.header, "labels": [self.row_label, *self.column_labels, "Total"]
+            cells = [fmt(v, self.metric, percent=is_percent_row or j == pct_col) for j, v in enumerate(rec[1:])]
+            body.append({"label": rec[0], "href": self.rows[i].href if i < n_data else None,
+                         "cells": cells, "summary": i >= n_data})
+        return {"labels": [self.row_label, *self.column_labels, "Total"]
                 + (["Percent"] if self.has_percent else []), "body": body}
 
     def arrow(self) -> pa.Table:
-        recs = self.records()
-        value_type = pa.int64() if (self.metric.scale == 1 and not self.metric.is_ratio) else pa.float64()
+        """Float64 value columns: the Percent row shares them, even in a count table."""
+        recs = self.records
         cols = {self.row_dim: pa.array([r[0] for r in recs], pa.string())}
         for j, name in enumerate(self.header[1:], start=1):
-            typ = pa.float64() if name == "Percent" else value_type
-            cols[name] = pa.array([r[j] for r in recs], typ)
+            cols[name] = pa.array([r[j] for r in recs], pa.float64())
         return pa.table(cols)
 
     def csv(self) -> bytes:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(self.header)
-        for rec in self.records():
+        for rec in self.records:
             w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
         return buf.getvalue().encode()
 
@@ -155,7 +157,7 @@ class Table:
                     o.add(c)
             series.append((OTHER, other))
         return [
-            {"series": key, "order": i, "column": label, "value": self._val(cell)}
+            {"series": key, "order": i, "column": label, "value": _chart_round(self._val(cell))}
             for i, (key, cells) in enumerate(series)
             for label, cell in zip(self.column_labels, cells)
         ]

@@ -159,11 +159,12 @@ class SiteBuilder:
             [c for c in found if c not in BENCHMARKS]
         return keys, keys
 
-    def make_table(self, kind: PageKind, spec: TableSpec, metric_id: str, sums: dict) -> Table:
+    def make_table(self, kind: PageKind, spec: TableSpec, metric_id: str, sums: dict, page_dir: str) -> Table:
         metric = self.ctx.cat.metrics[metric_id]
         columns, labels = self.columns(spec, sums)
         target = kind.row_links.get(spec.row)
-        href = (lambda key: self.ctx.entity_path(target, key, metric_id)) if target else None
+        href = (lambda key: paths.relative(page_dir, self.ctx.entity_path(target, key, metric_id))) \
+            if target else None
         row_label = self.ctx.cat.dimensions[spec.row]["label"]
         col_label = {"month": "month", "year": "year"}.get(spec.column, "benchmark type")
         return build_table(id=spec.id, title=f"{metric.name} by {row_label[0].lower() + row_label[1:]} and {col_label}",
@@ -178,7 +179,7 @@ class SiteBuilder:
         scope = name if kind.scope else "EGI"
         tables = []
         for spec in kind.tables:
-            table = self.make_table(kind, spec, metric_id, sums_by_table[spec.id].get(scope, {}))
+            table = self.make_table(kind, spec, metric_id, sums_by_table[spec.id].get(scope, {}), page_dir)
             self.writer.write(page_dir + f"{spec.id}.csv", table.csv())
             self.writer.write_parquet(page_dir + f"{spec.id}.parquet", table.arrow())
             chart = None
@@ -262,7 +263,7 @@ class SiteBuilder:
         which does not survive fork, is never loaded in this process.
         """
         jobs = self.plan_reports()
-        chunks = [jobs[i:i + 50] for i in range(0, len(jobs), 50)]
+        chunks = [jobs[i:i + 4] for i in range(0, len(jobs), 4)]
         bar = tqdm(total=len(jobs), desc="report pages", unit="entity", disable=not self.progress, leave=False)
         if workers <= 1:
             results = (self.report_pages(c) for c in chunks)

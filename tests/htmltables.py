@@ -26,9 +26,9 @@ class _Tables(HTMLParser):
             self.tables[a["id"][2:]] = self._table
         elif self._table is not None:
             if tag == "tr":
-                self._row = {"label": "", "values": [], "texts": [], "href": None, "header": False}
+                self._row = {"label": "", "texts": [], "href": None, "header": False}
             elif tag in ("th", "td") and self._row is not None:
-                self._cell = {"tag": tag, "text": "", "value": a.get("data-value"), "scope": a.get("scope")}
+                self._cell = {"tag": tag, "text": "", "scope": a.get("scope")}
             elif tag == "a" and self._row is not None:
                 self._row["href"] = a.get("href")
 
@@ -47,7 +47,6 @@ class _Tables(HTMLParser):
             elif c["tag"] == "th":
                 self._row["label"] = c["text"].strip()
             else:
-                self._row["values"].append(None if c["value"] in (None, "") else float(c["value"]))
                 self._row["texts"].append(c["text"].strip())
             self._cell = None
         elif tag == "tr" and self._row is not None:

@@ -51,7 +51,7 @@ def _names(built):
     import duckdb
     src = built["source"]
     site, ngi, country = duckdb.connect().execute(f"""
-        SELECT h.Site, s.NGI, s.Country FROM read_parquet('{src}/htc/*/*/*.parquet') h
+        SELECT h.Site, s.NGI, s.Country FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false) h
         JOIN read_parquet('{src}/topology/sites.parquet') s ON s.Site = h.Site AND s.ValidTo IS NULL
         GROUP BY ALL ORDER BY sum(NumberOfJobs) DESC LIMIT 1""").fetchone()
     return {"site": encode(site), "ngi": encode(ngi), "country": encode(country)}

@@ -1,0 +1,215 @@
+"""The demo federation generator: determinism, the source contract, realism and injected defects."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from accounting import contracts, demo
+
+TODAY = dt.date(2025, 11, 24)
+KEY = ("Site", "Month", "Year", "GlobalUserName", "VO", "VOGroup", "VORole", "SubmitHost", "Infrastructure",
+       "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    source = tmp_path_factory.mktemp("demo-a")
+    return source, demo.generate(source, "small", today=TODAY, progress=False)
+
+
+@pytest.fixture(scope="module")
+def source(generated) -> Path:
+    return generated[0]
+
+
+@pytest.fixture(scope="module")
+def con(source) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for dataset in contracts.SOURCE_DATASETS:
+        con.execute(f"CREATE VIEW {dataset.name.split('/')[-1]} AS "
+                    f"SELECT * FROM read_parquet('{dataset.file_glob(source)}', hive_partitioning = false)")
+    return con
+
+
+def rows(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def value(con, sql: str):
+    return rows(con, sql)[0][0]
+
+
+def test_same_inputs_give_byte_identical_files(source, tmp_path):
+    demo.generate(tmp_path, "small", today=TODAY, progress=False)
+    files = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    for name in files:
+        assert (source / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_today_defaults_to_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1763942400")
+    assert demo._today() == TODAY
+
+
+def test_every_file_has_the_contract_schema(source):
+    for dataset in contracts.SOURCE_DATASETS:
+        paths = sorted(Path(source).glob(dataset.file_glob(source).removeprefix(str(source) + "/")))
+        assert paths, dataset.name
+        for path in paths:
+            stored = pq.ParquetFile(path).metadata.metadata[b"ARROW:schema"]
+            schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored)))
+            assert schema.equals(dataset.schema, check_metadata=True), path
+            # Parquet has no second unit: timestamp[s] columns read back as timestamp[ms].
+            read = pq.read_schema(path)
+            assert read.names == dataset.schema.names
+            assert [f.type for f in read] == [pa.timestamp("ms", tz="UTC") if f.type == contracts.UTC_TS else f.type
+                                              for f in dataset.schema]
+
+
+def test_returned_counts_match_the_files(generated, con):
+    _, counts = generated
+    assert counts == {d.name: value(con, f"SELECT count(*) FROM {d.name.split('/')[-1]}")
+                      for d in contracts.SOURCE_DATASETS}
+    assert 20_000 <= counts["htc"] <= 40_000
+
+
+def test_rows_are_unique_and_sorted_on_the_summary_key(source):
+    for path in sorted(contracts.HTC.path(source).rglob("*.parquet")):
+        table = pq.read_table(path)
+        keys = table.select(KEY)
+        assert keys.group_by(list(KEY)).aggregate([]).num_rows == table.num_rows, path
+        assert table.sort_by([(k, "ascending") for k in KEY]).equals(table), path
+
+
+def test_months_run_from_2004_to_today(source, con):
+    expected = [(y, m) for y in range(2004, TODAY.year + 1) for m in range(1, 13)
+                if (y, m) <= (TODAY.year, TODAY.month)]
+    partitions = sorted((int(p.parent.parent.name[5:]), int(p.parent.name[6:]))
+                        for p in contracts.HTC.path(source).rglob("part-0.parquet"))
+    assert partitions == expected
+    assert rows(con, "SELECT DISTINCT Year, Month FROM htc ORDER BY ALL") == expected
+
+
+def test_times_lie_in_their_month_and_before_today(con):
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    assert value(con, """SELECT count(*) FROM htc WHERE EarliestEndTime > LatestEndTime
+        OR year(EarliestEndTime) != Year OR month(EarliestEndTime) != Month
+        OR year(LatestEndTime) != Year OR month(LatestEndTime) != Month OR UpdateTime < LatestEndTime""") == 0
+    assert value(con, "SELECT max(UpdateTime) FROM htc") <= today
+    assert value(con, "SELECT max(LatestEndTime) FROM htc") < today
+
+
+def test_values_are_in_range(con):
+    ranges = rows(con, "SELECT min(Processors), max(Processors), min(NodeCount), min(NumberOfJobs) FROM htc")
+    assert ranges == [(1, 64, 1, 1)]
+    assert {r[0] for r in rows(con, "SELECT DISTINCT Infrastructure FROM htc")} == {"grid", "local"}
+    local = value(con, "SELECT avg((Infrastructure = 'local')::int) FROM htc")
+    assert 0.03 < local < 0.2
+
+
+def test_normalised_durations_are_duration_times_benchmark(con):
+    worst = rows(con, """SELECT max(abs(NormalisedWallDuration - WallDuration * f)),
+            max(abs(NormalisedCpuDuration - CpuDuration * f))
+        FROM (SELECT *, ServiceLevel / CASE WHEN lower(ServiceLevelType) = 'si2k' THEN 250 ELSE 1 END AS f
+              FROM htc)""")[0]
+    assert max(worst) <= 0.5 + 1e-3  # rounding, and float error on products up to ~1e13
+
+
+def test_benchmark_history(con):
+    by_year = dict(rows(con, "SELECT Year, list(DISTINCT lower(ServiceLevelType)) FROM htc GROUP BY 1"))
+    assert by_year[2005] == ["si2k"]
+    assert set(by_year[2018]) == {"hepspec"}
+    spellings = {r[0] for r in rows(con, "SELECT DISTINCT ServiceLevelType FROM htc")}
+    assert {"si2k", "SI2K", "HEPSPEC", "hepspec", "HEPscore23"} <= spellings
+    si2k = rows(con, "SELECT min(ServiceLevel), max(ServiceLevel) FROM htc WHERE lower(ServiceLevelType) = 'si2k'")[0]
+    assert 800 <= si2k[0] and si2k[1] <= 3000
+    mixed = rows(con, """SELECT Year, Month FROM htc GROUP BY ALL
+        HAVING bool_or(lower(ServiceLevelType) = 'hepspec') AND bool_or(lower(ServiceLevelType) = 'hepscore23')""")
+    assert len(mixed) >= 12 and min(mixed) >= (2023, 3)
+
+
+def test_lhc_vos_dominate_normalised_work(con):
+    share = value(con, """SELECT sum(NormalisedCpuDuration) FILTER (WHERE VO IN ('atlas', 'cms', 'alice', 'lhcb'))
+        / sum(NormalisedCpuDuration) FROM htc""")
+    assert 0.65 < share < 0.95
+    assert rows(con, "SELECT VO FROM vos WHERE LHC ORDER BY VO") == [(v,) for v in demo.LHC_VOS]
+
+
+def test_activity_grows_then_flattens(con):
+    per_year = dict(rows(con, "SELECT Year, count(*) FROM htc GROUP BY 1"))
+    assert per_year[2005] * 5 < per_year[2012] and per_year[2016] * 0.7 < per_year[2022] < per_year[2016] * 1.3
+
+
+def test_sites_join_over_time_and_closed_ones_stop(con):
+    first_years = dict(rows(con, "SELECT Site, min(Year) FROM htc GROUP BY 1"))
+    assert min(first_years.values()) == 2004 and max(first_years.values()) >= 2015
+    closed = rows(con, """SELECT Site, max(Year) FROM htc WHERE Site IN (SELECT Site FROM sites WHERE NOT Certified)
+        GROUP BY 1""")
+    assert all(last <= 2024 for _, last in closed)
+
+
+def test_defect_unknown_sites(con):
+    sites = {r[0] for r in rows(con, "SELECT DISTINCT Site FROM htc WHERE Site NOT IN (SELECT Site FROM sites)")}
+    assert sites == set(demo.DEFECT_UNKNOWN_SITES)
+
+
+def test_defect_vo_spellings(con):
+    unknown = {r[0] for r in rows(con, "SELECT DISTINCT VO FROM htc WHERE VO NOT IN (SELECT VO FROM vos)")}
+    assert unknown == set(demo.DEFECT_VO_SPELLINGS)
+    assert {r[0] for r in rows(con, "SELECT VO FROM vos")} >= set(demo.DEFECT_VO_SPELLINGS.values())
+
+
+def test_defect_zero_benchmark(con):
+    zero = {r[0] for r in rows(con, "SELECT DISTINCT Site FROM htc WHERE ServiceLevel = 0")}
+    assert zero == set(demo.DEFECT_ZERO_BENCHMARK_SITES)
+    assert value(con, "SELECT max(NormalisedWallDuration) FROM htc WHERE ServiceLevel = 0") == 0
+
+
+def test_defect_cpu_over_wall(con):
+    over = rows(con, "SELECT DISTINCT Site FROM htc WHERE CpuDuration > WallDuration * Processors")
+    assert {r[0] for r in over} == set(demo.DEFECT_CPU_OVER_WALL_SITES)
+
+
+def test_topology_history(con):
+    assert value(con, "SELECT min(ValidFrom) FROM sites") == dt.date(2004, 1, 1)
+    for site, (old_ngi, moved) in demo.SITE_NGI_MOVES.items():
+        history = rows(con, f"SELECT NGI, ValidFrom, ValidTo FROM sites WHERE Site = '{site}' ORDER BY ValidFrom")
+        assert len(history) == 2 and history[0][0] == old_ngi and history[0][2] == history[1][1] == moved
+        assert history[1][2] is None and history[1][0] != old_ngi
+    for site, (old_federation, moved) in demo.SITE_FEDERATION_MOVES.items():
+        history = rows(con, f"SELECT Federation, ValidTo FROM sites WHERE Site = '{site}' ORDER BY ValidFrom")
+        assert history[0] == (old_federation, moved) and history[1][0] != old_federation
+    assert value(con, "SELECT count(*) FROM sites WHERE Infrastructure = 'OSG' AND Country = 'United States'") > 0
+    assert value(con, "SELECT count(*) FROM sites WHERE NOT Certified OR NOT Production") > 0
+    # The small federation: about 12 NGIs, 40 sites (one NGI with two countries), 30 VOs.
+    assert value(con, "SELECT count(DISTINCT NGI) FROM sites WHERE ValidTo IS NULL") == 12
+    assert 35 <= value(con, "SELECT count(DISTINCT Site) FROM sites") <= 50
+    assert value(con, "SELECT count(DISTINCT Country) FROM sites WHERE NGI = 'NGI_IBERGRID'") == 2
+    assert value(con, "SELECT count(*) FROM vos") == 30
+
+
+def test_disciplines_and_vos(con):
+    assert value(con, "SELECT count(DISTINCT Level1) FROM disciplines") == 8
+    assert value(con, "SELECT count(DISTINCT Level2) FROM disciplines") >= 20
+    assert value(con, "SELECT count(*) FROM disciplines") >= 60
+    assert value(con, "SELECT count(*) FROM vos WHERE Discipline NOT IN (SELECT Discipline FROM disciplines)") == 0
+    assert rows(con, "SELECT DISTINCT Discipline FROM vos WHERE LHC") == [("High Energy Physics",)]
+
+
+def test_pledges(con):
+    assert rows(con, "SELECT min(Year), max(Year) FROM pledges") == [(2008, TODAY.year)]
+    assert value(con, "SELECT count(*) FROM pledges WHERE Federation NOT IN (SELECT Federation FROM sites)") == 0
+    assert value(con, """SELECT count(*) FROM pledges WHERE TapeTB > 0 AND Federation NOT IN
+        (SELECT Federation FROM sites WHERE Tier IN ('Tier-0', 'Tier-1'))""") == 0
+    shrinking = value(con, """SELECT count(*) FROM (SELECT CpuHS23 < lag(CpuHS23)
+        OVER (PARTITION BY Federation ORDER BY Year) AS shrinks FROM pledges) WHERE shrinks""")
+    assert shrinking == 0
