@@ -15,28 +15,32 @@ DATA = "values"
 _WIDTH = "container"
 
 
+# Short field names: every page carries a few hundred data points inline.
+SERIES, ORDER, COLUMN, VALUE = "s", "o", "c", "v"
+
+
 def _tooltip(y_title: str):
-    return [alt.Tooltip("series:N", title="Series"), alt.Tooltip("column:O", title="Period"),
-            alt.Tooltip("value:Q", title=y_title, format=",.2f")]
+    return [alt.Tooltip(f"{SERIES}:N", title="Series"), alt.Tooltip(f"{COLUMN}:O", title="Period"),
+            alt.Tooltip(f"{VALUE}:Q", title=y_title, format=",.2f")]
 
 
 @cache
 def _base(kind: str, y_title: str, x_title: str) -> str:
     data = alt.NamedData(DATA)
-    color = alt.Color("series:N", title=None, sort=alt.EncodingSortField("order", op="min"),
+    color = alt.Color(f"{SERIES}:N", title=None, sort=alt.EncodingSortField(ORDER, op="min"),
                       legend=alt.Legend(orient="bottom", columns=4, labelLimit=220))
-    x = alt.X("column:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
+    x = alt.X(f"{COLUMN}:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
     if kind == "stacked":
         chart = alt.Chart(data).mark_bar().encode(
-            x=x, y=alt.Y("value:Q", title=y_title, stack="zero"), color=color,
-            order=alt.Order("order:Q", sort="ascending"), tooltip=_tooltip(y_title))
+            x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="zero"), color=color,
+            order=alt.Order(f"{ORDER}:Q", sort="ascending"), tooltip=_tooltip(y_title))
     elif kind == "share":
         chart = alt.Chart(data).mark_bar().encode(
-            x=x, y=alt.Y("value:Q", title=y_title, stack="normalize", axis=alt.Axis(format="%")),
-            color=color, order=alt.Order("order:Q", sort="ascending"), tooltip=_tooltip(y_title))
+            x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="normalize", axis=alt.Axis(format="%")),
+            color=color, order=alt.Order(f"{ORDER}:Q", sort="ascending"), tooltip=_tooltip(y_title))
     elif kind == "line":
         chart = alt.Chart(data).mark_line(point=True).encode(
-            x=x, y=alt.Y("value:Q", title=y_title), color=color, tooltip=_tooltip(y_title))
+            x=x, y=alt.Y(f"{VALUE}:Q", title=y_title), color=color, tooltip=_tooltip(y_title))
     else:
         raise ValueError(f"unknown chart kind {kind!r}")
     return json.dumps(chart.properties(width=_WIDTH, height=280).to_dict())

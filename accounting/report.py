@@ -14,6 +14,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
+from . import charts
 from .catalogue import SUM_COLUMNS, Metric
 
 OTHER = "Other"
@@ -157,7 +158,7 @@ class Table:
                     o.add(c)
             series.append((OTHER, other))
         return [
-            {"series": key, "order": i, "column": label, "value": _chart_round(self._val(cell))}
+            {charts.SERIES: key, charts.ORDER: i, charts.COLUMN: label, charts.VALUE: _chart_round(self._val(cell))}
             for i, (key, cells) in enumerate(series)
             for label, cell in zip(self.column_labels, cells)
         ]
