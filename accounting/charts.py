@@ -11,6 +11,8 @@ from functools import cache
 
 import altair as alt
 
+from .contracts import BENCHMARKS
+
 DATA = "values"
 _WIDTH = "container"
 
@@ -35,6 +37,9 @@ def _base(kind: str, y_title: str, x_title: str) -> str:
             x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="zero"), color=color,
             order=alt.Order(f"{ORDER}:Q", sort="ascending"), tooltip=_tooltip(y_title))
     elif kind == "share":
+        # Benchmark shares: one colour per benchmark on every page, in historical order.
+        color = alt.Color(f"{SERIES}:N", title=None, scale=alt.Scale(domain=list(BENCHMARKS)),
+                          legend=alt.Legend(orient="bottom"))
         chart = alt.Chart(data).mark_bar().encode(
             x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="normalize", axis=alt.Axis(format="%")),
             color=color, order=alt.Order(f"{ORDER}:Q", sort="ascending"), tooltip=_tooltip(y_title))

@@ -24,6 +24,8 @@ def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
     """Display rounding (pages only; downloads keep full precision)."""
     if value is None:
         return "–"
+    if value == 0:
+        return "0"
     if percent or (metric is not None and metric.is_ratio):
         return f"{value:,.1f}" if not percent else f"{value:.2f}"
     if isinstance(value, int):

@@ -167,7 +167,7 @@ class SiteBuilder:
             if target else None
         row_label = self.ctx.cat.dimensions[spec.row]["label"]
         col_label = {"month": "month", "year": "year"}.get(spec.column, "benchmark type")
-        return build_table(id=spec.id, title=f"{metric.name} by {row_label[0].lower() + row_label[1:]} and {col_label}",
+        return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                            row_dim=spec.row, row_label=row_label, columns=columns,
                            column_labels=labels, metric=metric, sums=sums, href=href,
                            chartable=spec.chart is not None)
@@ -336,14 +336,16 @@ class SiteBuilder:
                     yearly={"id": "trend_yearly", "display": ytable.display(), "title": ytable.title})
 
     def quality(self) -> None:
-        rows = self.con.execute("SELECT * FROM quality_findings").fetchall()
-        cols = [d[0] for d in self.con.description]
+        cur = self.con.execute("SELECT * FROM quality_findings")
+        cols = [d[0] for d in cur.description]
         by_finding = defaultdict(list)
-        for r in rows:
-            by_finding[r[0]].append(dict(zip(cols, r)))
+        for r in cur.fetchall():
+            item = dict(zip(cols, r))
+            kind = "vo" if item["finding"].startswith("VO ") else "site"
+            item["href"] = paths.relative("quality/", KIND[kind].base_path(item["subject"]))
+            by_finding[item["finding"]].append(item)
         self.render("quality.html", "quality/", title="Data quality",
-                    crumbs=[("Data quality", "./")], findings=dict(by_finding),
-                    columns=self.ctx.cat.columns)
+                    crumbs=[("Data quality", "./")], findings=dict(by_finding))
 
     def help(self) -> None:
         self.render("help.html", "help/", title="Help: metrics and dimensions",
@@ -366,6 +368,11 @@ class SiteBuilder:
         self.not_found()
         return {"pages": self.pages, "files": len(self.writer.written),
                 "bytes": sum(self.writer.written.values()), "seconds": time.perf_counter() - t0}
+
+
+def _in_sentence(label: str) -> str:
+    """'Resource centre (site)' → 'resource centre (site)', but 'VO' stays 'VO'."""
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
 
 
 _BUILDER: SiteBuilder | None = None

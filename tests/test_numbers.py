@@ -94,10 +94,12 @@ def value(metric, n, d):
 
 
 def rounded(text: str, metric: str, percent: bool) -> str:
-    """The display rule (README): percentages 2 decimals, CPU efficiency 1, counts whole,
-    hours whole from 100 up and 2 decimals below."""
+    """The display rule (README): zero as 0, percentages 2 decimals, CPU efficiency 1,
+    counts whole, hours whole from 100 up and 2 decimals below."""
     if text == "":
         return "–"
+    if float(text) == 0:
+        return "0"
     if percent:
         return f"{float(text):.2f}"
     if metric == "cpueff":
