@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from tqdm import tqdm
 
 from . import atomic
 from .catalogue import CUBES_DIR
@@ -57,7 +58,7 @@ def register_cube_views(con: duckdb.DuckDBPyConnection, cubes_dir: Path) -> None
         con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS SELECT * FROM read_parquet('{path}')")
 
 
-def build(source_dir: Path, cubes_dir: Path, progress=None) -> dict[str, int]:
+def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str, int]:
     """Run every cube; return {cube: rows}. Raises on any SQL error, leaving `cubes_dir` as it was."""
     con = connect()
     register_sources(con, source_dir)
@@ -66,12 +67,10 @@ def build(source_dir: Path, cubes_dir: Path, progress=None) -> dict[str, int]:
         con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
     counts: dict[str, int] = {}
     with atomic.staged_dir(cubes_dir) as out:
-        for path in published:
+        for path in tqdm(published, desc="cubes", unit="cube", disable=not progress, leave=False):
             t0 = time.perf_counter()
             con.execute(f"CREATE OR REPLACE TABLE {path.stem} AS {path.read_text()}")
             con.execute(f"COPY {path.stem} TO '{out / (path.stem + '.parquet')}' {PARQUET_COPY}")
             counts[path.stem] = con.execute(f"SELECT count(*) FROM {path.stem}").fetchone()[0]
             log.info("cube %s: %d rows in %.1f s", path.stem, counts[path.stem], time.perf_counter() - t0)
-            if progress:
-                progress(path.stem, counts[path.stem])
     return counts

@@ -34,7 +34,7 @@ def build_cubes(data_dir: Path, progress: bool = True) -> dict[str, int]:
     source = Path(data_dir) / "source"
     if not source.is_dir():
         raise StageError(f"no source data in {source}: run the export stage first")
-    return cubes.build(source, Path(data_dir) / "cubes")
+    return cubes.build(source, Path(data_dir) / "cubes", progress)
 
 
 def build_site(data_dir: Path, output: Path, progress: bool = True) -> dict:

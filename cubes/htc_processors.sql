@@ -1,13 +1,7 @@
 -- HTC sums by month, site, processors per job and node count (job shapes over time).
 SELECT
     Year, Month, Site, NGI, Country, Infrastructure, Processors, NodeCount,
-    sum(njobs)::BIGINT AS njobs,
-    sum(cpu_s)::BIGINT AS cpu_s,
-    sum(normcpu_s)::BIGINT AS normcpu_s,
-    sum(wall_s)::BIGINT AS wall_s,
-    sum(normwall_s)::BIGINT AS normwall_s,
-    sum(wall_proc_s)::BIGINT AS wall_proc_s,
-    sum(normwall_proc_s)::BIGINT AS normwall_proc_s,
+    sum(COLUMNS(lambda c: htc_sum_column(c)))::BIGINT,
     count(*)::BIGINT AS summary_rows
 FROM stg_htc
 GROUP BY ALL

@@ -21,3 +21,8 @@ CREATE OR REPLACE MACRO canonical_benchmark(t) AS
     END;
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
+
+-- The additive HTC measures every HTC cube sums (in this order; accounting.catalogue.SUM_COLUMNS
+-- mirrors it). Used as sum(COLUMNS(lambda c: htc_sum_column(c))), which keeps the names.
+CREATE OR REPLACE MACRO htc_sum_column(c) AS
+    c IN ('njobs', 'cpu_s', 'normcpu_s', 'wall_s', 'normwall_s', 'wall_proc_s', 'normwall_proc_s');

@@ -177,3 +177,12 @@ def test_database_url_without_exporter_is_a_clear_error(tmp_path):
     assert proc.returncode != 0
     assert "ACCOUNTING_DB_URL" in proc.stderr and "secretpw" not in proc.stderr
     assert not (tmp_path / "d" / "source").exists()
+
+
+def test_cube_sum_columns_match_the_python_contract(built):
+    from accounting.catalogue import SUM_COLUMNS
+
+    for cube in ("htc_monthly", "htc_submithost", "htc_processors"):
+        names = pq.read_schema(built["cubes"] / f"{cube}.parquet").names
+        assert tuple(n for n in names if n in SUM_COLUMNS) == SUM_COLUMNS
+        assert "GlobalUserName" not in names

@@ -6,8 +6,7 @@ SELECT
     {scope} AS scope,
     {row} AS row_key,
     {column} AS column_key,
-    sum(njobs), sum(cpu_s), sum(normcpu_s), sum(wall_s), sum(normwall_s),
-    sum(wall_proc_s), sum(normwall_proc_s)
+    sum(COLUMNS(lambda c: htc_sum_column(c)))
 FROM {cube}
 WHERE in_vo_group($vo_group, VOEGI, VOLHC)
     AND in_infra_filter($infra_filter, Infrastructure)
