@@ -701,7 +701,7 @@ class _Federation:
 
     def _draw_durations(self, rng: np.random.Generator, m: int, site: np.ndarray, keys: dict) -> tuple:
         """Jobs, wall and CPU seconds: robots (pilots, production) run many long jobs."""
-        v, n, robot = self.vos, len(site), keys["role"] > 0
+        v, robot = self.vos, keys["role"] > 0
         vo = np.minimum(keys["vo"], len(v.names) - 1)  # a misspelled VO is atlas or biomed: same job mix
         # Sites grow ~4% a year; a multi-core job replaces as many single-core ones.
         mu = v.jobs_mu[vo] + 1.5 * robot + 0.04 * (m // 12) - np.log(keys["procs"])

@@ -13,26 +13,21 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-import markupsafe
 from tqdm import tqdm
 
 from . import atomic, charts, cubes, datasets_page, paths
 from .assets import write_assets
-from .catalogue import CUBES_DIR, ROOT, Catalogue, load
-from .contracts import BENCHMARKS
-from .pages import (DEFAULT_INFRA, DEFAULT_VO_GROUP, INFRA_FILTERS, KIND, KINDS, VO_GROUPS,
-                    PageKind, TableSpec)
-from .report import Table, build_table
+from .catalogue import CUBES_DIR, load
+from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, PageKind, TableSpec
+from .render import Context, Renderer
+from .report import build_table
 from .timeframe import TimeFrame
 from .writer import SiteWriter
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = ROOT / "site_templates"
 COLUMN_EXPR = {"month": "month_label(Year, Month)", "year": "printf('%04d', Year)"}
 QUERY_IDENTIFIERS = {"NGI", "Country", "Site", "VO", "SubmitHost", "BenchmarkType", "Infrastructure",
                      "Discipline1", "Discipline2", "Discipline3", "htc_monthly", "htc_submithost"}
@@ -42,35 +37,9 @@ def query(name: str) -> str:
     return (CUBES_DIR / "queries" / f"{name}.sql").read_text()
 
 
-def make_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, auto_reload=False,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters["script_json"] = lambda obj: markupsafe.Markup(charts.script_json(obj))
-    return env
-
-
-@dataclass
-class Context:
-    """What every page needs: the time frame, assets, catalogue and the link resolver."""
-
-    frame: TimeFrame
-    assets: dict[str, str]
-    cat: Catalogue
-    site_homes: dict[str, tuple[str, str]]  # site -> (NGI, Country) in its latest month
-    discipline_kind: dict[str, str]  # discipline name -> page kind id
-    discipline_parents: dict[str, list[str]]
-
-    def entity_path(self, kind_id: str, name: str, metric: str | None = None) -> str:
-        if kind_id == "discipline":
-            kind_id = self.discipline_kind[name]
-        kind = KIND[kind_id]
-        if metric not in kind.metrics:
-            metric = kind.default_metric
-        return kind.variant_path(name, metric)
-
-
 class SiteBuilder:
+    """Holds the DuckDB connection over the cubes: queries, plans and writes the site."""
+
     def __init__(self, cubes_dir: Path, writer: SiteWriter, cache_dir: Path, progress: bool = True,
                  workers: int | None = None):
         self.workers = workers or min(4, os.cpu_count() or 1)
@@ -78,14 +47,14 @@ class SiteBuilder:
         cubes.register_cube_views(self.con, cubes_dir)
         self.cubes_dir = Path(cubes_dir)
         self.writer = writer
-        self.env = make_env()
         self.progress = progress
         summary = self.con.execute("SELECT first_period, as_of FROM source_summary WHERE dataset = 'htc'").fetchone()
         frame = TimeFrame.from_as_of(summary[1], summary[0])
         homes = {s: (n, c) for s, n, c in self.con.execute(query("site_homes")).fetchall()}
         d_kind, d_parents = self._discipline_tree()
         self.ctx = Context(frame, write_assets(writer, cache_dir), load(), homes, d_kind, d_parents)
-        self.pages = 0
+        self.renderer = Renderer(self.ctx, writer)
+        self.render = self.renderer.render
 
     # -- shared page pieces -------------------------------------------------------------
 
@@ -99,33 +68,6 @@ class SiteBuilder:
                     kind[name] = f"discipline{level}"
                     parents[name] = [p for p in dict.fromkeys(chain) if p != name]
         return kind, parents
-
-    def render(self, template: str, page_dir: str, **page) -> None:
-        root = paths.relative(page_dir, "")
-        html = self.env.get_template(template).render(
-            page=page, root=root, assets={k: root + v for k, v in self.ctx.assets.items()},
-            frame=self.ctx.frame, cat=self.ctx.cat)
-        self.writer.page(page_dir, html)
-        self.pages += 1
-
-    def crumbs(self, kind: PageKind, name: str | None) -> list[tuple[str, str]]:
-        egi = [("EGI", "egi/")]
-        ctx = self.ctx
-        if kind.id == "countries":
-            return egi + [("Countries", "egi/countries/")]
-        if kind.id in ("ngi", "vo"):
-            return egi + [(name, kind.base_path(name))]
-        if kind.id == "country":
-            return egi + [("Countries", "egi/countries/"), (name, kind.base_path(name))]
-        if kind.id == "site":
-            ngi = ctx.site_homes.get(name, (None, None))[0]
-            return egi + ([(ngi, KIND["ngi"].base_path(ngi))] if ngi else []) + [(name, kind.base_path(name))]
-        if kind.id.startswith("discipline") and name is not None:
-            chain = ctx.discipline_parents.get(name, []) + [name]
-            return [("Disciplines", "disciplines/")] + [(d, ctx.entity_path("discipline", d)) for d in chain]
-        if kind.id == "benchmarks_ngi":
-            return [("Benchmarks", "benchmarks/"), (name, kind.base_path(name))]
-        return [(kind.heading.split(":")[0], kind.base_path())]
 
     # -- report pages -------------------------------------------------------------------
 
@@ -144,83 +86,6 @@ class SiteBuilder:
             out[scope][row][col] = tuple(int(v) for v in s)
         return out
 
-    def columns(self, spec: TableSpec, sums: dict) -> tuple[list[str], list[str]]:
-        f = self.ctx.frame
-        if spec.column == "month":
-            months = f.recent_months()
-            return [f.month_key(y, m) for y, m in months], [f.month_label(y, m) for y, m in months]
-        if spec.column == "year":
-            years = sorted({c for cols in sums.values() for c in cols})
-            first = int(years[0]) if years else f.last_year
-            keys = [str(y) for y in range(first, f.last_year + 1)]
-            return keys, [f.year_label(int(y)) for y in keys]
-        found = sorted({c for cols in sums.values() for c in cols})
-        keys = [b for b in BENCHMARKS if b in found or spec.column == "BenchmarkType"] + \
-            [c for c in found if c not in BENCHMARKS]
-        return keys, keys
-
-    def make_table(self, kind: PageKind, spec: TableSpec, metric_id: str, sums: dict, page_dir: str) -> Table:
-        metric = self.ctx.cat.metrics[metric_id]
-        columns, labels = self.columns(spec, sums)
-        target = kind.row_links.get(spec.row)
-        href = (lambda key: paths.relative(page_dir, self.ctx.entity_path(target, key, metric_id))) \
-            if target else None
-        row_label = self.ctx.cat.dimensions[spec.row]["label"]
-        col_label = {"month": "month", "year": "year"}.get(spec.column, "benchmark type")
-        return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
-                           row_dim=spec.row, row_label=row_label, columns=columns,
-                           column_labels=labels, metric=metric, sums=sums, href=href,
-                           chartable=spec.chart is not None)
-
-    def report_page(self, kind: PageKind, name: str | None, metric_id: str, vo_group: str,
-                    infra: str, sums_by_table: dict) -> None:
-        page_dir = kind.variant_path(name, metric_id, vo_group, infra)
-        metric = self.ctx.cat.metrics[metric_id]
-        scope = name if kind.scope else "EGI"
-        tables = []
-        for spec in kind.tables:
-            table = self.make_table(kind, spec, metric_id, sums_by_table[spec.id].get(scope, {}), page_dir)
-            self.writer.write(page_dir + f"{spec.id}.csv", table.csv())
-            self.writer.write_parquet(page_dir + f"{spec.id}.parquet", table.arrow())
-            chart = None
-            if spec.chart and table.rows:
-                chart_kind = "line" if metric.is_ratio else spec.chart
-                chart = charts.spec(chart_kind, metric.title, table.chart_values())
-            tables.append({"id": spec.id, "title": table.title, "display": table.display(),
-                           "chart": chart, "empty": not table.rows, "has_percent": table.has_percent})
-        rel = lambda target: paths.relative(page_dir, target)  # noqa: E731
-        metric_links = [(self.ctx.cat.metrics[m].name, rel(kind.variant_path(name, m, vo_group, infra)),
-                         m == metric_id) for m in kind.metrics]
-        filters = None
-        if kind.filters:
-            filters = {
-                "vo": [(self.ctx.cat.vo_groups[g]["label"], rel(kind.variant_path(name, metric_id, g, infra)),
-                        g == vo_group) for g in VO_GROUPS],
-                "infra": [(self.ctx.cat.infra_filters[i]["label"], rel(kind.variant_path(name, metric_id, vo_group, i)),
-                           i == infra) for i in INFRA_FILTERS],
-            }
-        heading = kind.heading.format(name=name)
-        self.render("report.html", page_dir, kind=kind.id, heading=heading,
-                    title=f"{heading} — {metric.name}",
-                    crumbs=[(label, rel(p)) for label, p in self.crumbs(kind, name)],
-                    metric=metric, metric_links=metric_links, filters=filters,
-                    vo_group=self.ctx.cat.vo_groups[vo_group], infra=self.ctx.cat.infra_filters[infra],
-                    tables=tables, extra_links=self.extra_links(kind, name, rel))
-
-    def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str]]:
-        """Related pages: a site's NGI and country, an NGI's benchmark view, and so on."""
-        links = []
-        if kind.id == "site":
-            ngi, country = self.ctx.site_homes.get(name, (None, None))
-            if ngi:
-                links.append((f"Operations centre {ngi}", rel(KIND["ngi"].base_path(ngi))))
-                links.append((f"Country {country}", rel(KIND["country"].base_path(country))))
-        elif kind.id == "ngi":
-            links.append((f"Benchmarks in {name}", rel(KIND["benchmarks_ngi"].base_path(name))))
-        elif kind.id == "benchmarks_ngi":
-            links.append((f"Operations centre {name}", rel(KIND["ngi"].base_path(name))))
-        return links
-
     def entities(self, kind: PageKind, yearly: dict) -> list[str | None]:
         if kind.scope is None:
             return [None]
@@ -229,60 +94,41 @@ class SiteBuilder:
             names = [n for n in names if self.ctx.discipline_kind.get(n) == kind.id]
         return names
 
-    def plan_reports(self) -> list[tuple]:
-        """Query the sums of every report page and list the pages: [(kind, variant, name)].
+    def report_tasks(self):
+        """(kind, variant, name, sums) for every report page, queried kind by kind so the
+        workers can start on the first kind while the next is being queried.
 
         The page list comes from the whole history, so an entity with no recent jobs still
         has its page and yearly table.
         """
-        jobs = []
-        self.report_sums = {}
         for kind in KINDS:
             all_time = self.sums(kind, TableSpec("all", kind.tables[0].row, "year", kind.tables[0].cube),
                                  DEFAULT_VO_GROUP, DEFAULT_INFRA) if kind.scope else {"EGI": {}}
             names = self.entities(kind, all_time)
             for variant in kind.variants():
-                self.report_sums[kind.id, variant] = {
-                    spec.id: self.sums(kind, spec, *variant) for spec in kind.tables}
-                jobs += [(kind.id, variant, name) for name in names]
-        return jobs
+                sums = {spec.id: self.sums(kind, spec, *variant) for spec in kind.tables}
+                for name in names:
+                    scope = name if kind.scope else "EGI"
+                    yield kind.id, variant, name, {t: s.get(scope, {}) for t, s in sums.items()}
 
-    def report_pages(self, jobs: list[tuple]) -> tuple[int, dict[str, int]]:
-        """Render the listed entities' pages, every metric of each; return the files written."""
-        before = set(self.writer.written)
-        for kind_id, variant, name in jobs:
-            kind = KIND[kind_id]
-            for metric_id in kind.metrics:
-                self.report_page(kind, name, metric_id, *variant, self.report_sums[kind_id, variant])
-        return len(jobs), {k: v for k, v in self.writer.written.items() if k not in before}
-
-    def render_reports(self, workers: int) -> None:
-        """Pages are independent once the sums are known: render them in forked workers.
-
-        fork is safe here: the workers only run Python (Jinja, pyarrow) and vl-convert,
-        which does not survive fork, is never loaded in this process.
-        """
-        jobs = self.plan_reports()
-        chunks = [jobs[i:i + 4] for i in range(0, len(jobs), 4)]
-        bar = tqdm(total=len(jobs), desc="report pages", unit="entity", disable=not self.progress, leave=False)
-        if workers <= 1:
-            results = (self.report_pages(c) for c in chunks)
+    def render_reports(self) -> None:
+        """Report pages are independent: render them in `spawn`ed workers (never `fork`:
+        this process holds DuckDB threads, and vl-convert does not survive a fork)."""
+        bar = tqdm(desc="report pages", unit="entity", disable=not self.progress, leave=False)
+        if self.workers <= 1:
+            for task in self.report_tasks():
+                self.renderer.report_entity(*task)
+                bar.update()
         else:
-            global _BUILDER
-            _BUILDER = self
-            pool = multiprocessing.get_context("fork").Pool(workers)
-            results = pool.imap_unordered(_render_chunk, chunks)
-        for n_jobs, written in results:
-            if workers > 1:  # the workers' bookkeeping happened in their own memory
-                for rel, size in written.items():
-                    if rel in self.writer.written:
-                        raise RuntimeError(f"two outputs for the same path: {rel}")
-                    self.writer.written[rel] = size
-                self.pages += sum(1 for rel in written if rel.endswith("index.html"))
-            bar.update(n_jobs)
-        if workers > 1:
-            pool.close()
-            pool.join()
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(self.workers, _init_worker, (self.ctx, self.writer.root)) as pool:
+                for written in pool.imap_unordered(_render_task, self.report_tasks(), chunksize=4):
+                    for rel, size in written.items():
+                        if rel in self.writer.written:
+                            raise RuntimeError(f"two outputs for the same path: {rel}")
+                        self.writer.written[rel] = size
+                    self.renderer.pages += sum(1 for rel in written if rel.endswith("index.html"))
+                    bar.update()
         bar.close()
 
     # -- special pages ------------------------------------------------------------------
@@ -326,7 +172,7 @@ class SiteBuilder:
         self.writer.write_parquet("trend.parquet", trend.arrow())
         chart = charts.spec("stacked", metric.title, trend.chart_values(), x_title="month")
         yearly = self.sums(KIND["egi"], TableSpec("yearly", "Infrastructure", "year"), "all", "localinfrajobs")
-        ycols, ylabels = self.columns(TableSpec("yearly", "Infrastructure", "year"), yearly.get("EGI", {}))
+        ycols, ylabels = self.renderer.columns(TableSpec("yearly", "Infrastructure", "year"), yearly.get("EGI", {}))
         ytable = build_table(id="trend_yearly", title="Normalised work by infrastructure and year",
                              row_dim="Infrastructure", row_label="Infrastructure", columns=ycols,
                              column_labels=ylabels, metric=metric, sums=yearly.get("EGI", {}))
@@ -353,33 +199,33 @@ class SiteBuilder:
                                                             ("NGI_UK", "United Kingdom", "a/b ~c")])
 
     def not_found(self) -> None:
-        html = self.env.get_template("404.html").render(
+        html = self.renderer.env.get_template("404.html").render(
             page={"title": "Page not found"}, root="/", assets={k: "/" + v for k, v in self.ctx.assets.items()},
             frame=self.ctx.frame, cat=self.ctx.cat)
         self.writer.write("404.html", html)
 
     def build(self) -> dict:
         t0 = time.perf_counter()
-        self.render_reports(self.workers)
+        self.render_reports()
         self.landing()
         self.help()
         datasets_page.write(self, self.cubes_dir)
         self.quality()
         self.not_found()
-        return {"pages": self.pages, "files": len(self.writer.written),
+        return {"pages": self.renderer.pages, "files": len(self.writer.written),
                 "bytes": sum(self.writer.written.values()), "seconds": time.perf_counter() - t0}
 
 
-def _in_sentence(label: str) -> str:
-    """'Resource centre (site)' → 'resource centre (site)', but 'VO' stays 'VO'."""
-    return label if label[:2].isupper() else label[0].lower() + label[1:]
+_WORKER: Renderer | None = None
 
 
-_BUILDER: SiteBuilder | None = None
+def _init_worker(ctx: Context, root: Path) -> None:
+    global _WORKER
+    _WORKER = Renderer(ctx, SiteWriter(root))
 
 
-def _render_chunk(jobs: list[tuple]) -> tuple[int, dict[str, int]]:
-    return _BUILDER.report_pages(jobs)
+def _render_task(task: tuple) -> dict[str, int]:
+    return _WORKER.report_entity(*task)
 
 
 def _tile(label: str, unit: str, value, previous) -> dict:
