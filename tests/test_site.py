@@ -186,3 +186,33 @@ def test_cube_sum_columns_match_the_python_contract(built):
         names = pq.read_schema(built["cubes"] / f"{cube}.parquet").names
         assert tuple(n for n in names if n in SUM_COLUMNS) == SUM_COLUMNS
         assert "GlobalUserName" not in names
+
+
+def test_serve_previews_the_site_on_loopback(built):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--output", str(built["output"]),
+                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/egi/", timeout=2) as r:
+                    assert r.status == 200
+                    assert b"EGI: HTC by operations centre" in r.read()
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("serve did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
