@@ -1,7 +1,9 @@
-"""Vega-Lite chart specs, built once per kind with Altair; pages only fill in their data.
+"""Vega-Lite chart specs, built once per kind with Altair; pages only point them at data.
 
-Building an Altair chart costs ~20 ms, so each kind is made once and each page copies the
-dict and sets its `datasets`. The browser renders them with the site's own Vega bundle.
+Building an Altair chart costs ~20 ms, so each kind is made once. A page's chart reads the
+CSV download of the table it illustrates and reshapes it in the browser (top rows and
+"Other", months as bars), so the chart, the table and the download are the same figures
+and the page carries no second copy of them. The site's own Vega bundle renders it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ import altair as alt
 
 from .contracts import BENCHMARKS
 
-DATA = "values"
 _WIDTH = "container"
-
-
-# Short field names: every page carries a few hundred data points inline.
-SERIES, ORDER, COLUMN, VALUE = "s", "o", "c", "v"
+SERIES, ORDER, COLUMN, VALUE, RANK = "series", "order", "column", "value", "rank"
+OTHER = "Other"
 
 
 def _tooltip(y_title: str):
@@ -27,8 +26,8 @@ def _tooltip(y_title: str):
 
 
 @cache
-def _base(kind: str, y_title: str, x_title: str) -> str:
-    data = alt.NamedData(DATA)
+def _base(kind: str, y_title: str, x_title: str) -> dict:
+    data = alt.UrlData(url="data.csv")  # replaced per page
     color = alt.Color(f"{SERIES}:N", title=None, sort=alt.EncodingSortField(ORDER, op="min"),
                       legend=alt.Legend(orient="bottom", columns=4, labelLimit=220))
     x = alt.X(f"{COLUMN}:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
@@ -48,18 +47,35 @@ def _base(kind: str, y_title: str, x_title: str) -> str:
             x=x, y=alt.Y(f"{VALUE}:Q", title=y_title), color=color, tooltip=_tooltip(y_title))
     else:
         raise ValueError(f"unknown chart kind {kind!r}")
-    return json.dumps(chart.properties(width=_WIDTH, height=280).to_dict())
+    return chart.properties(width=_WIDTH, height=280).to_dict()
 
 
-def spec(kind: str, y_title: str, values: list[dict], x_title: str = "") -> dict:
-    out = json.loads(_base(kind, y_title, x_title))
-    out["datasets"] = {DATA: values}
-    return out
+def spec(kind: str, y_title: str, csv_url: str, row_field: str, columns: list[str], summary_rows: int,
+         top_n: int = 10, x_title: str = "") -> dict:
+    """A chart of a table's CSV: its data rows (sorted by total, largest first, and followed
+    by `summary_rows` Total/Percent rows), the top rows as series and the rest as "Other"
+    (summed; a ratio has no meaningful sum, so its chart shows the top rows only)."""
+    keep_other = kind != "line"
+    series = (f"datum.{RANK} < {top_n} || datum.n <= {top_n} ? datum[{json.dumps(row_field)}] : '{OTHER}'"
+              if keep_other else f"datum[{json.dumps(row_field)}]")
+    transform = [
+        {"window": [{"op": "row_number", "as": RANK}]},
+        {"joinaggregate": [{"op": "count", "as": "all_rows"}]},
+        {"filter": f"datum.{RANK} <= datum.all_rows - {summary_rows}"},
+        {"joinaggregate": [{"op": "count", "as": "n"}]},
+        *([] if keep_other else [{"filter": f"datum.{RANK} <= {top_n}"}]),
+        {"calculate": series, "as": SERIES},
+        {"fold": columns, "as": [COLUMN, VALUE]},
+        {"aggregate": [{"op": "sum", "field": VALUE, "as": VALUE}, {"op": "min", "field": RANK, "as": ORDER}],
+         "groupby": [SERIES, COLUMN]},
+    ]
+    data = {"url": csv_url, "format": {"type": "csv", "parse": {c: "number" for c in columns}}}
+    return {**_base(kind, y_title, x_title), "data": data, "transform": transform}
 
 
 def script_json(obj: dict) -> str:
     """JSON safe to place inside a <script type="application/json"> element."""
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
+    return json.dumps(obj, separators=(",", ":")).replace("</", "<\\/")
 
 
 def vega_versions() -> dict:

@@ -124,7 +124,8 @@ class Renderer:
             chart = None
             if spec.chart and table.rows:
                 chart_kind = "line" if metric.is_ratio else spec.chart
-                chart = charts.spec(chart_kind, metric.title, table.chart_values())
+                chart = charts.spec(chart_kind, metric.title, f"{spec.id}.csv", table.row_dim, table.columns,
+                                    table.summary_rows)
             tables.append({"id": spec.id, "title": table.title, "display": table.display(),
                            "chart": chart, "empty": not table.rows, "has_percent": table.has_percent})
         rel = lambda target: paths.relative(page_dir, target)  # noqa: E731

@@ -14,10 +14,8 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from . import charts
 from .catalogue import SUM_COLUMNS, Metric
 
-OTHER = "Other"
 
 
 def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
@@ -31,11 +29,6 @@ def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def _chart_round(v):
-    """Charts are pictures: 2 decimals keep the page small and change no drawn pixel."""
-    return v if v is None or isinstance(v, int) else round(v, 2)
 
 
 @dataclass
@@ -116,6 +109,11 @@ class Table:
         return out
 
     @property
+    def summary_rows(self) -> int:
+        """Rows after the data rows: Total, and Percent where shares make sense."""
+        return len(self.records) - len(self.rows)
+
+    @property
     def header(self) -> list[str]:
         return [self.row_dim, *self.columns, "Total"] + (["Percent"] if self.has_percent else [])
 
@@ -147,23 +145,6 @@ class Table:
         for rec in self.records:
             w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
         return buf.getvalue().encode()
-
-    def chart_values(self, top_n: int = 10) -> list[dict]:
-        """Long-format series for a stacked chart: the top rows by total and 'Other'."""
-        shown = self.rows[: top_n - 1] if len(self.rows) > top_n else self.rows
-        series = [(r.key, r.cells) for r in shown]
-        rest = self.rows[len(shown):]
-        if rest:
-            other = [Cell() for _ in self.columns]
-            for r in rest:
-                for o, c in zip(other, r.cells):
-                    o.add(c)
-            series.append((OTHER, other))
-        return [
-            {charts.SERIES: key, charts.ORDER: i, charts.COLUMN: label, charts.VALUE: _chart_round(self._val(cell))}
-            for i, (key, cells) in enumerate(series)
-            for label, cell in zip(self.column_labels, cells)
-        ]
 
 
 def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: list[str],

@@ -170,7 +170,8 @@ class SiteBuilder:
                             column_labels=months, metric=metric, sums=trend_rows)
         self.writer.write("trend.csv", trend.csv())
         self.writer.write_parquet("trend.parquet", trend.arrow())
-        chart = charts.spec("stacked", metric.title, trend.chart_values(), x_title="month")
+        chart = charts.spec("stacked", metric.title, "trend.csv", trend.row_dim, trend.columns,
+                            trend.summary_rows, x_title="month")
         yearly = self.sums(KIND["egi"], TableSpec("yearly", "Infrastructure", "year"), "all", "localinfrajobs")
         ycols, ylabels = self.renderer.columns(TableSpec("yearly", "Infrastructure", "year"), yearly.get("EGI", {}))
         ytable = build_table(id="trend_yearly", title="Normalised work by infrastructure and year",

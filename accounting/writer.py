@@ -16,24 +16,27 @@ class SiteWriter:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.written: dict[str, int] = {}  # site path -> bytes
+        self._dirs: set[Path] = set()
+
+    def _path(self, rel: str) -> Path:
+        if rel in self.written:
+            raise RuntimeError(f"two outputs for the same path: {rel}")
+        path = self.root / rel
+        if path.parent not in self._dirs:  # thousands of pages share few directories
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        return path
 
     def write(self, rel: str, data: bytes | str) -> str:
         if isinstance(data, str):
             data = data.encode("utf-8")
-        if rel in self.written:
-            raise RuntimeError(f"two outputs for the same path: {rel}")
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        self._path(rel).write_bytes(data)
         self.written[rel] = len(data)
         return rel
 
     def claim(self, rel: str) -> Path:
         """Reserve `rel` for a file another library writes; call `done` after."""
-        if rel in self.written:
-            raise RuntimeError(f"two outputs for the same path: {rel}")
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = self._path(rel)
         self.written[rel] = 0
         return path
 
@@ -41,9 +44,10 @@ class SiteWriter:
         self.written[rel] = (self.root / rel).stat().st_size
 
     def write_parquet(self, rel: str, table: pa.Table) -> str:
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, **PAGE_PARQUET)
-        return self.write(rel, sink.getvalue().to_pybytes())
+        path = self._path(rel)
+        pq.write_table(table, path, **PAGE_PARQUET)
+        self.written[rel] = path.stat().st_size
+        return rel
 
     def write_hashed(self, stem: str, suffix: str, data: bytes | str) -> str:
         """Write an immutable asset under a content-hashed name, e.g. static/site.1a2b3c4d.css."""
