@@ -83,7 +83,7 @@ class SiteBuilder:
                                      "first": first, "last": self.ctx.frame.last})
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope, row, col, *s in cur.fetchall():
-            out[scope][row][col] = tuple(int(v) for v in s)
+            out[scope][row][col] = tuple(s)
         return out
 
     def entities(self, kind: PageKind, yearly: dict) -> list[str | None]:

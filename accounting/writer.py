@@ -44,10 +44,11 @@ class SiteWriter:
         self.written[rel] = (self.root / rel).stat().st_size
 
     def write_parquet(self, rel: str, table: pa.Table) -> str:
-        path = self._path(rel)
-        pq.write_table(table, path, **PAGE_PARQUET)
-        self.written[rel] = path.stat().st_size
-        return rel
+        # Through memory: Arrow writes a file column chunk by column chunk, dozens of small
+        # writes per page table; one write per file is kinder to the disk.
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, **PAGE_PARQUET)
+        return self.write(rel, sink.getvalue().to_pybytes())
 
     def write_hashed(self, stem: str, suffix: str, data: bytes | str) -> str:
         """Write an immutable asset under a content-hashed name, e.g. static/site.1a2b3c4d.css."""

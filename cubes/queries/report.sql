@@ -6,7 +6,7 @@ SELECT
     {scope} AS scope,
     {row} AS row_key,
     {column} AS column_key,
-    sum(COLUMNS(lambda c: htc_sum_column(c)))
+    sum(COLUMNS(lambda c: htc_sum_column(c)))::BIGINT
 FROM {cube}
 WHERE in_vo_group($vo_group, VOEGI, VOLHC)
     AND in_infra_filter($infra_filter, Infrastructure)
