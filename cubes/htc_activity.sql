@@ -1,27 +1,37 @@
 -- Distinct counts per period (month and year) for every VO group and infrastructure
--- filter. Distinct counts do not add up across periods or groups, so each is computed
--- here from the rows, never summed from another count.
+-- filter. Distinct counts do not add up across periods or groups, so each is counted
+-- here from the rows, never summed from another count. One pass: each site, VO and user
+-- gets the bit mask of the filters it was active under (see filter_mask), then each
+-- filter counts the entities whose mask has its bit.
 WITH active AS (
-    SELECT DISTINCT Year, Month, Site, VO, GlobalUserName, VOEGI, VOLHC, Infrastructure
+    SELECT Year, Month, Site, VO, GlobalUserName,
+        bit_or(filter_mask(VOEGI, VOLHC, Infrastructure)) AS mask
     FROM stg_htc
     WHERE njobs > 0
+    GROUP BY ALL
 ),
 periods AS (
     SELECT 'month' AS period_kind, month_label(Year, Month) AS period, * FROM active
     UNION ALL
     SELECT 'year' AS period_kind, printf('%04d', Year) AS period, * FROM active
 ),
-filters AS (
-    SELECT * FROM (VALUES ('all'), ('egi'), ('lhc')) AS g(vo_group)
-    CROSS JOIN (VALUES ('localinfrajobs'), ('onlyinfrajobs'), ('onlylocaljobs')) AS f(infra_filter)
+masks AS (
+    SELECT period_kind, period, 'site' AS what, bit_or(mask) AS mask FROM periods GROUP BY period_kind, period, Site
+    UNION ALL
+    SELECT period_kind, period, 'vo', bit_or(mask) FROM periods GROUP BY period_kind, period, VO
+    UNION ALL
+    SELECT period_kind, period, 'user', bit_or(mask) FROM periods GROUP BY period_kind, period, GlobalUserName
+),
+tally AS (
+    SELECT period_kind, period, what, mask, count(*) AS n FROM masks GROUP BY ALL
 )
 SELECT
-    p.period_kind, p.period, f.vo_group, f.infra_filter,
-    count(DISTINCT p.Site)::BIGINT AS active_sites,
-    count(DISTINCT p.VO)::BIGINT AS active_vos,
-    count(DISTINCT p.GlobalUserName)::BIGINT AS active_users
-FROM periods AS p
-JOIN filters AS f
-    ON in_vo_group(f.vo_group, p.VOEGI, p.VOLHC) AND in_infra_filter(f.infra_filter, p.Infrastructure)
+    t.period_kind, t.period, b.vo_group, b.infra_filter,
+    coalesce(sum(t.n) FILTER (WHERE t.what = 'site'), 0)::BIGINT AS active_sites,
+    coalesce(sum(t.n) FILTER (WHERE t.what = 'vo'), 0)::BIGINT AS active_vos,
+    coalesce(sum(t.n) FILTER (WHERE t.what = 'user'), 0)::BIGINT AS active_users
+FROM tally AS t
+CROSS JOIN filter_bits() AS b
+WHERE (t.mask >> b.bit) & 1 = 1
 GROUP BY ALL
 ORDER BY ALL

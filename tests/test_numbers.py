@@ -228,3 +228,22 @@ def test_headline_figures(built, db):
     jobs = db.execute(f"SELECT sum(NumberOfJobs) FROM facts WHERE yyyymm = {db.last}").fetchone()[0]
     html = (built["output"] / "index.html").read_text()
     assert f"{int(jobs):,}" in html
+
+
+@pytest.mark.parametrize("vo_group", sorted(VO_GROUP_SQL))
+@pytest.mark.parametrize("infra", sorted(INFRA_SQL))
+def test_distinct_counts_per_period(built, db, vo_group, infra):
+    """Active sites, VOs and users are counted per period from the rows, for every filter."""
+    y, m = divmod(db.last, 100)
+    cube = duckdb.connect().execute(f"""
+        SELECT period, active_sites, active_vos, active_users
+        FROM read_parquet('{built['output']}/data/htc_activity.parquet')
+        WHERE vo_group = '{vo_group}' AND infra_filter = '{infra}' AND period IN ('{y:04d}-{m:02d}', '{y - 1:04d}')
+        ORDER BY period""").fetchall()
+    expected = db.execute(f"""
+        SELECT p, count(DISTINCT Site), count(DISTINCT VO), count(DISTINCT GlobalUserName)
+        FROM (SELECT *, unnest([ym, printf('%04d', Year)]) AS p FROM facts
+              WHERE NumberOfJobs > 0 AND {VO_GROUP_SQL[vo_group]} AND {INFRA_SQL[infra]})
+        WHERE p IN ('{y:04d}-{m:02d}', '{y - 1:04d}')
+        GROUP BY p ORDER BY p""").fetchall()
+    assert cube == expected and len(expected) == 2
