@@ -89,6 +89,9 @@ class Renderer:
         if spec.column == "month":
             months = f.recent_months()
             return [f.month_key(y, m) for y, m in months], [f.month_label(y, m) for y, m in months]
+        if spec.column == "history":
+            keys = sorted({c for cols in sums.values() for c in cols})
+            return keys, keys
         if spec.column == "year":
             years = sorted({c for cols in sums.values() for c in cols})
             first = int(years[0]) if years else f.last_year
@@ -106,7 +109,7 @@ class Renderer:
         href = (lambda key: paths.relative(page_dir, self.ctx.entity_path(target, key, metric_id))) \
             if target else None
         row_label = self.ctx.cat.dimensions[spec.row]["label"]
-        col_label = {"month": "month", "year": "year"}.get(spec.column, "benchmark type")
+        col_label = {"month": "month", "history": "month", "year": "year"}.get(spec.column, "benchmark type")
         return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                            row_dim=spec.row, row_label=row_label, columns=columns,
                            column_labels=labels, metric=metric, sums=sums, href=href,

@@ -19,18 +19,16 @@ from tqdm import tqdm
 
 from . import atomic, charts, cubes, datasets_page, paths
 from .assets import write_assets
-from .catalogue import CUBES_DIR, load
+from .catalogue import CUBES_DIR, SUM_COLUMNS, load
 from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, PageKind, TableSpec
 from .render import Context, Renderer
-from .report import build_table
 from .timeframe import TimeFrame
 from .writer import SiteWriter
 
 log = logging.getLogger(__name__)
 
-COLUMN_EXPR = {"month": "month_label(Year, Month)", "year": "printf('%04d', Year)"}
-QUERY_IDENTIFIERS = {"NGI", "Country", "Site", "VO", "SubmitHost", "BenchmarkType", "Infrastructure",
-                     "Discipline1", "Discipline2", "Discipline3", "htc_monthly", "htc_submithost"}
+COLUMN_EXPR = {"month": "month_label(Year, Month)", "history": "month_label(Year, Month)",
+               "year": "printf('%04d', Year)"}
 
 
 def query(name: str) -> str:
@@ -60,25 +58,28 @@ class SiteBuilder:
 
     def _discipline_tree(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         """Each discipline name gets one page, at the deepest level where it appears (so
-        'unknown discipline', present at every level, lists its VOs)."""
-        kind, parents = {}, {}
+        'unknown discipline', present at every level, lists its VOs); returns the page kind
+        and the parent chain of each name."""
+        level, parents = {}, {}
         for d1, d2, d3, _vo in self.con.execute(query("disciplines")).fetchall():
-            for level, name, chain in ((1, d1, []), (2, d2, [d1]), (3, d3, [d1, d2])):
-                if level >= int(kind.get(name, "discipline0")[-1]):
-                    kind[name] = f"discipline{level}"
+            for depth, name, chain in ((1, d1, []), (2, d2, [d1]), (3, d3, [d1, d2])):
+                if depth >= level.get(name, 0):
+                    level[name] = depth
                     parents[name] = [p for p in dict.fromkeys(chain) if p != name]
-        return kind, parents
+        return {name: f"discipline{depth}" for name, depth in level.items()}, parents
 
     # -- report pages -------------------------------------------------------------------
 
     def sums(self, kind: PageKind, spec: TableSpec, vo_group: str, infra: str) -> dict:
         """{scope: {row: {column: sums}}} for one table of one kind, every entity at once."""
+        # Identifiers go into the SQL text: only catalogue dimensions and cube files may.
+        known = set(self.ctx.cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         for ident in (kind.scope, spec.row, spec.cube):
-            if ident is not None and ident not in QUERY_IDENTIFIERS:
-                raise ValueError(f"not a known cube column: {ident!r}")
+            if ident is not None and ident not in known:
+                raise ValueError(f"not a known cube or dimension: {ident!r}")
         sql = query("report").format(scope=kind.scope or "'EGI'", row=spec.row,
                                      column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)
-        first = 0 if spec.column == "year" else self.ctx.frame.window_first
+        first = self.ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
         cur = self.con.execute(sql, {"vo_group": vo_group, "infra_filter": infra,
                                      "first": first, "last": self.ctx.frame.last})
         out: dict = defaultdict(lambda: defaultdict(dict))
@@ -134,53 +135,47 @@ class SiteBuilder:
     # -- special pages ------------------------------------------------------------------
 
     def landing(self) -> None:
-        f, cat = self.ctx.frame, self.ctx.cat
-        prev_y, prev_m = f.recent_months(2)[0]
-        full_year = f.last_year if f.last_month == 12 else f.last_year - 1
-        periods = {
-            "month": (f.month_key(f.last_year, f.last_month), f.month_key(prev_y, prev_m),
-                      f.last_month_label, f.month_label(prev_y, prev_m)),
-            "year": (str(full_year), str(full_year - 1), str(full_year), str(full_year - 1)),
-        }
-        keys = [k for p in periods.values() for k in p[:2]]
-        sums = {r[0]: r[1:] for r in self.con.execute(query("headline"), {
-            "periods": keys, "first": 0, "last": f.last}).fetchall()}
-        activity = {(r[0], r[1]): r[2:] for r in self.con.execute(
-            "SELECT period_kind, period, active_sites, active_vos, active_users FROM htc_activity "
-            "WHERE vo_group = 'all' AND infra_filter = 'localinfrajobs'").fetchall()}
-        figures = [("njobs", 0), ("normcpu", 2), ("normelap_processors", 3), ("sumcpu", 1)]
+        """Headline figures of the last complete month and year against the previous ones,
+        and the whole history of normalised work by infrastructure (grid, local)."""
+        f, cat, egi = self.ctx.frame, self.ctx.cat, KIND["egi"]
+        history = TableSpec("trend", "Infrastructure", "history")
+        years = TableSpec("trend_yearly", "Infrastructure", "year")
+        by_month = self.sums(egi, history, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
+        by_year = self.sums(egi, years, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
+        activity = {(r[0], r[1]): r[2:] for r in self.con.execute(query("activity"), {
+            "vo_group": DEFAULT_VO_GROUP, "infra_filter": DEFAULT_INFRA}).fetchall()}
+
+        (py, pm), (ly, lm) = f.recent_months(2)
+        full_year = ly if lm == 12 else ly - 1
+        blocks = [("month", by_month, f.month_key(ly, lm), f.month_key(py, pm), f.last_month_label,
+                   f.month_label(py, pm)),
+                  ("year", by_year, str(full_year), str(full_year - 1), str(full_year), str(full_year - 1))]
         tiles = []
-        for kind_, (cur, prev, cur_label, prev_label) in periods.items():
-            items = []
-            for metric_id, i in figures:
+        for period_kind, sums, cur, prev, cur_label, prev_label in blocks:
+            figures = []
+            for metric_id in ("njobs", "normcpu", "normelap_processors", "sumcpu"):
                 m = cat.metrics[metric_id]
-                items.append(_tile(m.name, m.unit, m.value(sums[cur][i]), m.value(sums[prev][i])))
+                i = SUM_COLUMNS.index(m.numerator)
+                figures.append(_tile(m.name, m.unit, m.value(_column_total(sums, cur, i)),
+                                     m.value(_column_total(sums, prev, i))))
             for j, (label, unit) in enumerate((("Active sites", "sites"), ("Active VOs", "VOs"),
                                               ("Active users", "users"))):
-                a, b = activity.get((kind_, cur)), activity.get((kind_, prev))
-                items.append(_tile(label, unit, a[j] if a else None, b[j] if b else None))
-            tiles.append({"period": cur_label, "previous": prev_label, "figures": items})
-        trend_rows = defaultdict(dict)
-        for month, infra, s in self.con.execute(query("trend"), {"last": f.last}).fetchall():
-            trend_rows[infra][month] = (0, 0, 0, 0, 0, 0, int(s))
-        months = sorted({m for r in trend_rows.values() for m in r})
-        metric = cat.metrics["normelap_processors"]
-        trend = build_table(id="trend", title="Normalised work by infrastructure and month",
-                            row_dim="Infrastructure", row_label="Infrastructure", columns=months,
-                            column_labels=months, metric=metric, sums=trend_rows)
-        self.writer.write("trend.csv", trend.csv())
-        self.writer.write_parquet("trend.parquet", trend.arrow())
-        chart = charts.spec("stacked", metric.title, "trend.csv", trend.row_dim, trend.columns,
+                a, b = activity.get((period_kind, cur)), activity.get((period_kind, prev))
+                figures.append(_tile(label, unit, a[j] if a else None, b[j] if b else None))
+            tiles.append({"period": cur_label, "previous": prev_label, "figures": figures})
+
+        tables = {}
+        for spec, sums in ((history, by_month), (years, by_year)):
+            table = self.renderer.make_table(egi, spec, "normelap_processors", sums, "")
+            self.writer.write(f"{spec.id}.csv", table.csv())
+            self.writer.write_parquet(f"{spec.id}.parquet", table.arrow())
+            tables[spec.id] = table
+        trend = tables["trend"]
+        chart = charts.spec("stacked", trend.metric.title, "trend.csv", trend.row_dim, trend.columns,
                             trend.summary_rows, x_title="month")
-        yearly = self.sums(KIND["egi"], TableSpec("yearly", "Infrastructure", "year"), "all", "localinfrajobs")
-        ycols, ylabels = self.renderer.columns(TableSpec("yearly", "Infrastructure", "year"), yearly.get("EGI", {}))
-        ytable = build_table(id="trend_yearly", title="Normalised work by infrastructure and year",
-                             row_dim="Infrastructure", row_label="Infrastructure", columns=ycols,
-                             column_labels=ylabels, metric=metric, sums=yearly.get("EGI", {}))
-        self.writer.write("trend_yearly.csv", ytable.csv())
-        self.writer.write_parquet("trend_yearly.parquet", ytable.arrow())
+        yearly = tables["trend_yearly"]
         self.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
-                    yearly={"id": "trend_yearly", "display": ytable.display(), "title": ytable.title})
+                    yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title})
 
     def quality(self) -> None:
         cur = self.con.execute("SELECT * FROM quality_findings")
@@ -227,6 +222,10 @@ def _init_worker(ctx: Context, root: Path) -> None:
 
 def _render_task(task: tuple) -> dict[str, int]:
     return _WORKER.report_entity(*task)
+
+
+def _column_total(sums: dict, column: str, i: int) -> int:
+    return sum(by_col[column][i] for by_col in sums.values() if column in by_col)
 
 
 def _tile(label: str, unit: str, value, previous) -> dict:
