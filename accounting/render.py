@@ -112,8 +112,7 @@ class Renderer:
         col_label = {"month": "month", "history": "month", "year": "year"}.get(spec.column, "benchmark type")
         return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                            row_dim=spec.row, row_label=row_label, columns=columns,
-                           column_labels=labels, metric=metric, sums=sums, href=href,
-                           chartable=spec.chart is not None)
+                           column_labels=labels, metric=metric, sums=sums, href=href)
 
     def report_page(self, kind: PageKind, name: str | None, metric_id: str, vo_group: str,
                     infra: str, sums_by_table: dict) -> None:

@@ -61,7 +61,6 @@ class Table:
     column_labels: list[str]
     metric: Metric
     rows: list[Row]
-    chartable: bool = True
 
     @property
     def has_percent(self) -> bool:
@@ -149,7 +148,7 @@ class Table:
 
 def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: list[str],
                 column_labels: list[str], metric: Metric, sums: dict[str, dict[str, tuple]],
-                href=None, chartable: bool = True) -> Table:
+                href=None) -> Table:
     """`sums[row][column]` holds the cube sums in `SUM_COLUMNS` order."""
     num_i = SUM_COLUMNS.index(metric.numerator)
     den_i = SUM_COLUMNS.index(metric.denominator) if metric.denominator else None
@@ -168,4 +167,4 @@ def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: l
         rows.append(row)
     # Ratio tables are ordered by their denominator (the work behind the ratio).
     rows.sort(key=lambda r: (-(r.total.den if den_i is not None else r.total.num), r.key))
-    return Table(id, title, row_dim, row_label, columns, column_labels, metric, rows, chartable)
+    return Table(id, title, row_dim, row_label, columns, column_labels, metric, rows)
