@@ -5,7 +5,11 @@ WITH rows AS (
 ),
 findings AS (
     SELECT 'site not in topology' AS finding, Site AS subject, 'reported under unknown NGI and unknown country' AS detail, *
-    FROM rows WHERE NOT site_known
+    FROM rows WHERE NOT site_registered
+    UNION ALL
+    SELECT 'site outside its topology validity', Site,
+        'months before or after its topology entries: reported under unknown NGI and unknown country', *
+    FROM rows WHERE site_registered AND NOT site_known
     UNION ALL
     SELECT 'VO not in topology', VO,
         coalesce('same name as ' || (SELECT string_agg(k.VO, ', ' ORDER BY k.VO) FROM src_vos AS k WHERE lower(k.VO) = lower(rows.VO) AND k.VO <> rows.VO) || ' ignoring case; kept as a separate VO',

@@ -7,6 +7,7 @@ SELECT
     h.Month,
     h.Site,
     s.Site IS NOT NULL AS site_known,
+    h.Site IN (SELECT Site FROM src_sites) AS site_registered,
     coalesce(s.NGI, 'unknown NGI') AS NGI,
     coalesce(s.Country, 'unknown country') AS Country,
     s.Tier,

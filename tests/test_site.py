@@ -216,3 +216,38 @@ def test_serve_previews_the_site_on_loopback(built):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
+    """A site registered in topology only after it started reporting: its early rows stay
+    in every total (under unknown NGI) and the quality page says why."""
+    import pyarrow as pa
+
+    sites_path = site_copy["data"] / "source" / "topology" / "sites.parquet"
+    sites = pq.read_table(sites_path)
+    con = duckdb.connect()
+    src = site_copy["data"] / "source"
+    site, first = con.execute(f"""
+        SELECT Site, min(Year) FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false)
+        WHERE Site IN (SELECT Site FROM read_parquet('{sites_path}'))
+        GROUP BY Site HAVING count(DISTINCT Year) > 3 ORDER BY Site LIMIT 1""").fetchone()
+    import datetime as dt
+    later = dt.date(first + 2, 1, 1)
+    valid_from = [max(v, later) if s == site else v
+                  for s, v in zip(sites["Site"].to_pylist(), sites["ValidFrom"].to_pylist())]
+    sites = sites.set_column(sites.schema.get_field_index("ValidFrom"), sites.schema.field("ValidFrom"),
+                             pa.array(valid_from, pa.date32()))
+    pq.write_table(sites, sites_path)
+    run_build("cubes", "--data-dir", str(site_copy["data"]), "--quiet")
+    cubes = site_copy["data"] / "cubes"
+    found = con.execute(f"""SELECT finding, first_period FROM read_parquet('{cubes}/quality_findings.parquet')
+                            WHERE subject = '{site}'""").fetchall()
+    assert [p[:4] for f, p in found if f == "site outside its topology validity"] == [f"{first:04d}"]
+    # Nothing lost: the cube's job total equals the source's.
+    cube_jobs = con.execute(f"SELECT sum(njobs) FROM read_parquet('{cubes}/htc_monthly.parquet')").fetchone()[0]
+    src_jobs = con.execute(f"SELECT sum(NumberOfJobs) FROM read_parquet('{src}/htc/*/*/*.parquet', "
+                           "hive_partitioning = false)").fetchone()[0]
+    assert cube_jobs == src_jobs
+    early = con.execute(f"""SELECT DISTINCT NGI FROM read_parquet('{cubes}/htc_monthly.parquet')
+                            WHERE Site = '{site}' AND Year < {first + 2}""").fetchall()
+    assert early == [("unknown NGI",)]
