@@ -81,3 +81,21 @@ def test_page_renders_its_charts_offline(built, server, browser, path):
     origin = urlparse(server).netloc
     outside = [u for u in requests if urlparse(u).netloc != origin]
     assert not outside, outside
+
+
+def test_tables_sort_by_a_clicked_column(built, server, browser):
+    page = browser.new_page()
+    page.goto(server + "egi/", wait_until="networkidle")
+    table = page.locator("#t-table")
+    labels = lambda: table.locator("tbody tr th").all_inner_texts()  # noqa: E731
+    before = labels()
+    table.locator("thead th").first.click()  # by name, descending
+    by_name = labels()
+    data = [x for x in before if x not in ("Total", "Percent")]
+    assert by_name[:len(data)] == sorted(data, key=str.lower, reverse=True)
+    assert by_name[-2:] == ["Total", "Percent"]
+    total_col = table.locator("thead th").nth(13)
+    assert total_col.inner_text() == "Total"
+    total_col.click()  # by total, descending: the page's own order
+    assert labels() == before
+    page.close()
