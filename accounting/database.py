@@ -1,0 +1,88 @@
+"""Connecting to the source MariaDB: the URL, where the password comes from, and one clear
+line for every way it can fail (never the password)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pymysql
+
+DB_URL_ENV = "ACCOUNTING_DB_URL"
+PASSWORD_ENV = "ACCOUNTING_DB_PASSWORD"
+OPTION_FILE_ENV = "ACCOUNTING_DB_OPTION_FILE"
+
+
+class SourceError(RuntimeError):
+    """The source database failed; the message is one line naming what, never a secret."""
+
+
+@dataclass(frozen=True)
+class DbConfig:
+    host: str
+    port: int
+    user: str
+    database: str
+    password: str | None  # from the URL or ACCOUNTING_DB_PASSWORD; None: the option file's
+    option_file: str | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def __repr__(self) -> str:  # never print the password
+        return f"DbConfig({self.where})"
+
+
+def config_from_env(environ=os.environ) -> DbConfig | None:
+    url = environ.get(DB_URL_ENV)
+    if not url:
+        return None
+    u = urlparse(url)
+    if u.scheme not in ("mysql", "mariadb") or not u.hostname or not u.path.strip("/"):
+        raise SourceError(f"{DB_URL_ENV} must look like mysql://user:password@host:port/db")
+    option_file = environ.get(OPTION_FILE_ENV)
+    if option_file is None and Path("~/.my.cnf").expanduser().exists():
+        option_file = str(Path("~/.my.cnf").expanduser())
+    password = unquote(u.password) if u.password is not None else environ.get(PASSWORD_ENV)
+    return DbConfig(u.hostname, u.port or 3306, unquote(u.username or ""), u.path.strip("/"),
+                    password, option_file)
+
+
+def connect(cfg: DbConfig, streaming: bool = False) -> pymysql.connections.Connection:
+    kwargs = dict(host=cfg.host, port=cfg.port, user=cfg.user, database=cfg.database,
+                  charset="utf8mb4", connect_timeout=10, read_timeout=600, write_timeout=600,
+                  init_command="SET time_zone = '+00:00'", local_infile=True)
+    if cfg.password is not None:
+        kwargs["password"] = cfg.password
+    if cfg.option_file:
+        kwargs["read_default_file"] = cfg.option_file
+    if streaming:
+        kwargs["cursorclass"] = pymysql.cursors.SSCursor
+    try:
+        return pymysql.connect(**kwargs)
+    except pymysql.err.OperationalError as e:
+        raise SourceError(describe(e, cfg)) from None
+
+
+def describe(e: Exception, cfg: DbConfig, table: str | None = None) -> str:
+    """One line for an error from the server or the connection."""
+    code = e.args[0] if getattr(e, "args", None) else None
+    text = str(e.args[1]) if getattr(e, "args", None) and len(e.args) > 1 else str(e)
+    if cfg.password:
+        text = text.replace(cfg.password, "***")
+    if code in (2003, 2005):
+        return f"cannot reach the database server at {cfg.host}:{cfg.port} ({text})"
+    if code == 1045:
+        return f"the database refused the credentials of user {cfg.user!r} at {cfg.host}:{cfg.port}"
+    if code == 1049:
+        return f"no database {cfg.database!r} at {cfg.host}:{cfg.port}"
+    if code == 1146:
+        return f"missing table at {cfg.where}: {text}"
+    if code == 1054:
+        return f"missing column{' in ' + table if table else ''} at {cfg.where}: {text}"
+    if code in (2006, 2013, 2014) or isinstance(e, (pymysql.err.InterfaceError, ConnectionError)):
+        return f"lost the connection to {cfg.host}:{cfg.port}{' while reading ' + table if table else ''} ({text})"
+    return f"database error at {cfg.where}{' in ' + table if table else ''}: {text}"

@@ -1,0 +1,16 @@
+-- HTC summaries with names, one month: HybridSuperSummaries joined to its lookup tables
+-- (APEL's VSuperSummaries has no normalised durations, so the join is done here).
+SELECT
+    s.name AS Site, h.Month, h.Year, d.name AS GlobalUserName, v.name AS VO,
+    g.name AS VOGroup, r.name AS VORole, sh.name AS SubmitHost, h.Infrastructure,
+    h.ServiceLevelType, h.ServiceLevel, h.NodeCount, h.Processors,
+    h.EarliestEndTime, h.LatestEndTime, h.WallDuration, h.CpuDuration,
+    h.NormalisedWallDuration, h.NormalisedCpuDuration, h.NumberOfJobs, h.UpdateTime
+FROM HybridSuperSummaries AS h
+JOIN Sites AS s ON s.id = h.SiteID
+JOIN DNs AS d ON d.id = h.GlobalUserNameID
+JOIN VOs AS v ON v.id = h.VOID
+JOIN VOGroups AS g ON g.id = h.VOGroupID
+JOIN VORoles AS r ON r.id = h.VORoleID
+JOIN SubmitHosts AS sh ON sh.id = h.SubmitHostId
+WHERE h.Year = %(year)s AND h.Month = %(month)s

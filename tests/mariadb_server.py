@@ -1,0 +1,87 @@
+"""A real, throwaway MariaDB server (Debian's mariadb-server) on a private data directory
+and a free loopback port, for tests and benchmarks. No mocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pymysql
+
+USER, PASSWORD, DATABASE = "portal", "s3cret-pw", "apel"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MariaDB:
+    def __init__(self, base: Path):
+        self.base = Path(base)
+        self.datadir = self.base / "data"
+        self.socket = self.base / "mysqld.sock"
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{DATABASE}"
+
+    def start(self) -> "MariaDB":
+        binary = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        if not self.datadir.exists():
+            self.datadir.mkdir(parents=True)
+            subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--user=root",
+                            "--auth-root-authentication-method=normal", "--skip-test-db"],
+                           check=True, capture_output=True)
+            first = True
+        else:
+            first = False
+        self.proc = subprocess.Popen(
+            [binary, "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
+             "--bind-address=127.0.0.1", f"--socket={self.socket}", "--user=root",
+             f"--pid-file={self.base / 'mysqld.pid'}", "--skip-log-bin", "--innodb-buffer-pool-size=512M",
+             "--innodb-flush-log-at-trx-commit=2", "--local-infile=1", f"--log-error={self.base / 'error.log'}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while True:
+            try:
+                con = pymysql.connect(unix_socket=str(self.socket), user="root")
+                break
+            except pymysql.err.OperationalError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"MariaDB did not start: {(self.base / 'error.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        if first:
+            with con.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {DATABASE}")
+                for host in ("127.0.0.1", "localhost"):
+                    cur.execute(f"CREATE USER '{USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'")
+                    cur.execute(f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'{host}'")
+        con.close()
+        return self
+
+    def root(self) -> pymysql.connections.Connection:
+        return pymysql.connect(unix_socket=str(self.socket), user="root", database=DATABASE, autocommit=True)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+        self.proc = None
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def available() -> bool:
+    return bool(shutil.which("mariadbd") or os.path.exists("/usr/sbin/mariadbd"))
