@@ -61,8 +61,21 @@ def cli(ctx, data_dir, output, demo_scale, quiet):
                   "ACCOUNTING_DB_URL (mysql://user:password@host:port/db) or, when it is not set, "
                   "from the built-in demo federation at --demo-scale.")
 @common_options
-def export(data_dir, output, demo_scale, quiet):
-    run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
+@click.option("--full", is_flag=True, help="Re-read every month, not only the changed and recent ones.")
+@click.option("--restate-months", type=click.IntRange(0), default=3, show_default=True,
+              help="Always re-read this many latest months (APEL restates recent months for weeks).")
+def export(data_dir, output, demo_scale, quiet, full, restate_months):
+    run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet, full=full,
+              restate_months=restate_months)
+
+
+@cli.command(help="Generate the demo federation at --demo-scale. With --to-db, create the APEL "
+                  "schema in the MariaDB of ACCOUNTING_DB_URL and load the demo into it (replacing "
+                  "its accounting and topology tables), to try or test the real export path.")
+@common_options
+@click.option("--to-db", is_flag=True, required=True, help="Load into the database (the only mode).")
+def demo(data_dir, output, demo_scale, quiet, to_db):
+    run_stage("demo", pipeline.load_demo_into_db, data_dir, demo_scale, progress=not quiet)
 
 
 @cli.command(help="Compute the report cubes (cubes/*.sql, run by DuckDB) from DATA_DIR/source "

@@ -3,31 +3,51 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
-from . import atomic, cubes, site
+from . import atomic, cubes, database, site
+from . import export as export_db
 
 log = logging.getLogger(__name__)
-
-DB_URL_ENV = "ACCOUNTING_DB_URL"
 
 
 class StageError(RuntimeError):
     """A stage failed; the message is the one line the operator sees."""
 
 
-def export(data_dir: Path, demo_scale: str = "default", progress: bool = True) -> dict[str, int]:
+def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, full: bool = False,
+           restate_months: int = 3) -> dict:
     """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
-    if os.environ.get(DB_URL_ENV):
-        raise StageError(f"{DB_URL_ENV} is set, but the MariaDB export is not built yet; "
-                         f"unset it to build from the demo federation")
+    try:
+        cfg = database.config_from_env()
+        if cfg is not None:
+            report = export_db.export(cfg, Path(data_dir), full, restate_months, progress)
+            return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
+    except database.SourceError as e:
+        raise StageError(str(e)) from None
     from . import demo
 
     with atomic.staged_dir(Path(data_dir) / "source") as staging:
         counts = demo.generate(staging, scale=demo_scale, progress=progress)
     return counts
+
+
+def load_demo_into_db(data_dir: Path, demo_scale: str, progress: bool = True) -> dict:
+    """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL."""
+    import tempfile
+
+    from . import db_load, demo
+
+    try:
+        cfg = database.config_from_env()
+        if cfg is None:
+            raise StageError(f"{database.DB_URL_ENV} is not set: nowhere to load the demo")
+        with tempfile.TemporaryDirectory(dir=data_dir if Path(data_dir).is_dir() else None) as tmp:
+            demo.generate(Path(tmp), scale=demo_scale, progress=progress)
+            return db_load.load(Path(tmp), cfg)
+    except database.SourceError as e:
+        raise StageError(str(e)) from None
 
 
 def build_cubes(data_dir: Path, progress: bool = True) -> dict[str, int]:

@@ -1,0 +1,291 @@
+"""Stage 1 from a database: MariaDB (APEL summaries and topology) → data/source Parquet.
+
+Each source is one declarative `SourceTable` (dataset contract, query file, validation);
+adding a data type means adding a definition. Monthly datasets are incremental: a month
+is re-read when its row count or latest update changed since the last export, or when it
+is within the restatement window; other months are carried over from the previous export.
+Rows that fail validation go to a quarantine Parquet with their reason, never dropped,
+and every month balances: rows read = exported + quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from . import atomic, contracts
+from .catalogue import ROOT
+from .contracts import Dataset
+from .database import DbConfig, SourceError, connect, describe
+from .source_io import PARQUET_OPTIONS, conform
+
+log = logging.getLogger(__name__)
+
+QUERIES = ROOT / "export"
+CHUNK_ROWS = 50_000
+STATE_FILE = "export_state.json"
+QUARANTINE_DIR = "quarantine"
+
+
+# -- validation -----------------------------------------------------------------------
+
+def _reasons_htc(t: pa.Table) -> pa.Array:
+    """The first failed rule of each row (null: valid). Rules of DESIGN §3 / issue 3."""
+    today = date.today()
+    bench = pc.utf8_lower(pc.fill_null(t["ServiceLevelType"], ""))
+    factor = pc.if_else(pc.equal(bench, "si2k"), 1 / contracts.SI2K_PER_HS23, 1.0)
+    expected = pc.multiply(pc.multiply(pc.cast(t["WallDuration"], pa.float64()), t["ServiceLevel"]), factor)
+    off = pc.abs(pc.subtract(pc.cast(t["NormalisedWallDuration"], pa.float64()), expected))
+    rules = [
+        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
+        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
+        ("negative duration or job count", pc.or_(
+            pc.or_(pc.less(t["WallDuration"], 0), pc.less(t["CpuDuration"], 0)),
+            pc.or_(pc.or_(pc.less(t["NormalisedWallDuration"], 0), pc.less(t["NormalisedCpuDuration"], 0)),
+                   pc.less(t["NumberOfJobs"], 0)))),
+        ("unknown benchmark type", pc.invert(pc.is_in(bench, pa.array(["si2k", "hepspec", "hepscore23"])))),
+        ("empty site", pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t["Site"], "")), "")),
+        ("empty VO", pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t["VO"], "")), "")),
+        ("normalised wall time inconsistent with wall time × benchmark",
+         pc.greater(off, pc.add(pc.multiply(expected, 0.01), 1.0))),
+    ]
+    reason = pa.nulls(t.num_rows, pa.string())
+    for text, failed in reversed(rules):  # the first rule that fails wins
+        reason = pc.if_else(pc.fill_null(failed, True), pa.scalar(text), reason)
+    return reason
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """How one dataset is read from the database."""
+
+    dataset: Dataset
+    query: str  # file in export/, or a table whose contract columns are read as they are
+    months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
+    validate: Callable[[pa.Table], pa.Array] | None = None
+
+    def sql(self) -> str:
+        if self.query.endswith(".sql"):
+            return (QUERIES / self.query).read_text()
+        return f"SELECT {', '.join(self.dataset.schema.names)} FROM {self.query}"
+
+    @property
+    def table(self) -> str:
+        return self.query.removesuffix(".sql")
+
+
+SOURCES = (
+    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
+    SourceTable(contracts.SITES, "topology_sites"),
+    SourceTable(contracts.VOS, "topology_vos"),
+    SourceTable(contracts.DISCIPLINES, "topology_disciplines"),
+    SourceTable(contracts.PLEDGES, "topology_pledges"),
+)
+
+
+# -- reading --------------------------------------------------------------------------
+
+# Read types: wide enough to see bad values (a negative count) before the contract's;
+# MariaDB's BOOLEAN is a TINYINT.
+_READ_TYPES = {pa.uint64(): pa.int64(), contracts.UTC_TS: pa.timestamp("s"), pa.bool_(): pa.int8()}
+
+
+def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    cols = list(zip(*rows)) if rows else [[] for _ in schema]
+    arrays = []
+    for values, f in zip(cols, schema):
+        typ = _READ_TYPES.get(f.type, f.type)
+        if f.type == pa.float64():  # DECIMAL arrives as Decimal, DOUBLE as float
+            arr = pa.array(values).cast(pa.float64()) if values else pa.array([], pa.float64())
+        else:
+            arr = pa.array(values, typ)
+        if f.type in (contracts.UTC_TS, pa.bool_()):
+            arr = arr.cast(f.type)  # timestamps: the session runs in UTC
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, names=schema.names)
+
+
+@dataclass
+class MonthResult:
+    read: int = 0
+    exported: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+
+
+class Exporter:
+    def __init__(self, cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
+                 progress: bool = True):
+        self.cfg = cfg
+        self.data_dir = Path(data_dir)
+        self.full = full
+        self.restate_months = restate_months
+        self.progress = progress
+        self.previous = self.data_dir / "source"
+        self.state_path = self.data_dir / STATE_FILE
+        self.state = {} if full or not self.state_path.exists() else json.loads(self.state_path.read_text())
+        self.queries = 0
+        self.rows_read = 0
+
+    def _execute(self, cur, sql: str, params=None, table: str = "") -> None:
+        try:
+            self.queries += 1
+            cur.execute(sql, params)
+        except Exception as e:  # pymysql raises several families; all become one line
+            raise SourceError(describe(e, self.cfg, table)) from None
+
+    def _fetch_chunks(self, cur, table: str):
+        while True:
+            try:
+                rows = cur.fetchmany(CHUNK_ROWS)
+            except Exception as e:
+                raise SourceError(describe(e, self.cfg, table)) from None
+            if not rows:
+                return
+            self.rows_read += len(rows)
+            yield rows
+
+    def months_to_read(self, db, src: SourceTable) -> tuple[list[tuple], dict]:
+        """(months to re-read, the database's month list) by row count and latest update."""
+        cur = db.cursor()
+        self._execute(cur, (QUERIES / src.months_query).read_text(), table=src.table)
+        listed = {f"{y:04d}-{m:02d}": {"rows": int(n), "max_update": mu.isoformat() if mu else None}
+                  for y, m, n, mu in cur.fetchall()}
+        cur.close()
+        known = self.state.get(src.dataset.name, {}).get("months", {})
+        recent = sorted(listed)[-self.restate_months:] if self.restate_months else []
+        todo = [k for k in sorted(listed) if self.full or known.get(k) != listed[k] or k in recent
+                or not self.previous_partition(src, k).exists()]
+        return todo, listed
+
+    def previous_partition(self, src: SourceTable, key: str) -> Path:
+        return src.dataset.partition_path(self.previous, int(key[:4]), int(key[5:]))
+
+    def export_month(self, db, src: SourceTable, key: str, staging: Path, quarantine: list) -> MonthResult:
+        year, month = int(key[:4]), int(key[5:])
+        result = MonthResult()
+        cur = db.cursor()
+        self._execute(cur, src.sql(), {"year": year, "month": month}, table=src.table)
+        path = src.dataset.partition_path(staging, year, month)
+        writer = None
+        try:
+            for rows in self._fetch_chunks(cur, src.table):
+                chunk = _to_arrow(rows, src.dataset.schema)
+                result.read += chunk.num_rows
+                reason = src.validate(chunk) if src.validate else pa.nulls(chunk.num_rows, pa.string())
+                bad = pc.is_valid(reason)
+                if pc.any(bad).as_py():
+                    rejected = chunk.filter(bad).append_column("reason", reason.filter(bad))
+                    quarantine.append(rejected)
+                    for r, n in zip(*_value_counts(rejected["reason"])):
+                        result.quarantined[r] = result.quarantined.get(r, 0) + n
+                    chunk = chunk.filter(pc.invert(bad))
+                if chunk.num_rows:
+                    if writer is None:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        writer = pq.ParquetWriter(path, src.dataset.schema, compression=PARQUET_OPTIONS["compression"])
+                    writer.write_table(conform(src.dataset, chunk))
+                    result.exported += chunk.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+            cur.close()
+        return result
+
+    def export_table(self, db, src: SourceTable, staging: Path) -> int:
+        cur = db.cursor()
+        self._execute(cur, src.sql(), table=src.table)
+        rows = [r for chunk in self._fetch_chunks(cur, src.table) for r in chunk]
+        cur.close()
+        table = _to_arrow(rows, src.dataset.schema)
+        path = Path(src.dataset.file_glob(staging))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(conform(src.dataset, table), path, **PARQUET_OPTIONS)
+        return table.num_rows
+
+    def run(self) -> dict:
+        db = connect(self.cfg, streaming=True)
+        report = {"datasets": {}}
+        try:
+            with atomic.staged_dir(self.previous) as staging:
+                new_state = {}
+                for src in SOURCES:
+                    if not src.dataset.partitioned:
+                        report["datasets"][src.dataset.name] = {"rows": self.export_table(db, src, staging)}
+                        continue
+                    todo, listed = self.months_to_read(db, src)
+                    self.carry_over(src, staging, set(listed) - set(todo))
+                    quarantine: list[pa.Table] = []
+                    months = {}
+                    for key in tqdm(todo, desc=f"export {src.dataset.name}", unit="month",
+                                    disable=not self.progress, leave=False):
+                        res = self.export_month(db, src, key, staging, quarantine)
+                        if res.read != res.exported + sum(res.quarantined.values()):
+                            raise SourceError(f"{src.dataset.name} {key}: rows read {res.read} ≠ exported "
+                                              f"{res.exported} + quarantined {sum(res.quarantined.values())}")
+                        months[key] = res.__dict__
+                    self.write_quarantine(src, staging, quarantine, set(todo))
+                    new_state[src.dataset.name] = {"months": listed}
+                    report["datasets"][src.dataset.name] = {
+                        "months_in_database": len(listed), "months_read": len(todo),
+                        "rows_read": sum(m["read"] for m in months.values()),
+                        "rows_exported": sum(m["exported"] for m in months.values()),
+                        "rows_quarantined": sum(sum(m["quarantined"].values()) for m in months.values()),
+                        "months": months,
+                    }
+                report["queries"] = self.queries
+                (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
+        finally:
+            db.close()
+        # The state is only advanced once the new export is in place.
+        atomic.write_bytes(self.state_path, json.dumps(
+            {**new_state, "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+            indent=1, sort_keys=True).encode())
+        return report
+
+    def carry_over(self, src: SourceTable, staging: Path, keys: set[str]) -> None:
+        """Months that did not change are kept from the previous export (hard links: free)."""
+        for key in sorted(keys):
+            old = self.previous_partition(src, key)
+            new = src.dataset.partition_path(staging, int(key[:4]), int(key[5:]))
+            new.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(old, new)
+            except OSError:
+                shutil.copyfile(old, new)
+
+    def write_quarantine(self, src: SourceTable, staging: Path, new: list[pa.Table], reread: set[str]) -> None:
+        """The dataset's quarantine: previous rows of months not re-read, plus this run's."""
+        path = staging / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
+        old_path = self.previous / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
+        parts = list(new)
+        if old_path.exists() and not self.full:
+            old = pq.read_table(old_path)
+            keys = pc.binary_join_element_wise(pc.cast(old["Year"], pa.string()),
+                                               pc.utf8_lpad(pc.cast(old["Month"], pa.string()), 2, "0"), "-")
+            parts.insert(0, old.filter(pc.invert(pc.is_in(keys, pa.array(sorted(reread), pa.string())))))
+        if not parts:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        schema = parts[-1].schema
+        pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
+
+
+def _value_counts(arr) -> tuple[list, list]:
+    vc = pc.value_counts(arr)
+    return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
+
+
+def export(cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
+           progress: bool = True) -> dict:
+    return Exporter(cfg, data_dir, full, restate_months, progress).run()
