@@ -670,8 +670,10 @@ class _Federation:
         ce = (rng.random(n) * s.n_ce[site]).astype(np.int64)
         btype = (m >= s.hs06_from[site]).astype(np.int64) + (m >= s.hs23_from[site])
         per_core = s.bench[site, ce] * 1.05 ** (year - 2010)  # HS06 per core; sites re-benchmark yearly
-        value = np.choose(btype, [np.round(per_core * SI2K_PER_HS23), np.round(per_core, 2),
-                                  np.round(per_core * s.hs23_ratio[site], 2)])
+        # rint(x·100)/100 is the double nearest the 2-decimal value (np.round(x, 2) can be
+        # off by an ulp), so the value survives APEL's DECIMAL(10,3) column unchanged.
+        value = np.choose(btype, [np.rint(per_core * SI2K_PER_HS23), np.rint(per_core * 100) / 100,
+                                  np.rint(per_core * s.hs23_ratio[site] * 100) / 100])
         for name, (first, last) in _ZERO_BENCHMARK_AT.items():
             if _within(m, first, last):
                 value[site == s.names.index(name)] = 0.0

@@ -106,8 +106,9 @@ def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     arrays = []
     for values, f in zip(cols, schema):
         typ = _READ_TYPES.get(f.type, f.type)
-        if f.type == pa.float64():  # DECIMAL arrives as Decimal, DOUBLE as float
-            arr = pa.array(values).cast(pa.float64()) if values else pa.array([], pa.float64())
+        if f.type == pa.float64():  # DECIMAL arrives as Decimal: float() rounds it correctly,
+            # Arrow's decimal cast does not (7.640 would become 7.640000000000001)
+            arr = pa.array([None if v is None else float(v) for v in values], pa.float64())
         else:
             arr = pa.array(values, typ)
         if f.type in (contracts.UTC_TS, pa.bool_()):

@@ -1,0 +1,237 @@
+"""The MariaDB export against a real server (Debian's mariadb-server on a throwaway data
+directory and port): round trip, incremental runs, faults and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import run_build
+from mariadb_server import PASSWORD, MariaDB, available
+
+pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = MariaDB(tmp_path_factory.mktemp("mariadb")).start()
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="module")
+def loaded(server, built):
+    """The small demo loaded into the server, and a first full export of it."""
+    env = {"ACCOUNTING_DB_URL": server.url}
+    run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+    data = built["data"].parent / "from_db" / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    return {"env": env, "data": data}
+
+
+def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
+    env, data = loaded["env"], loaded["data"]
+    # Same rows as the demo's own Parquet, column by column.
+    con = duckdb.connect()
+    q = "SELECT * FROM read_parquet('{}/source/htc/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
+    assert con.execute(q.format(data)).fetchall() == con.execute(q.format(built["data"])).fetchall()
+    run_build("cubes", "--data-dir", str(data), "--quiet", env_extra=env)
+    assert _hashes(data / "cubes") == _hashes(built["cubes"])
+    out = tmp_path / "site"
+    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet", env_extra=env)
+    assert _hashes(out) == _hashes(built["output"])
+
+
+def _report(data: Path) -> dict:
+    return json.loads((data / "source" / "export_report.json").read_text())["datasets"]["htc"]
+
+
+def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, tmp_path):
+    env = loaded["env"]
+    data = tmp_path / "data"
+    shutil.copytree(loaded["data"], data)
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    first = _report(data)
+    assert first["months_read"] == 3  # unchanged database: the restatement window only
+    months = sorted(first["months"])
+    latest = months[-1]
+
+    con = server.root()
+    cur = con.cursor()
+    cur.execute("SELECT Year, Month FROM HybridSuperSummaries GROUP BY Year, Month HAVING COUNT(*) > 5 "
+                "ORDER BY Year, Month LIMIT 2")
+    (y1, m1), (y2, m2) = cur.fetchall()
+    cur.execute(f"UPDATE HybridSuperSummaries SET NumberOfJobs = NumberOfJobs + 1000 WHERE Year = {y1} "
+                f"AND Month = {m1} ORDER BY SiteID LIMIT 1")
+    cur.execute(f"DELETE FROM HybridSuperSummaries WHERE Year = {y2} AND Month = {m2} ORDER BY SiteID LIMIT 1")
+    ly, lm = int(latest[:4]), int(latest[5:])
+    cur.execute(f"""INSERT INTO HybridSuperSummaries
+        SELECT SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID, VORoleID, SubmitHostId, Infrastructure,
+               InfrastructureDescription, ServiceLevelType, ServiceLevel, NodeCount, Processors + 100,
+               EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, NormalisedWallDuration,
+               NormalisedCpuDuration, 7, UpdateTime
+        FROM HybridSuperSummaries WHERE Year = {ly} AND Month = {lm} LIMIT 1""")
+    before = {p: p.stat().st_ino for p in (data / "source" / "htc").rglob("*.parquet")}
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    second = _report(data)
+    changed = {f"{y1:04d}-{m1:02d}", f"{y2:04d}-{m2:02d}"}
+    assert set(second["months"]) == changed | set(months[-3:])
+    # Unchanged months were carried over, not re-read: the very same files.
+    for path, inode in before.items():
+        key = f"{path.parent.parent.name[5:]}-{path.parent.name[6:]}"
+        if key not in set(second["months"]):
+            assert path.stat().st_ino == inode, key
+    src = data / "source"
+    db_jobs = {}
+    cur.execute("SELECT Year, Month, COUNT(*), SUM(NumberOfJobs) FROM HybridSuperSummaries GROUP BY Year, Month")
+    for y, m, n, jobs in cur.fetchall():
+        db_jobs[f"{y:04d}-{m:02d}"] = (n, int(jobs))
+    pq_jobs = {f"{y:04d}-{m:02d}": (n, int(j)) for y, m, n, j in duckdb.connect().execute(
+        f"SELECT Year, Month, count(*), sum(NumberOfJobs) FROM read_parquet('{src}/htc/*/*/*.parquet', "
+        "hive_partitioning = false) GROUP BY ALL").fetchall()}
+    assert pq_jobs == db_jobs
+    con.close()
+
+
+def _run_fails(data: Path, env: dict) -> tuple[str, dict]:
+    before = _hashes(data)
+    proc = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env, check=False)
+    assert proc.returncode != 0
+    assert _hashes(data) == before, "a failed export changed the previous data"
+    assert PASSWORD not in proc.stderr and "secretpw" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0], before
+
+
+def test_bad_credentials(server, loaded, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(loaded["data"], data)
+    url = server.url.replace(PASSWORD, "secretpw")
+    line, _ = _run_fails(data, {"ACCOUNTING_DB_URL": url})
+    assert "refused the credentials of user 'portal'" in line and f"127.0.0.1:{server.port}" in line
+
+
+def test_unreachable_server(loaded, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(loaded["data"], data)
+    line, _ = _run_fails(data, {"ACCOUNTING_DB_URL": "mysql://portal:secretpw@127.0.0.1:9/apel"})
+    assert "cannot reach the database server at 127.0.0.1:9" in line
+
+
+def test_dropped_column(tmp_path, built):
+    db = MariaDB(tmp_path / "db").start()
+    try:
+        env = {"ACCOUNTING_DB_URL": db.url}
+        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+        data = tmp_path / "data"
+        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+        run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet", check=False)
+        with db.root() as con:
+            con.cursor().execute("ALTER TABLE HybridSuperSummaries DROP COLUMN LatestEndTime")
+        site_before = _hashes(tmp_path / "out") if (tmp_path / "out").exists() else {}
+        line, _ = _run_fails(data, env)
+        assert "missing column" in line and "LatestEndTime" in line and "htc" in line
+        assert (_hashes(tmp_path / "out") if (tmp_path / "out").exists() else {}) == site_before
+    finally:
+        db.stop()
+
+
+def test_server_lost_in_the_middle_of_an_export(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from conftest import EPOCH, ROOT
+
+    db = MariaDB(tmp_path / "db").start()
+    try:
+        env = {"ACCOUNTING_DB_URL": db.url}
+        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+        data = tmp_path / "data"
+        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+        before = _hashes(data)
+        # Hold the fact table so the export is caught inside its reads, then kill the server.
+        holder = db.root()
+        holder.cursor().execute("LOCK TABLES HybridSuperSummaries WRITE")
+        import os
+        proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
+                                 "--quiet", "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env})
+        time.sleep(2)
+        assert proc.poll() is None, "the export should be waiting on the locked table"
+        db.kill()
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode != 0
+        lines = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
+        assert _hashes(data) == before
+        # The next run, with the server back, completes normally.
+        db.start()
+        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+        assert _report(data)["rows_read"] > 0
+    finally:
+        db.stop()
+
+
+def test_bad_rows_are_quarantined_and_every_month_balances(tmp_path):
+    db = MariaDB(tmp_path / "db").start()
+    try:
+        env = {"ACCOUNTING_DB_URL": db.url}
+        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+        with db.root() as con:
+            cur = con.cursor()
+            # Signed columns, as some databases have them, so a negative count can exist.
+            cur.execute("ALTER TABLE HybridSuperSummaries MODIFY NumberOfJobs BIGINT NOT NULL")
+            cur.execute("INSERT INTO Sites (name) VALUES ('')")
+            cur.execute("INSERT INTO VOs (name) VALUES ('')")
+            cur.execute("SELECT id FROM Sites WHERE name = ''")
+            empty_site = cur.fetchone()[0]
+            cur.execute("SELECT id FROM VOs WHERE name = ''")
+            empty_vo = cur.fetchone()[0]
+            template = """INSERT INTO HybridSuperSummaries
+                SELECT {site}, {month}, {year}, GlobalUserNameID, {vo}, VOGroupID, VORoleID, SubmitHostId,
+                       Infrastructure, InfrastructureDescription, {bench}, ServiceLevel, NodeCount, {procs},
+                       EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {normwall},
+                       NormalisedCpuDuration, {jobs}, UpdateTime
+                FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
+            base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
+                        normwall="NormalisedWallDuration", jobs="NumberOfJobs")
+            bad = {
+                "month not in 1-12": dict(month="13"),
+                "year out of range": dict(year="1990"),
+                "negative duration or job count": dict(jobs="-5"),
+                "unknown benchmark type": dict(bench="'specint-2099'"),
+                "empty site": dict(site=str(empty_site)),
+                "empty VO": dict(vo=str(empty_vo)),
+                "normalised wall time inconsistent with wall time × benchmark": dict(normwall="NormalisedWallDuration * 3 + 1000"),
+            }
+            for i, (reason, change) in enumerate(bad.items()):  # own Processors: own key
+                cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
+        data = tmp_path / "data"
+        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+        q = pq.read_table(data / "source" / "quarantine" / "htc.parquet")
+        assert sorted(q["reason"].to_pylist()) == sorted(bad)
+        report = _report(data)
+        for key, month in report["months"].items():
+            assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
+        assert report["rows_quarantined"] == len(bad)
+        assert report["rows_read"] == report["rows_exported"] + len(bad)
+        # Suspicious but valid rows (zero benchmark) stay in the export.
+        zero = duckdb.connect().execute(
+            f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false) "
+            "WHERE ServiceLevel = 0").fetchone()[0]
+        assert zero > 0
+    finally:
+        db.stop()
