@@ -171,11 +171,11 @@ def test_help_on_every_command(command):
     assert "--data-dir" in proc.stdout and "--output" in proc.stdout
 
 
-def test_database_url_without_exporter_is_a_clear_error(tmp_path):
+def test_malformed_database_url_is_a_clear_error(tmp_path):
     proc = run_build("export", "--data-dir", str(tmp_path / "d"), check=False,
-                     env_extra={"ACCOUNTING_DB_URL": "mysql://u:secretpw@127.0.0.1:1/x"})
+                     env_extra={"ACCOUNTING_DB_URL": "postgres://u:secretpw@127.0.0.1/x"})
     assert proc.returncode != 0
-    assert "ACCOUNTING_DB_URL" in proc.stderr and "secretpw" not in proc.stderr
+    assert "ACCOUNTING_DB_URL must look like mysql://" in proc.stderr and "secretpw" not in proc.stderr
     assert not (tmp_path / "d" / "source").exists()
 
 
