@@ -180,11 +180,14 @@ class SiteBuilder:
     def quality(self) -> None:
         cur = self.con.execute("SELECT * FROM quality_findings")
         cols = [d[0] for d in cur.description]
+        findings = [dict(zip(cols, r)) for r in cur.fetchall()]
+        # Link a subject to its page where it has one (quarantined rows are in no report).
+        vos = {r[0] for r in self.con.execute("SELECT DISTINCT VO FROM htc_monthly").fetchall()}
         by_finding = defaultdict(list)
-        for r in cur.fetchall():
-            item = dict(zip(cols, r))
+        for item in findings:
             kind = "vo" if item["finding"].startswith("VO ") else "site"
-            item["href"] = paths.relative("quality/", KIND[kind].base_path(item["subject"]))
+            has_page = item["subject"] in (vos if kind == "vo" else self.ctx.site_homes)
+            item["href"] = paths.relative("quality/", KIND[kind].base_path(item["subject"])) if has_page else None
             by_finding[item["finding"]].append(item)
         self.render("quality.html", "quality/", title="Data quality",
                     crumbs=[("Data quality", "./")], findings=dict(by_finding))

@@ -1,30 +1,41 @@
--- Data-quality findings: what the cubes keep but a reader should know about. Nothing
--- here is dropped from the other cubes; this lists it.
+-- Data-quality findings: what the cubes keep but a reader should know about, and the
+-- rows the export quarantined (which are in no report). Nothing here is dropped from the
+-- other cubes; this lists it, by finding and site (or VO).
 WITH rows AS (
     SELECT *, month_label(Year, Month) AS ym FROM stg_htc
 ),
 findings AS (
-    SELECT 'site not in topology' AS finding, Site AS subject, 'reported under unknown NGI and unknown country' AS detail, *
+    SELECT 'site not in topology' AS finding, Site AS subject,
+        'reported under unknown NGI and unknown country' AS detail, ym, njobs, wall_proc_s
     FROM rows WHERE NOT site_registered
     UNION ALL
     SELECT 'site outside its topology validity', Site,
-        'months before or after its topology entries: reported under unknown NGI and unknown country', *
+        'months before or after its topology entries: reported under unknown NGI and unknown country',
+        ym, njobs, wall_proc_s
     FROM rows WHERE site_registered AND NOT site_known
     UNION ALL
     SELECT 'VO not in topology', VO,
-        coalesce('same name as ' || (SELECT string_agg(k.VO, ', ' ORDER BY k.VO) FROM src_vos AS k WHERE lower(k.VO) = lower(rows.VO) AND k.VO <> rows.VO) || ' ignoring case; kept as a separate VO',
+        coalesce('same name as ' || (SELECT string_agg(k.VO, ', ' ORDER BY k.VO) FROM src_vos AS k
+                                     WHERE lower(k.VO) = lower(rows.VO) AND k.VO <> rows.VO)
+                 || ' ignoring case; kept as a separate VO',
                  'no discipline or VO group; counted under all VOs only'),
-        *
+        ym, njobs, wall_proc_s
     FROM rows WHERE NOT vo_known
     UNION ALL
-    SELECT 'zero benchmark', Site, 'benchmark value 0: the work is not in the normalised metrics', *
+    SELECT 'zero benchmark', Site, 'benchmark value 0: the work is not in the normalised metrics',
+        ym, njobs, wall_proc_s
     FROM rows WHERE ServiceLevel = 0 AND wall_s > 0
     UNION ALL
-    SELECT 'unknown benchmark type', Site, 'benchmark type ' || BenchmarkType, *
+    SELECT 'unknown benchmark type', Site, 'benchmark type ' || BenchmarkType, ym, njobs, wall_proc_s
     FROM rows WHERE BenchmarkType NOT IN ('si2k', 'HEPSPEC', 'HEPscore23')
     UNION ALL
-    SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', *
+    SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', ym, njobs, wall_proc_s
     FROM rows WHERE cpu_s > wall_proc_s
+    UNION ALL
+    SELECT 'quarantined by the export', coalesce(nullif(trim(Site), ''), '(empty site)'),
+        reason || ': in no report, kept in data/source/quarantine',
+        printf('%04d-%02d', Year, Month), NumberOfJobs, WallDuration::HUGEINT * Processors
+    FROM src_quarantine_htc
 )
 SELECT
     finding, subject, detail,

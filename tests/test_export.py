@@ -233,5 +233,14 @@ def test_bad_rows_are_quarantined_and_every_month_balances(tmp_path):
             f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false) "
             "WHERE ServiceLevel = 0").fetchone()[0]
         assert zero > 0
+        # The quality page lists the quarantined rows by reason and site.
+        run_build("cubes", "--data-dir", str(data), "--quiet")
+        run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+        html = (tmp_path / "out" / "quality" / "index.html").read_text()
+        assert "Quarantined by the export" in html
+        for reason in bad:
+            assert reason.replace("×", "&#215;") in html or reason in html, reason
+        assert "(empty site)" in html
+        assert 'href="../egi/site/~28empty' not in html  # no page, so no link
     finally:
         db.stop()
