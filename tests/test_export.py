@@ -244,3 +244,17 @@ def test_bad_rows_are_quarantined_and_every_month_balances(tmp_path):
         assert 'href="../egi/site/~28empty' not in html  # no page, so no link
     finally:
         db.stop()
+
+
+def test_password_from_environment_or_option_file(server, loaded, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(loaded["data"], data)
+    url = server.url.replace(f":{PASSWORD}@", "@")
+    run_build("export", "--data-dir", str(data), "--quiet",
+              env_extra={"ACCOUNTING_DB_URL": url, "ACCOUNTING_DB_PASSWORD": PASSWORD})
+    option_file = tmp_path / "my.cnf"
+    option_file.write_text(f"[client]\npassword={PASSWORD}\n")
+    proc = run_build("export", "--data-dir", str(data),
+                     env_extra={"ACCOUNTING_DB_URL": url, "ACCOUNTING_DB_OPTION_FILE": str(option_file)})
+    assert PASSWORD not in proc.stderr + proc.stdout
+    assert _report(data)["months_read"] == 3
