@@ -102,13 +102,13 @@ _READ_TYPES = {pa.uint64(): pa.int64(), contracts.UTC_TS: pa.timestamp("s"), pa.
 
 
 def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    """Rows as the bulk connection returns them (timestamps and decimals as text) → Arrow."""
     cols = list(zip(*rows)) if rows else [[] for _ in schema]
     arrays = []
     for values, f in zip(cols, schema):
         typ = _READ_TYPES.get(f.type, f.type)
-        if f.type == pa.float64():  # DECIMAL arrives as Decimal: float() rounds it correctly,
-            # Arrow's decimal cast does not (7.640 would become 7.640000000000001)
-            arr = pa.array([None if v is None else float(v) for v in values], pa.float64())
+        if typ in (pa.float64(), pa.timestamp("s")) and any(isinstance(v, str) for v in values):
+            arr = pa.array(values, pa.string()).cast(typ)  # Arrow's parsers round correctly
         else:
             arr = pa.array(values, typ)
         if f.type in (contracts.UTC_TS, pa.bool_()):
@@ -160,7 +160,7 @@ class Exporter:
         """(months to re-read, the database's month list) by row count and latest update."""
         cur = db.cursor()
         self._execute(cur, (QUERIES / src.months_query).read_text(), table=src.table)
-        listed = {f"{y:04d}-{m:02d}": {"rows": int(n), "max_update": mu.isoformat() if mu else None}
+        listed = {f"{y:04d}-{m:02d}": {"rows": int(n), "max_update": str(mu) if mu else None}
                   for y, m, n, mu in cur.fetchall()}
         cur.close()
         known = self.state.get(src.dataset.name, {}).get("months", {})
