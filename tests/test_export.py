@@ -53,6 +53,16 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
     assert _hashes(out) == _hashes(built["output"])
 
 
+@pytest.fixture
+def own_server(tmp_path):
+    """A private server with the small demo loaded, for tests that break or change it."""
+    db = MariaDB(tmp_path / "db").start()
+    env = {"ACCOUNTING_DB_URL": db.url}
+    run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+    yield db, env
+    db.stop()
+
+
 def _report(data: Path) -> dict:
     return json.loads((data / "source" / "export_report.json").read_text())["datasets"]["htc"]
 
@@ -130,120 +140,106 @@ def test_unreachable_server(loaded, tmp_path):
     assert "cannot reach the database server at 127.0.0.1:9" in line
 
 
-def test_dropped_column(tmp_path, built):
-    db = MariaDB(tmp_path / "db").start()
-    try:
-        env = {"ACCOUNTING_DB_URL": db.url}
-        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
-        data = tmp_path / "data"
-        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-        run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet", check=False)
-        with db.root() as con:
-            con.cursor().execute("ALTER TABLE HybridSuperSummaries DROP COLUMN LatestEndTime")
-        site_before = _hashes(tmp_path / "out") if (tmp_path / "out").exists() else {}
-        line, _ = _run_fails(data, env)
-        assert "missing column" in line and "LatestEndTime" in line and "htc" in line
-        assert (_hashes(tmp_path / "out") if (tmp_path / "out").exists() else {}) == site_before
-    finally:
-        db.stop()
+def test_dropped_column(own_server, tmp_path):
+    db, env = own_server
+    data, out = tmp_path / "data", tmp_path / "out"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
+    site_before = _hashes(out)
+    with db.root() as con:
+        con.cursor().execute("ALTER TABLE HybridSuperSummaries DROP COLUMN LatestEndTime")
+    line, _ = _run_fails(data, env)
+    assert "missing column" in line and "LatestEndTime" in line and "htc" in line
+    assert _hashes(out) == site_before
 
 
-def test_server_lost_in_the_middle_of_an_export(tmp_path):
+def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
+    import os
     import subprocess
     import sys
     import time
 
     from conftest import EPOCH, ROOT
 
-    db = MariaDB(tmp_path / "db").start()
-    try:
-        env = {"ACCOUNTING_DB_URL": db.url}
-        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
-        data = tmp_path / "data"
-        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-        before = _hashes(data)
-        # Hold the fact table so the export is caught inside its reads, then kill the server.
-        holder = db.root()
-        holder.cursor().execute("LOCK TABLES HybridSuperSummaries WRITE")
-        import os
-        proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
-                                 "--quiet", "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env})
-        time.sleep(2)
-        assert proc.poll() is None, "the export should be waiting on the locked table"
-        db.kill()
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode != 0
-        lines = [line for line in err.splitlines() if line.startswith("error:")]
-        assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
-        assert _hashes(data) == before
-        # The next run, with the server back, completes normally.
-        db.start()
-        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-        assert _report(data)["rows_read"] > 0
-    finally:
-        db.stop()
+    db, env = own_server
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    before = _hashes(data)
+    # Hold the fact table so the export is caught inside its reads, then kill the server.
+    holder = db.root()
+    holder.cursor().execute("LOCK TABLES HybridSuperSummaries WRITE")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
+                             "--quiet", "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env})
+    time.sleep(2)
+    assert proc.poll() is None, "the export should be waiting on the locked table"
+    db.kill()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
+    assert _hashes(data) == before
+    # The next run, with the server back, completes normally.
+    db.start()
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    assert _report(data)["rows_read"] > 0
 
 
-def test_bad_rows_are_quarantined_and_every_month_balances(tmp_path):
-    db = MariaDB(tmp_path / "db").start()
-    try:
-        env = {"ACCOUNTING_DB_URL": db.url}
-        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
-        with db.root() as con:
-            cur = con.cursor()
-            # Signed columns, as some databases have them, so a negative count can exist.
-            cur.execute("ALTER TABLE HybridSuperSummaries MODIFY NumberOfJobs BIGINT NOT NULL")
-            cur.execute("INSERT INTO Sites (name) VALUES ('')")
-            cur.execute("INSERT INTO VOs (name) VALUES ('')")
-            cur.execute("SELECT id FROM Sites WHERE name = ''")
-            empty_site = cur.fetchone()[0]
-            cur.execute("SELECT id FROM VOs WHERE name = ''")
-            empty_vo = cur.fetchone()[0]
-            template = """INSERT INTO HybridSuperSummaries
-                SELECT {site}, {month}, {year}, GlobalUserNameID, {vo}, VOGroupID, VORoleID, SubmitHostId,
-                       Infrastructure, InfrastructureDescription, {bench}, ServiceLevel, NodeCount, {procs},
-                       EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {normwall},
-                       NormalisedCpuDuration, {jobs}, UpdateTime
-                FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
-            base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
-                        normwall="NormalisedWallDuration", jobs="NumberOfJobs")
-            bad = {
-                "month not in 1-12": dict(month="13"),
-                "year out of range": dict(year="1990"),
-                "negative duration or job count": dict(jobs="-5"),
-                "unknown benchmark type": dict(bench="'specint-2099'"),
-                "empty site": dict(site=str(empty_site)),
-                "empty VO": dict(vo=str(empty_vo)),
-                "normalised wall time inconsistent with wall time × benchmark": dict(normwall="NormalisedWallDuration * 3 + 1000"),
-            }
-            for i, (reason, change) in enumerate(bad.items()):  # own Processors: own key
-                cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
-        data = tmp_path / "data"
-        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-        q = pq.read_table(data / "source" / "quarantine" / "htc.parquet")
-        assert sorted(q["reason"].to_pylist()) == sorted(bad)
-        report = _report(data)
-        for key, month in report["months"].items():
-            assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
-        assert report["rows_quarantined"] == len(bad)
-        assert report["rows_read"] == report["rows_exported"] + len(bad)
-        # Suspicious but valid rows (zero benchmark) stay in the export.
-        zero = duckdb.connect().execute(
-            f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false) "
-            "WHERE ServiceLevel = 0").fetchone()[0]
-        assert zero > 0
-        # The quality page lists the quarantined rows by reason and site.
-        run_build("cubes", "--data-dir", str(data), "--quiet")
-        run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
-        html = (tmp_path / "out" / "quality" / "index.html").read_text()
-        assert "Quarantined by the export" in html
-        for reason in bad:
-            assert reason.replace("×", "&#215;") in html or reason in html, reason
-        assert "(empty site)" in html
-        assert 'href="../egi/site/~28empty' not in html  # no page, so no link
-    finally:
-        db.stop()
+def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path):
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        # Signed columns, as some databases have them, so a negative count can exist.
+        cur.execute("ALTER TABLE HybridSuperSummaries MODIFY NumberOfJobs BIGINT NOT NULL")
+        cur.execute("INSERT INTO Sites (name) VALUES ('')")
+        cur.execute("INSERT INTO VOs (name) VALUES ('')")
+        cur.execute("SELECT id FROM Sites WHERE name = ''")
+        empty_site = cur.fetchone()[0]
+        cur.execute("SELECT id FROM VOs WHERE name = ''")
+        empty_vo = cur.fetchone()[0]
+        template = """INSERT INTO HybridSuperSummaries
+            SELECT {site}, {month}, {year}, GlobalUserNameID, {vo}, VOGroupID, VORoleID, SubmitHostId,
+                   Infrastructure, InfrastructureDescription, {bench}, ServiceLevel, NodeCount, {procs},
+                   EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {normwall},
+                   NormalisedCpuDuration, {jobs}, UpdateTime
+            FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
+        base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
+                    normwall="NormalisedWallDuration", jobs="NumberOfJobs")
+        bad = {
+            "month not in 1-12": dict(month="13"),
+            "year out of range": dict(year="1990"),
+            "negative duration or job count": dict(jobs="-5"),
+            "unknown benchmark type": dict(bench="'specint-2099'"),
+            "empty site": dict(site=str(empty_site)),
+            "empty VO": dict(vo=str(empty_vo)),
+            "normalised wall time inconsistent with wall time × benchmark": dict(normwall="NormalisedWallDuration * 3 + 1000"),
+        }
+        for i, (reason, change) in enumerate(bad.items()):  # own Processors: own key
+            cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    q = pq.read_table(data / "source" / "quarantine" / "htc.parquet")
+    assert sorted(q["reason"].to_pylist()) == sorted(bad)
+    report = _report(data)
+    for key, month in report["months"].items():
+        assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
+    assert report["rows_quarantined"] == len(bad)
+    assert report["rows_read"] == report["rows_exported"] + len(bad)
+    # Suspicious but valid rows (zero benchmark) stay in the export.
+    zero = duckdb.connect().execute(
+        f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false) "
+        "WHERE ServiceLevel = 0").fetchone()[0]
+    assert zero > 0
+    # The quality page lists the quarantined rows by reason and site.
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+    html = (tmp_path / "out" / "quality" / "index.html").read_text()
+    assert "Quarantined by the export" in html
+    for reason in bad:
+        assert reason.replace("×", "&#215;") in html or reason in html, reason
+    assert "(empty site)" in html
+    assert 'href="../egi/site/~28empty' not in html  # no page, so no link
 
 
 def test_password_from_environment_or_option_file(server, loaded, tmp_path):
