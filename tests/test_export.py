@@ -254,3 +254,13 @@ def test_password_from_environment_or_option_file(server, loaded, tmp_path):
                      env_extra={"ACCOUNTING_DB_URL": url, "ACCOUNTING_DB_OPTION_FILE": str(option_file)})
     assert PASSWORD not in proc.stderr + proc.stdout
     assert _report(data)["months_read"] == 3
+
+
+def test_missing_table(own_server, tmp_path):
+    db, env = own_server
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    with db.root() as con:
+        con.cursor().execute("DROP TABLE topology_pledges")
+    line, _ = _run_fails(data, env)
+    assert "missing table" in line and "topology_pledges" in line
