@@ -133,11 +133,3 @@ SOURCE_DATASETS = (HTC, SITES, VOS, DISCIPLINES, PLEDGES)
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")
 SI2K_PER_HS23 = 250
-
-# Names given to accounting rows whose site or VO is missing from topology.
-UNKNOWN_NGI = "unknown NGI"
-UNKNOWN_COUNTRY = "unknown country"
-UNKNOWN_DISCIPLINE = "unknown discipline"
-
-# Columns that hold personal data: never in cubes, pages or downloads.
-PERSONAL_COLUMNS = ("GlobalUserName",)

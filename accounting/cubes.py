@@ -28,10 +28,8 @@ def source_view_name(dataset) -> str:
     return "src_" + dataset.name.split("/")[-1]
 
 
-def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
     con.execute((CUBES_DIR / "macros.sql").read_text())
     return con
 

@@ -28,7 +28,7 @@ from . import atomic, contracts
 from .catalogue import ROOT
 from .contracts import Dataset
 from .database import DbConfig, SourceError, connect, describe
-from .source_io import PARQUET_OPTIONS, conform
+from .source_io import PARQUET_OPTIONS, conform, write_table
 
 log = logging.getLogger(__name__)
 
@@ -168,10 +168,10 @@ class Exporter:
         return todo, listed
 
     def previous_partition(self, src: SourceTable, key: str) -> Path:
-        return src.dataset.partition_path(self.previous, int(key[:4]), int(key[5:]))
+        return src.dataset.partition_path(self.previous, *_year_month(key))
 
     def export_month(self, db, src: SourceTable, key: str, staging: Path, quarantine: list) -> MonthResult:
-        year, month = int(key[:4]), int(key[5:])
+        year, month = _year_month(key)
         result = MonthResult()
         cur = db.cursor()
         self._execute(cur, src.sql(), {"year": year, "month": month}, table=src.table)
@@ -207,9 +207,7 @@ class Exporter:
         rows = [r for chunk in self._fetch_chunks(cur, src.table) for r in chunk]
         cur.close()
         table = _to_arrow(rows, src.dataset.schema)
-        path = Path(src.dataset.file_glob(staging))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(conform(src.dataset, table), path, **PARQUET_OPTIONS)
+        write_table(src.dataset, table, staging)
         return table.num_rows
 
     def run(self) -> dict:
@@ -256,7 +254,7 @@ class Exporter:
         """Months that did not change are kept from the previous export (hard links: free)."""
         for key in sorted(keys):
             old = self.previous_partition(src, key)
-            new = src.dataset.partition_path(staging, int(key[:4]), int(key[5:]))
+            new = src.dataset.partition_path(staging, *_year_month(key))
             new.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(old, new)
@@ -278,6 +276,11 @@ class Exporter:
         path.parent.mkdir(parents=True, exist_ok=True)
         schema = parts[-1].schema
         pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
+
+
+def _year_month(key: str) -> tuple[int, int]:
+    """'2024-05' → (2024, 5): the month keys of the state file and report."""
+    return int(key[:4]), int(key[5:])
 
 
 def _value_counts(arr) -> tuple[list, list]:

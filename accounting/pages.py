@@ -62,8 +62,8 @@ _ENTITY_LINKS = {"NGI": "ngi", "Country": "country", "Site": "site", "VO": "vo",
                  "Discipline1": "discipline", "Discipline2": "discipline", "Discipline3": "discipline"}
 
 
-def _monthly_yearly(row: str, chart: str = "stacked", cube: str = "htc_monthly") -> tuple[TableSpec, ...]:
-    return (TableSpec("table", row, "month", cube, chart), TableSpec("yearly", row, "year", cube, chart))
+def _monthly_yearly(row: str, chart: str = "stacked") -> tuple[TableSpec, ...]:
+    return (TableSpec("table", row, "month", chart=chart), TableSpec("yearly", row, "year", chart=chart))
 
 
 KINDS: tuple[PageKind, ...] = (

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
 from . import atomic, cubes, database, site
 from . import export as export_db
-
-log = logging.getLogger(__name__)
-
 
 class StageError(RuntimeError):
     """A stage failed; the message is the one line the operator sees."""

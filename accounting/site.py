@@ -46,12 +46,14 @@ class SiteBuilder:
         self.cubes_dir = Path(cubes_dir)
         self.writer = writer
         self.progress = progress
-        summary = self.con.execute("SELECT first_period, as_of FROM source_summary WHERE dataset = 'htc'").fetchone()
-        frame = TimeFrame.from_as_of(summary[1], summary[0])
+        as_of = self.con.execute("SELECT as_of FROM source_summary WHERE dataset = 'htc'").fetchone()[0]
+        frame = TimeFrame.from_as_of(as_of)
         homes = {s: (n, c) for s, n, c in self.con.execute(query("site_homes")).fetchall()}
         d_kind, d_parents = self._discipline_tree()
         self.ctx = Context(frame, write_assets(writer, cache_dir), load(), homes, d_kind, d_parents)
         self.renderer = Renderer(self.ctx, writer)
+        # Identifiers go into the report SQL text: only catalogue dimensions and cubes may.
+        self.identifiers = set(self.ctx.cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         self.render = self.renderer.render
 
     # -- shared page pieces -------------------------------------------------------------
@@ -72,10 +74,8 @@ class SiteBuilder:
 
     def sums(self, kind: PageKind, spec: TableSpec, vo_group: str, infra: str) -> dict:
         """{scope: {row: {column: sums}}} for one table of one kind, every entity at once."""
-        # Identifiers go into the SQL text: only catalogue dimensions and cube files may.
-        known = set(self.ctx.cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         for ident in (kind.scope, spec.row, spec.cube):
-            if ident is not None and ident not in known:
+            if ident is not None and ident not in self.identifiers:
                 raise ValueError(f"not a known cube or dimension: {ident!r}")
         sql = query("report").format(scope=kind.scope or "'EGI'", row=spec.row,
                                      column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)

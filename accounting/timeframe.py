@@ -10,16 +10,15 @@ from datetime import datetime
 @dataclass(frozen=True)
 class TimeFrame:
     as_of: datetime  # latest update in the source
-    first_year: int
     last_year: int
     last_month: int  # the last complete month is (last_year, last_month)
 
     @classmethod
-    def from_as_of(cls, as_of: datetime, first_period: str) -> "TimeFrame":
+    def from_as_of(cls, as_of: datetime) -> "TimeFrame":
         y, m = as_of.year, as_of.month - 1
         if m == 0:
             y, m = y - 1, 12
-        return cls(as_of, int(first_period[:4]), y, m)
+        return cls(as_of, y, m)
 
     @property
     def last(self) -> int:
@@ -37,9 +36,6 @@ class TimeFrame:
     def window_first(self) -> int:
         y, m = self.recent_months()[0]
         return y * 100 + m
-
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
 
     @staticmethod
     def month_key(y: int, m: int) -> str:
