@@ -64,9 +64,11 @@ def cli(ctx, data_dir, output, demo_scale, quiet):
 @click.option("--full", is_flag=True, help="Re-read every month, not only the changed and recent ones.")
 @click.option("--restate-months", type=click.IntRange(0), default=3, show_default=True,
               help="Always re-read this many latest months (APEL restates recent months for weeks).")
-def export(data_dir, output, demo_scale, quiet, full, restate_months):
+@click.option("--no-bulk", is_flag=True,
+              help="Read rows through pymysql only, not the faster `mariadb` client path (same result).")
+def export(data_dir, output, demo_scale, quiet, full, restate_months, no_bulk):
     run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet, full=full,
-              restate_months=restate_months)
+              restate_months=restate_months, bulk=not no_bulk)
 
 
 @cli.command(help="Generate the demo federation at --demo-scale. With --to-db, create the APEL "

@@ -82,7 +82,7 @@ def describe(e: Exception, cfg: DbConfig, table: str | None = None) -> str:
     text = str(e.args[1]) if getattr(e, "args", None) and len(e.args) > 1 else str(e)
     if cfg.password:
         text = text.replace(cfg.password, "***")
-    if code in (2003, 2005):
+    if code in (2002, 2003, 2005):
         return f"cannot reach the database server at {cfg.host}:{cfg.port} ({text})"
     if code == 1045:
         return f"the database refused the credentials of user {cfg.user!r} at {cfg.host}:{cfg.port}"

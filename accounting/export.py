@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from . import atomic, contracts
+from . import atomic, bulk_read, contracts
 from .catalogue import ROOT
 from .contracts import Dataset
 from .database import DbConfig, SourceError, connect, describe
@@ -126,8 +126,9 @@ class MonthResult:
 
 class Exporter:
     def __init__(self, cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
-                 progress: bool = True):
+                 progress: bool = True, bulk: bool = True):
         self.cfg = cfg
+        self.bulk = bulk
         self.data_dir = Path(data_dir)
         self.full = full
         self.restate_months = restate_months
@@ -170,36 +171,72 @@ class Exporter:
     def previous_partition(self, src: SourceTable, key: str) -> Path:
         return src.dataset.partition_path(self.previous, *_year_month(key))
 
-    def export_month(self, db, src: SourceTable, key: str, staging: Path, quarantine: list) -> MonthResult:
-        year, month = _year_month(key)
-        result = MonthResult()
+    def read_months(self, db, src: SourceTable, keys: list[str]):
+        """Arrow chunks of the months `keys`, in month order: through the client's bulk path
+        where the columns allow it (bulk_read), else through pymysql."""
+        if not keys:
+            return
         cur = db.cursor()
-        self._execute(cur, src.sql(), {"year": year, "month": month}, table=src.table)
-        path = src.dataset.partition_path(staging, year, month)
-        writer = None
+        # pymysql runs the query first with no rows: a missing table or column fails here,
+        # with its one-line message, and the description tells whether bulk is safe.
+        self._execute(cur, f"SELECT * FROM ({src.sql()}) AS q LIMIT 0", _month_params(keys[0]), src.table)
+        description = cur.description
+        cur.close()
+        read_schema = _read_schema(src.dataset.schema)
+        if self.bulk and bulk_read.bulk_possible(description, read_schema):
+            self.queries += len(keys)
+            statements = ";\n".join(src.sql() % _month_params(k) for k in keys)
+            yield from bulk_read.read(self.cfg, statements, read_schema, src.table,
+                                      bulk_read.nullable(description))
+            return
+        for key in keys:
+            cur = db.cursor()
+            self._execute(cur, src.sql(), _month_params(key), table=src.table)
+            try:
+                for rows in self._fetch_chunks(cur, src.table):
+                    yield _to_arrow(rows, src.dataset.schema)
+            finally:
+                cur.close()
+
+    def export_months(self, db, src: SourceTable, keys: list[str], staging: Path,
+                      quarantine: list) -> dict[str, MonthResult]:
+        """Validate and write the months `keys`; one Parquet file per month."""
+        results = {k: MonthResult() for k in keys}
+        writer, current = None, None
+        progress = tqdm(total=len(keys), desc=f"export {src.dataset.name}", unit="month",
+                        disable=not self.progress, leave=False)
         try:
-            for rows in self._fetch_chunks(cur, src.table):
-                chunk = _to_arrow(rows, src.dataset.schema)
-                result.read += chunk.num_rows
+            for chunk in self.read_months(db, src, keys):
                 reason = src.validate(chunk) if src.validate else pa.nulls(chunk.num_rows, pa.string())
-                bad = pc.is_valid(reason)
-                if pc.any(bad).as_py():
-                    rejected = chunk.filter(bad).append_column("reason", reason.filter(bad))
-                    quarantine.append(rejected)
-                    for r, n in zip(*_value_counts(rejected["reason"])):
-                        result.quarantined[r] = result.quarantined.get(r, 0) + n
-                    chunk = chunk.filter(pc.invert(bad))
-                if chunk.num_rows:
-                    if writer is None:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        writer = pq.ParquetWriter(path, src.dataset.schema, compression=PARQUET_OPTIONS["compression"])
-                    writer.write_table(conform(src.dataset, chunk))
-                    result.exported += chunk.num_rows
+                chunk = chunk.append_column("reason", reason)
+                for key, part in _split_months(chunk, keys):
+                    if key != current:
+                        if writer is not None:
+                            writer.close()
+                        writer, current = None, key
+                        progress.update()
+                    result = results[key]
+                    result.read += part.num_rows
+                    bad = pc.is_valid(part["reason"])
+                    if pc.any(bad).as_py():
+                        rejected = part.filter(bad)
+                        quarantine.append(rejected)
+                        for r, n in zip(*_value_counts(rejected["reason"])):
+                            result.quarantined[r] = result.quarantined.get(r, 0) + n
+                        part = part.filter(pc.invert(bad))
+                    if part.num_rows:
+                        if writer is None:
+                            path = src.dataset.partition_path(staging, *_year_month(key))
+                            path.parent.mkdir(parents=True, exist_ok=True)
+                            writer = pq.ParquetWriter(path, src.dataset.schema,
+                                                      compression=PARQUET_OPTIONS["compression"])
+                        writer.write_table(conform(src.dataset, part))
+                        result.exported += part.num_rows
         finally:
             if writer is not None:
                 writer.close()
-            cur.close()
-        return result
+            progress.close()
+        return results
 
     def export_table(self, db, src: SourceTable, staging: Path) -> int:
         cur = db.cursor()
@@ -223,14 +260,11 @@ class Exporter:
                     todo, listed = self.months_to_read(db, src)
                     self.carry_over(src, staging, set(listed) - set(todo))
                     quarantine: list[pa.Table] = []
-                    months = {}
-                    for key in tqdm(todo, desc=f"export {src.dataset.name}", unit="month",
-                                    disable=not self.progress, leave=False):
-                        res = self.export_month(db, src, key, staging, quarantine)
-                        if res.read != res.exported + sum(res.quarantined.values()):
-                            raise SourceError(f"{src.dataset.name} {key}: rows read {res.read} ≠ exported "
-                                              f"{res.exported} + quarantined {sum(res.quarantined.values())}")
-                        months[key] = res.__dict__
+                    months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, staging, quarantine).items()}
+                    for key, res in months.items():
+                        if res["read"] != res["exported"] + sum(res["quarantined"].values()):
+                            raise SourceError(f"{src.dataset.name} {key}: rows read {res['read']} ≠ exported "
+                                              f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
                     self.write_quarantine(src, staging, quarantine, set(todo))
                     new_state[src.dataset.name] = {"months": listed}
                     report["datasets"][src.dataset.name] = {
@@ -283,11 +317,31 @@ def _year_month(key: str) -> tuple[int, int]:
     return int(key[:4]), int(key[5:])
 
 
+def _month_params(key: str) -> dict[str, int]:
+    year, month = _year_month(key)
+    return {"year": year, "month": month}
+
+
+def _read_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _READ_TYPES.get(f.type, f.type)) for f in schema])
+
+
+def _split_months(chunk: pa.Table, keys: list[str]):
+    """A bulk chunk cut where (Year, Month) changes: the statements ran month after month."""
+    by_number = {y * 10_000 + m: k for k in keys for y, m in [_year_month(k)]}
+    numbers = pc.add(pc.multiply(pc.cast(chunk["Year"], pa.int64()), 10_000), pc.cast(chunk["Month"], pa.int64()))
+    runs = pc.run_end_encode(numbers.combine_chunks())
+    start = 0
+    for number, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
+        yield by_number[number], chunk.slice(start, end - start)
+        start = end
+
+
 def _value_counts(arr) -> tuple[list, list]:
     vc = pc.value_counts(arr)
     return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
 def export(cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
-           progress: bool = True) -> dict:
-    return Exporter(cfg, data_dir, full, restate_months, progress).run()
+           progress: bool = True, bulk: bool = True) -> dict:
+    return Exporter(cfg, data_dir, full, restate_months, progress, bulk).run()

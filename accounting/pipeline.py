@@ -13,12 +13,12 @@ class StageError(RuntimeError):
 
 
 def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, full: bool = False,
-           restate_months: int = 3) -> dict:
+           restate_months: int = 3, bulk: bool = True) -> dict:
     """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
     try:
         cfg = database.config_from_env()
         if cfg is not None:
-            report = export_db.export(cfg, Path(data_dir), full, restate_months, progress)
+            report = export_db.export(cfg, Path(data_dir), full, restate_months, progress, bulk)
             return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
     except database.SourceError as e:
         raise StageError(str(e)) from None

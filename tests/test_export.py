@@ -264,3 +264,34 @@ def test_missing_table(own_server, tmp_path):
         con.cursor().execute("DROP TABLE topology_pledges")
     line, _ = _run_fails(data, env)
     assert "missing table" in line and "topology_pledges" in line
+
+
+AWKWARD_NAMES = ["tab\there", "new\nline", "back\\slash", "NULL", "Zürich-ĹHC ☃", "trailing\\"]
+
+
+def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
+    """The `mariadb` client path escapes tabs, newlines and backslashes and prints NULL as a
+    word: names holding each come out exactly as stored, and as pymysql reads them."""
+    db, env = own_server
+    con = db.root()
+    cur = con.cursor()
+    cur.execute("SELECT DISTINCT SiteID FROM HybridSuperSummaries WHERE Year = 2023 AND Month = 5 LIMIT %s",
+                (len(AWKWARD_NAMES),))
+    site_ids = [r[0] for r in cur.fetchall()]
+    assert len(site_ids) == len(AWKWARD_NAMES)
+    for site_id, name in zip(site_ids, AWKWARD_NAMES):
+        cur.execute("INSERT INTO Sites (name) VALUES (%s)", (name,))
+        cur.execute("UPDATE HybridSuperSummaries SET SiteID = %s WHERE SiteID = %s AND Year = 2023 AND Month = 5",
+                    (cur.lastrowid, site_id))
+    con.close()
+    bulk, plain = tmp_path / "bulk", tmp_path / "plain"
+    run_build("export", "--data-dir", str(bulk), "--quiet", env_extra=env)
+    run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=env)
+    q = "SELECT * FROM read_parquet('{}/source/htc/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
+    duck = duckdb.connect()
+    rows = duck.execute(q.format(bulk)).fetchall()
+    assert rows == duck.execute(q.format(plain)).fetchall()
+    sites = {r[0] for r in duck.execute(
+        f"SELECT DISTINCT Site FROM read_parquet('{bulk}/source/htc/year=2023/month=05/*.parquet')").fetchall()}
+    assert set(AWKWARD_NAMES) <= sites
+    assert _report(bulk)["rows_read"] == _report(plain)["rows_read"] == len(rows)
