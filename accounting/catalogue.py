@@ -44,6 +44,7 @@ class Catalogue:
     vo_groups: dict[str, dict]
     infra_filters: dict[str, dict]
     columns: dict[str, dict]
+    storage_metrics: dict[str, dict]
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -53,7 +54,8 @@ class Catalogue:
 def load() -> Catalogue:
     raw = tomllib.loads((CUBES_DIR / "catalogue.toml").read_text())
     metrics = {k: Metric(id=k, **v) for k, v in raw["metrics"].items()}
-    return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"])
+    storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
+    return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"], storage)
 
 
 # Sum columns every HTC cube carries, in catalogue order.

@@ -72,6 +72,39 @@ HTC = Dataset(
     ),
 )
 
+# APEL StAR storage records (VStarRecords, DESIGN §3): raw snapshots, not summaries.
+# Partitioned by the month of EndTime (the moment the snapshot describes), carried as
+# Year and Month so every partitioned dataset has the same partition columns.
+STORAGE = Dataset(
+    name="storage",
+    partitioned=True,
+    description="APEL StAR storage records: capacity snapshots per storage share, VO and media",
+    schema=_schema(
+        ("RecordId", pa.string(), "Unique identifier of the StAR record"),
+        ("CreateTime", UTC_TS, "When the record was created; a later record for the same period replaces it"),
+        ("StorageSystem", pa.string(), "Storage system (host name of the storage service)"),
+        ("Site", pa.string(), "Resource centre name"),
+        ("StorageShare", pa.string(), "Storage share (space token or pool)"),
+        ("StorageMedia", pa.string(), "Media: disk or tape"),
+        ("StorageClass", pa.string(), "Storage class (replicated, pinned, ...)"),
+        ("FileCount", pa.uint64(), "Number of files"),
+        ("DirectoryPath", pa.string(), "Directory the record covers"),
+        ("LocalUser", pa.string(), "Local user account"),
+        ("LocalGroup", pa.string(), "Local group"),
+        ("UserIdentity", pa.string(), "User DN: personal data, never published"),
+        ("Group", pa.string(), "VO owning the data"),
+        ("SubGroup", pa.string(), "VO subgroup"),
+        ("Role", pa.string(), "VO role"),
+        ("StartTime", UTC_TS, "Start of the period the record describes"),
+        ("EndTime", UTC_TS, "End of the period: the moment of the snapshot"),
+        ("ResourceCapacityUsed", pa.uint64(), "Physical capacity used, replicas included (bytes)"),
+        ("LogicalCapacityUsed", pa.uint64(), "Logical capacity used (bytes)"),
+        ("ResourceCapacityAllocated", pa.uint64(), "Capacity allocated (bytes)"),
+        ("Year", pa.int32(), "Year of EndTime (UTC): the partition"),
+        ("Month", pa.int32(), "Month of EndTime (UTC): the partition"),
+    ),
+)
+
 # Portal-owned topology (DESIGN §3). Sites carry validity dates: a site that moves to
 # another NGI or federation has one row per period; ValidTo is exclusive, null = open.
 SITES = Dataset(
@@ -128,7 +161,7 @@ PLEDGES = Dataset(
     ),
 )
 
-SOURCE_DATASETS = (HTC, SITES, VOS, DISCIPLINES, PLEDGES)
+SOURCE_DATASETS = (HTC, STORAGE, SITES, VOS, DISCIPLINES, PLEDGES)
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob as globlib
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +29,11 @@ def source_view_name(dataset) -> str:
     return "src_" + dataset.name.split("/")[-1]
 
 
+def query(name: str) -> str:
+    """A page query of the site stage (cubes/queries/<name>.sql)."""
+    return (CUBES_DIR / "queries" / f"{name}.sql").read_text()
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute((CUBES_DIR / "macros.sql").read_text())
@@ -45,23 +51,39 @@ def register_sources(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
         )
 
 
-# Rows the export quarantined (accounting/export.py); absent for the demo.
-QUARANTINE_COLUMNS = "Site VARCHAR, Year INTEGER, Month INTEGER, NumberOfJobs BIGINT, WallDuration BIGINT, " \
-                     "Processors INTEGER, reason VARCHAR"
+# Rows the export quarantined (accounting/export.py), the columns the findings use; absent
+# for the demo and for a dataset nothing was quarantined from.
+QUARANTINE_COLUMNS = {
+    "htc": "Site VARCHAR, Year INTEGER, Month INTEGER, NumberOfJobs BIGINT, WallDuration BIGINT, "
+           "Processors INTEGER, reason VARCHAR",
+    "storage": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
+}
 
 
 def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
-    path = Path(source_dir) / "quarantine" / "htc.parquet"
-    names = ", ".join(c.split()[0] for c in QUARANTINE_COLUMNS.split(", "))
-    if path.exists():
-        con.execute(f"CREATE OR REPLACE VIEW src_quarantine_htc AS SELECT {names} FROM read_parquet('{path}')")
-    else:
-        con.execute(f"CREATE OR REPLACE TABLE src_quarantine_htc ({QUARANTINE_COLUMNS})")
+    for dataset, columns in QUARANTINE_COLUMNS.items():
+        path = Path(source_dir) / "quarantine" / f"{dataset}.parquet"
+        names = ", ".join(c.split()[0] for c in columns.split(", "))
+        if path.exists():
+            con.execute(f"CREATE OR REPLACE VIEW src_quarantine_{dataset} AS SELECT {names} FROM read_parquet('{path}')")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE src_quarantine_{dataset} ({columns})")
 
 
 def cube_files() -> tuple[list[Path], list[Path]]:
+    """(staging views, published cubes); a cube that reads another comes after it."""
     files = sorted(p for p in CUBES_DIR.glob("*.sql") if p.name != "macros.sql")
-    return [p for p in files if p.stem.startswith("stg_")], [p for p in files if not p.stem.startswith("stg_")]
+    staging = [p for p in files if p.stem.startswith("stg_")]
+    pending = {p.stem: p for p in files if not p.stem.startswith("stg_")}
+    needs = {name: {other for other in pending if other != name
+                    and re.search(rf"\b{other}\b", path.read_text())} for name, path in pending.items()}
+    ordered: list[Path] = []
+    while pending:
+        ready = sorted(n for n in pending if not needs[n] & set(pending))
+        if not ready:
+            raise ValueError(f"cubes that read each other: {', '.join(sorted(pending))}")
+        ordered += [pending.pop(n) for n in ready]
+    return staging, ordered
 
 
 def register_cube_views(con: duckdb.DuckDBPyConnection, cubes_dir: Path) -> None:

@@ -4,6 +4,7 @@ demo federation into it, so the real export path can be tried and tested end to 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -14,13 +15,38 @@ from .catalogue import ROOT
 from .database import DbConfig, connect
 
 SCHEMA = ROOT / "schema" / "apel.sql"
-# Lookup table and the HTC column whose names it holds, with the fact table's id column.
-LOOKUPS = (("Sites", "Site", "SiteID"), ("DNs", "GlobalUserName", "GlobalUserNameID"),
-           ("VOs", "VO", "VOID"), ("VOGroups", "VOGroup", "VOGroupID"), ("VORoles", "VORole", "VORoleID"),
-           ("SubmitHosts", "SubmitHost", "SubmitHostId"))
-FACT_COLUMNS = ("Month", "Year", "Infrastructure", "ServiceLevelType", "ServiceLevel", "NodeCount",
-                "Processors", "EarliestEndTime", "LatestEndTime", "WallDuration", "CpuDuration",
-                "NormalisedWallDuration", "NormalisedCpuDuration", "NumberOfJobs", "UpdateTime")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An APEL fact table and the dataset it is loaded from: names become lookup-table ids."""
+
+    dataset: contracts.Dataset
+    table: str
+    lookups: tuple[tuple[str, str, str], ...]  # lookup table, the dataset's name column, the fact's id column
+    columns: tuple[str, ...]  # copied as they are
+    updated: tuple[str, str]  # LastUpdated.Type, and the column whose maximum is its UpdateTime
+
+
+FACTS = (
+    Fact(contracts.HTC, "HybridSuperSummaries",
+         (("Sites", "Site", "SiteID"), ("DNs", "GlobalUserName", "GlobalUserNameID"), ("VOs", "VO", "VOID"),
+          ("VOGroups", "VOGroup", "VOGroupID"), ("VORoles", "VORole", "VORoleID"),
+          ("SubmitHosts", "SubmitHost", "SubmitHostId")),
+         ("Month", "Year", "Infrastructure", "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors",
+          "EarliestEndTime", "LatestEndTime", "WallDuration", "CpuDuration", "NormalisedWallDuration",
+          "NormalisedCpuDuration", "NumberOfJobs", "UpdateTime"),
+         ("HTC", "UpdateTime")),
+    Fact(contracts.STORAGE, "StarRecords",
+         (("StorageSystems", "StorageSystem", "StorageSystemID"), ("Sites", "Site", "SiteID"),
+          ("StorageShares", "StorageShare", "StorageShareID"), ("StorageMedia", "StorageMedia", "StorageMediaID"),
+          ("StorageClasses", "StorageClass", "StorageClassID"), ("UserIdentities", "UserIdentity", "UserIdentityID"),
+          ("Groups", "Group", "GroupID"), ("SubGroups", "SubGroup", "SubGroupID"), ("Roles", "Role", "RoleID")),
+         ("RecordId", "CreateTime", "FileCount", "DirectoryPath", "LocalUser", "LocalGroup", "StartTime", "EndTime",
+          "ResourceCapacityUsed", "LogicalCapacityUsed", "ResourceCapacityAllocated"),
+         ("STORAGE", "CreateTime")),
+)
+LOOKUP_TABLES = tuple(dict.fromkeys(table for fact in FACTS for table, _, _ in fact.lookups))
 TOPOLOGY = ((contracts.SITES, "topology_sites"), (contracts.VOS, "topology_vos"),
             (contracts.DISCIPLINES, "topology_disciplines"), (contracts.PLEDGES, "topology_pledges"))
 
@@ -33,38 +59,23 @@ def schema_statements() -> list[str]:
 def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     """Replace the database's accounting and topology tables with the Parquet in source_dir."""
     duck = duckdb.connect()
-    duck.execute(f"CREATE VIEW htc AS SELECT * FROM read_parquet('{contracts.HTC.file_glob(source_dir)}', "
-                 "hive_partitioning = false)")
+    duck.execute("SET TimeZone = 'UTC'")
+    for fact in FACTS:
+        duck.execute(f"CREATE VIEW {fact.dataset.name} AS SELECT * FROM "
+                     f"read_parquet('{fact.dataset.file_glob(source_dir)}', hive_partitioning = false)")
     db = connect(cfg)
     counts = {}
     try:
         cur = db.cursor()
         for stmt in schema_statements():
             cur.execute(stmt)
-        for table in [t for t, _, _ in LOOKUPS] + ["HybridSuperSummaries", "LastUpdated"] + [t for _, t in TOPOLOGY]:
-            cur.execute(f"DELETE FROM {table}")
-        for table, column, _ in LOOKUPS:
-            names = duck.execute(f"SELECT DISTINCT {column} FROM htc ORDER BY 1").fetchall()
-            cur.executemany(f"INSERT INTO {table} (name) VALUES (%s)", names)
-            cur.execute(f"SELECT id, name FROM {table}")
-            ids = cur.fetchall()
-            duck.register(f"ids_{table}", pa.table({"id": [i for i, _ in ids], "name": [n for _, n in ids]}))
-        joins = " ".join(f"JOIN ids_{t} ON ids_{t}.name = h.{c}" for t, c, _ in LOOKUPS)
-        ids = ", ".join(f"ids_{t}.id AS {idcol}" for t, _, idcol in LOOKUPS)
+        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated", *(t for _, t in TOPOLOGY)]:
+            cur.execute(f"DELETE FROM `{table}`")
+        for table in LOOKUP_TABLES:
+            _fill_lookup(duck, cur, table)
         with tempfile.TemporaryDirectory() as tmp:
-            tsv = Path(tmp) / "htc.tsv"
-            # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
-            cols = ", ".join(f"strftime(h.{c}, '%Y-%m-%d %H:%M:%S')" if c.endswith("Time") else f"h.{c}"
-                             for c in FACT_COLUMNS)
-            duck.execute("SET TimeZone = 'UTC'")
-            duck.execute(f"COPY (SELECT {ids}, {cols} FROM htc AS h {joins}) TO '{tsv}' "
-                         "(HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N')")
-            target = ", ".join([idcol for _, _, idcol in LOOKUPS] + list(FACT_COLUMNS))
-            cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE HybridSuperSummaries "
-                        f"FIELDS TERMINATED BY '\\t' ESCAPED BY '' ({target})", (str(tsv),))
-        cur.execute("SELECT COUNT(*) FROM HybridSuperSummaries")
-        counts["htc"] = cur.fetchone()[0]
-        cur.execute("INSERT INTO LastUpdated (Type, UpdateTime) SELECT 'HTC', MAX(UpdateTime) FROM HybridSuperSummaries")
+            for fact in FACTS:
+                counts[fact.dataset.name] = _load_fact(duck, cur, fact, Path(tmp) / f"{fact.table}.tsv")
         for dataset, table in TOPOLOGY:
             rows = duck.execute(f"SELECT * FROM read_parquet('{dataset.file_glob(source_dir)}')").fetchall()
             marks = ", ".join(["%s"] * len(dataset.schema.names))
@@ -74,3 +85,37 @@ def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     finally:
         db.close()
     return counts
+
+
+def _fill_lookup(duck: duckdb.DuckDBPyConnection, cur, table: str) -> None:
+    """Every name the facts hold for this lookup table (a shared one, Sites, gets the union),
+    then its ids, registered in DuckDB as ids_<table>."""
+    names = " UNION ".join(f'SELECT "{column}" AS name FROM {fact.dataset.name}'
+                           for fact in FACTS for t, column, _ in fact.lookups if t == table)
+    rows = duck.execute(f"SELECT DISTINCT name FROM ({names}) WHERE name IS NOT NULL ORDER BY 1").fetchall()
+    cur.executemany(f"INSERT INTO `{table}` (name) VALUES (%s)", rows)
+    cur.execute(f"SELECT id, name FROM `{table}`")
+    ids = cur.fetchall()
+    duck.register(f"ids_{table}", pa.table({"id": pa.array([i for i, _ in ids], pa.int64()),
+                                            "name": pa.array([n for _, n in ids], pa.string())}))
+
+
+def _load_fact(duck: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> int:
+    """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it; returns the
+    table's row count. A NULL name gives a NULL id (LEFT JOIN), written as \\N."""
+    joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
+    ids = ", ".join(f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups)
+    # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
+    stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
+    cols = ", ".join(f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns)
+    duck.execute(f"COPY (SELECT {ids}, {cols} FROM {fact.dataset.name} AS f {joins}) TO '{tsv}' "
+                 "(HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N')")
+    # The demo's text holds no tab, newline or backslash, so nothing else needs escaping.
+    target = ", ".join([idcol for _, _, idcol in fact.lookups] + list(fact.columns))
+    cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {fact.table} FIELDS TERMINATED BY '\\t' ({target})",
+                (str(tsv),))
+    cur.execute(f"SELECT COUNT(*) FROM {fact.table}")
+    count = cur.fetchone()[0]
+    kind, column = fact.updated
+    cur.execute(f"INSERT INTO LastUpdated (Type, UpdateTime) SELECT '{kind}', MAX({column}) FROM {fact.table}")
+    return count

@@ -60,9 +60,32 @@ def _reasons_htc(t: pa.Table) -> pa.Array:
         ("normalised wall time inconsistent with wall time × benchmark",
          pc.greater(off, pc.add(pc.multiply(expected, 0.01), 1.0))),
     ]
-    reason = pa.nulls(t.num_rows, pa.string())
+    return _first_failed(rules, t.num_rows, null_fails=True)
+
+
+def _reasons_storage(t: pa.Table) -> pa.Array:
+    """The first failed rule of each StAR record (null: valid)."""
+    today = date.today()
+    empty = lambda c: pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[c], "")), "")  # noqa: E731
+    rules = [
+        ("no snapshot time", pc.is_null(t["EndTime"])),
+        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
+        ("start after end", pc.greater(t["StartTime"], t["EndTime"])),
+        ("negative capacity or file count", pc.or_(
+            pc.or_(pc.less(t["ResourceCapacityUsed"], 0), pc.less(t["LogicalCapacityUsed"], 0)),
+            pc.or_(pc.less(t["ResourceCapacityAllocated"], 0), pc.less(t["FileCount"], 0)))),
+        ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
+        ("empty site", empty("Site")),
+        ("empty VO", empty("Group")),
+    ]
+    return _first_failed(rules, t.num_rows, null_fails=False)  # optional columns may be NULL
+
+
+def _first_failed(rules: list[tuple[str, pa.Array]], n: int, null_fails: bool) -> pa.Array:
+    """`null_fails`: whether a rule that cannot be evaluated (a NULL) fails the row."""
+    reason = pa.nulls(n, pa.string())
     for text, failed in reversed(rules):  # the first rule that fails wins
-        reason = pc.if_else(pc.fill_null(failed, True), pa.scalar(text), reason)
+        reason = pc.if_else(pc.fill_null(failed, null_fails), pa.scalar(text), reason)
     return reason
 
 
@@ -87,6 +110,7 @@ class SourceTable:
 
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage),
     SourceTable(contracts.SITES, "topology_sites"),
     SourceTable(contracts.VOS, "topology_vos"),
     SourceTable(contracts.DISCIPLINES, "topology_disciplines"),
@@ -317,9 +341,12 @@ def _year_month(key: str) -> tuple[int, int]:
     return int(key[:4]), int(key[5:])
 
 
-def _month_params(key: str) -> dict[str, int]:
+def _month_params(key: str) -> dict:
+    """Query parameters of a month: its numbers (HTC) and its span (by timestamp)."""
     year, month = _year_month(key)
-    return {"year": year, "month": month}
+    start = f"{year:04d}-{month:02d}-01 00:00:00" if 1 <= month <= 12 else "0001-01-01 00:00:00"
+    end = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01 00:00:00" if 1 <= month <= 12 else start
+    return {"year": year, "month": month, "month_start": start, "month_end": end}
 
 
 def _read_schema(schema: pa.Schema) -> pa.Schema:

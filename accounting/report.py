@@ -131,19 +131,28 @@ class Table:
 
     def arrow(self) -> pa.Table:
         """Float64 value columns: the Percent row shares them, even in a count table."""
-        recs = self.records
-        cols = {self.row_dim: pa.array([r[0] for r in recs], pa.string())}
-        for j, name in enumerate(self.header[1:], start=1):
-            cols[name] = pa.array([r[j] for r in recs], pa.float64())
-        return pa.table(cols)
+        return records_arrow(self.header, self.records)
 
     def csv(self) -> bytes:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.header)
-        for rec in self.records:
-            w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
-        return buf.getvalue().encode()
+        return records_csv(self.header, self.records)
+
+
+def records_arrow(header: list[str], records: list[list]) -> pa.Table:
+    """A table's records (row label, then values) as Arrow: the Parquet download."""
+    cols = {header[0]: pa.array([r[0] for r in records], pa.string())}
+    for j, name in enumerate(header[1:], start=1):
+        cols[name] = pa.array([r[j] for r in records], pa.float64())
+    return pa.table(cols)
+
+
+def records_csv(header: list[str], records: list[list]) -> bytes:
+    """The same records as CSV, floats at full precision, missing values empty."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for rec in records:
+        w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
+    return buf.getvalue().encode()
 
 
 def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: list[str],

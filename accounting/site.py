@@ -19,9 +19,11 @@ from tqdm import tqdm
 
 from . import atomic, charts, cubes, datasets_page, paths
 from .assets import write_assets
-from .catalogue import CUBES_DIR, SUM_COLUMNS, load
+from .catalogue import SUM_COLUMNS, load
 from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, PageKind, TableSpec
 from .render import Context, Renderer
+from .storage_site import KIND as STORAGE_KIND
+from .storage_site import StoragePages
 from .timeframe import TimeFrame
 from .writer import SiteWriter
 
@@ -29,10 +31,6 @@ log = logging.getLogger(__name__)
 
 COLUMN_EXPR = {"month": "month_label(Year, Month)", "history": "month_label(Year, Month)",
                "year": "printf('%04d', Year)"}
-
-
-def query(name: str) -> str:
-    return (CUBES_DIR / "queries" / f"{name}.sql").read_text()
 
 
 class SiteBuilder:
@@ -48,13 +46,14 @@ class SiteBuilder:
         self.progress = progress
         as_of = self.con.execute("SELECT as_of FROM source_summary WHERE dataset = 'htc'").fetchone()[0]
         frame = TimeFrame.from_as_of(as_of)
-        homes = {s: (n, c) for s, n, c in self.con.execute(query("site_homes")).fetchall()}
+        homes = {s: (n, c) for s, n, c in self.con.execute(cubes.query("site_homes")).fetchall()}
         d_kind, d_parents = self._discipline_tree()
         self.ctx = Context(frame, write_assets(writer, cache_dir), load(), homes, d_kind, d_parents)
         self.renderer = Renderer(self.ctx, writer)
         # Identifiers go into the report SQL text: only catalogue dimensions and cubes may.
         self.identifiers = set(self.ctx.cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         self.render = self.renderer.render
+        self._htc_entities: dict[str, set[str]] | None = None
 
     # -- shared page pieces -------------------------------------------------------------
 
@@ -63,7 +62,7 @@ class SiteBuilder:
         'unknown discipline', present at every level, lists its VOs); returns the page kind
         and the parent chain of each name."""
         level, parents = {}, {}
-        for d1, d2, d3, _vo in self.con.execute(query("disciplines")).fetchall():
+        for d1, d2, d3, _vo in self.con.execute(cubes.query("disciplines")).fetchall():
             for depth, name, chain in ((1, d1, []), (2, d2, [d1]), (3, d3, [d1, d2])):
                 if depth >= level.get(name, 0):
                     level[name] = depth
@@ -77,7 +76,7 @@ class SiteBuilder:
         for ident in (kind.scope, spec.row, spec.cube):
             if ident is not None and ident not in self.identifiers:
                 raise ValueError(f"not a known cube or dimension: {ident!r}")
-        sql = query("report").format(scope=kind.scope or "'EGI'", row=spec.row,
+        sql = cubes.query("report").format(scope=kind.scope or "'EGI'", row=spec.row,
                                      column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)
         first = self.ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
         cur = self.con.execute(sql, {"vo_group": vo_group, "infra_filter": infra,
@@ -132,6 +131,16 @@ class SiteBuilder:
                     bar.update()
         bar.close()
 
+    def has_cube(self, name: str) -> bool:
+        return (self.cubes_dir / f"{name}.parquet").exists()
+
+    def htc_page(self, kind_id: str, name: str) -> str | None:
+        """The HTC page of an entity, if it has one (it had jobs at some time)."""
+        if self._htc_entities is None:
+            self._htc_entities = {k: {r[0] for r in self.con.execute(
+                f"SELECT DISTINCT {KIND[k].scope} FROM htc_monthly").fetchall()} for k in ("ngi", "country", "site", "vo")}
+        return KIND[kind_id].base_path(name) if name in self._htc_entities[kind_id] else None
+
     # -- special pages ------------------------------------------------------------------
 
     def landing(self) -> None:
@@ -142,7 +151,7 @@ class SiteBuilder:
         years = TableSpec("trend_yearly", "Infrastructure", "year")
         by_month = self.sums(egi, history, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
         by_year = self.sums(egi, years, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
-        activity = {(r[0], r[1]): r[2:] for r in self.con.execute(query("activity"), {
+        activity = {(r[0], r[1]): r[2:] for r in self.con.execute(cubes.query("activity"), {
             "vo_group": DEFAULT_VO_GROUP, "infra_filter": DEFAULT_INFRA}).fetchall()}
 
         (py, pm), (ly, lm) = f.recent_months(2)
@@ -178,19 +187,27 @@ class SiteBuilder:
                     yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title})
 
     def quality(self) -> None:
-        cur = self.con.execute("SELECT * FROM quality_findings")
-        cols = [d[0] for d in cur.description]
-        findings = [dict(zip(cols, r)) for r in cur.fetchall()]
         # Link a subject to its page where it has one (quarantined rows are in no report).
         vos = {r[0] for r in self.con.execute("SELECT DISTINCT VO FROM htc_monthly").fetchall()}
-        by_finding = defaultdict(list)
-        for item in findings:
-            kind = "vo" if item["finding"].startswith("VO ") else "site"
-            has_page = item["subject"] in (vos if kind == "vo" else self.ctx.site_homes)
-            item["href"] = paths.relative("quality/", KIND[kind].base_path(item["subject"])) if has_page else None
-            by_finding[item["finding"]].append(item)
-        self.render("quality.html", "quality/", title="Data quality",
-                    crumbs=[("Data quality", "./")], findings=dict(by_finding))
+        storage_sites = {r[0] for r in self.con.execute("SELECT DISTINCT Site FROM storage_monthly").fetchall()} \
+            if self.has_cube("storage_monthly") else set()
+        sections = {}
+        for cube, kinds in (("quality_findings", KIND), ("storage_findings", STORAGE_KIND)):
+            if not self.has_cube(cube):
+                continue
+            cur = self.con.execute(f"SELECT * FROM {cube}")
+            cols = [d[0] for d in cur.description]
+            by_finding = defaultdict(list)
+            for item in (dict(zip(cols, r)) for r in cur.fetchall()):
+                kind = "vo" if item["finding"].startswith("VO ") else "site"
+                known = {"vo": vos, "site": self.ctx.site_homes}[kind] if cube == "quality_findings" else storage_sites
+                target = kinds[kind if cube == "quality_findings" else "storage_site"]
+                item["href"] = paths.relative("quality/", target.base_path(item["subject"])) \
+                    if item["subject"] in known else None
+                by_finding[item["finding"]].append(item)
+            sections[cube] = dict(by_finding)
+        self.render("quality.html", "quality/", title="Data quality", crumbs=[("Data quality", "./")],
+                    findings=sections.get("quality_findings", {}), storage=sections.get("storage_findings", {}))
 
     def help(self) -> None:
         self.render("help.html", "help/", title="Help: metrics and dimensions",
@@ -206,6 +223,7 @@ class SiteBuilder:
     def build(self) -> dict:
         t0 = time.perf_counter()
         self.render_reports()
+        self.renderer.pages += StoragePages(self).build()
         self.landing()
         self.help()
         datasets_page.write(self, self.cubes_dir)

@@ -8,3 +8,11 @@ SELECT
     max(month_label(Year, Month)) AS last_period,
     max(UpdateTime) AS as_of
 FROM src_htc
+UNION ALL
+SELECT
+    'storage',
+    count(*)::BIGINT,
+    min(month_label(Year, Month)),
+    max(month_label(Year, Month)),
+    max(CreateTime)
+FROM src_storage

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import contracts, demo
+from accounting import contracts, demo, demo_storage
 
 TODAY = dt.date(2025, 11, 24)
 KEY = ("Site", "Month", "Year", "GlobalUserName", "VO", "VOGroup", "VORole", "SubmitHost", "Infrastructure",
@@ -178,6 +178,47 @@ def test_defect_cpu_over_wall(con):
     over = rows(con, "SELECT DISTINCT Site FROM htc WHERE CpuDuration > WallDuration * Processors")
     assert {r[0] for r in over} == set(demo.DEFECT_CPU_OVER_WALL_SITES)
 
+
+
+STAR_KEY = 'Site, StorageSystem, StorageShare, StorageMedia, StorageClass, "Group", SubGroup, Role'
+
+
+def test_storage_records(con):
+    assert 10_000 <= value(con, "SELECT count(*) FROM storage") <= 40_000
+    assert value(con, "SELECT count(DISTINCT Site) FROM storage") == demo_storage._SIZES["small"].sites
+    assert {r[0] for r in rows(con, "SELECT DISTINCT StorageMedia FROM storage")} == {"disk", "tape"}
+    assert value(con, "SELECT count(DISTINCT RecordId) = count(*) FROM storage")
+    assert value(con, """SELECT count(*) FROM storage WHERE Year != year(EndTime) OR Month != month(EndTime)
+        OR StartTime >= EndTime OR CreateTime < EndTime OR LogicalCapacityUsed > ResourceCapacityUsed""") == 0
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    assert value(con, "SELECT min(Year) FROM storage") == 2015
+    assert value(con, "SELECT max(CreateTime) FROM storage") < today
+    assert value(con, """SELECT count(*) FROM storage JOIN (SELECT Site, min(ValidFrom) AS since FROM sites GROUP BY 1)
+        USING (Site) WHERE EndTime < since""") == 0
+    assert value(con, 'SELECT count(*) FROM storage WHERE "Group" NOT IN (SELECT VO FROM vos)') == 0
+    assert 0 < value(con, "SELECT avg((UserIdentity IS NOT NULL)::int) FROM storage") < 0.5
+    # A record starts where its key's previous period ended.
+    assert value(con, f"""SELECT count(*) FROM (SELECT StartTime, lag(EndTime) OVER (PARTITION BY {STAR_KEY}
+        ORDER BY EndTime) AS previous FROM (SELECT DISTINCT {STAR_KEY}, StartTime, EndTime FROM storage))
+        WHERE StartTime != previous""") == 0
+
+
+def test_storage_defects(con):
+    republished = rows(con, f"""SELECT Site, Year, Month, count(DISTINCT ResourceCapacityUsed),
+            arg_max(ResourceCapacityUsed, CreateTime) < arg_min(ResourceCapacityUsed, CreateTime)
+        FROM storage GROUP BY {STAR_KEY}, StartTime, EndTime, Year, Month HAVING count(*) > 1 ORDER BY ALL""")
+    assert republished == sorted((site, year, month, 2, True) for site, months in demo_storage.REPUBLISHED.items()
+                                 for year, month in months)
+    assert set(demo_storage.REPUBLISHED_SITES) == set(demo_storage.REPUBLISHED)
+    missing = rows(con, """WITH m AS (SELECT DISTINCT Site, Year * 12 + Month - 1 AS m FROM storage),
+            every AS (SELECT Site, unnest(range(min(m), max(m) + 1)) AS m FROM m GROUP BY Site)
+        SELECT Site, m // 12, m % 12 + 1 FROM every ANTI JOIN m USING (Site, m) ORDER BY ALL""")
+    assert missing == sorted((site, *month) for site, month in demo_storage.GAP_SITES.items())
+    today_m = TODAY.year * 12 + TODAY.month - 1
+    last = dict(rows(con, "SELECT Site, max(Year * 12 + Month - 1) FROM storage GROUP BY 1"))
+    assert {s: today_m - m - 1 for s, m in last.items() if m < today_m - 1} == demo_storage.STOPPED_SITES
+    assert value(con, "SELECT count(*) FROM storage WHERE ResourceCapacityUsed > ResourceCapacityAllocated") == \
+        demo_storage.OVER_ALLOCATED_RECORDS
 
 def test_topology_history(con):
     assert value(con, "SELECT min(ValidFrom) FROM sites") == dt.date(2004, 1, 1)

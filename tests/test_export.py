@@ -63,8 +63,8 @@ def own_server(tmp_path):
     db.stop()
 
 
-def _report(data: Path) -> dict:
-    return json.loads((data / "source" / "export_report.json").read_text())["datasets"]["htc"]
+def _report(data: Path, dataset: str = "htc") -> dict:
+    return json.loads((data / "source" / "export_report.json").read_text())["datasets"][dataset]
 
 
 def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, tmp_path):
@@ -240,6 +240,44 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
         assert reason.replace("×", "&#215;") in html or reason in html, reason
     assert "(empty site)" in html
     assert 'href="../egi/site/~28empty' not in html  # no page, so no link
+
+
+def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("ALTER TABLE StarRecords MODIFY FileCount BIGINT")  # signed, so it can go negative
+        template = """INSERT INTO StarRecords (RecordId, CreateTime, StorageSystemID, SiteID, StorageShareID,
+                StorageMediaID, StorageClassID, FileCount, GroupID, StartTime, EndTime, ResourceCapacityUsed,
+                LogicalCapacityUsed, ResourceCapacityAllocated)
+            SELECT 'bad-{i}', CreateTime, StorageSystemID, SiteID, StorageShareID, StorageMediaID, StorageClassID,
+                {files}, {group}, {start}, EndTime, ResourceCapacityUsed, LogicalCapacityUsed,
+                ResourceCapacityAllocated
+            FROM StarRecords WHERE EndTime >= '2021-03-01' AND EndTime < '2021-04-01'
+                AND RecordId NOT LIKE 'bad-%' ORDER BY RecordId LIMIT 1"""
+        base = dict(files="FileCount", group="GroupID", start="StartTime")
+        bad = {
+            "start after end": dict(start="EndTime + INTERVAL 1 DAY"),
+            "negative capacity or file count": dict(files="-3"),
+            "empty VO": dict(group="NULL"),
+        }
+        for i, (reason, change) in enumerate(bad.items()):
+            cur.execute(template.format(i=i, **{**base, **change}))
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    q = pq.read_table(data / "source" / "quarantine" / "storage.parquet")
+    assert sorted(q["reason"].to_pylist()) == sorted(bad)
+    assert q["RecordId"].to_pylist() and set(q["RecordId"].to_pylist()) == {f"bad-{i}" for i in range(len(bad))}
+    report = _report(data, "storage")
+    assert report["rows_read"] == report["rows_exported"] + len(bad)
+    for key, month in report["months"].items():
+        assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+    html = (tmp_path / "out" / "quality" / "index.html").read_text()
+    assert "Storage records quarantined by the export" in html
+    for reason in bad:
+        assert reason in html
 
 
 def test_password_from_environment_or_option_file(server, loaded, tmp_path):

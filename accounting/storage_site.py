@@ -1,0 +1,170 @@
+"""The storage reports under /storage/: the same sub-structure as /egi/ (infrastructure,
+countries, NGI, country, site, VO), one page per storage measure, from the
+storage_monthly cube. Tables are `stock.StockTable`s: months add up across rows, never
+across time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import charts, cubes, paths
+from .stock import StockTable, add_rows
+
+DEFAULT_METRIC = "used"
+
+
+@dataclass(frozen=True)
+class StorageKind:
+    id: str
+    path: str  # with {name} for entity pages
+    scope: str | None  # storage_monthly column naming the entity
+    rows: tuple[str, ...]  # row dimension of each monthly table; the first also gets yearly tables
+    heading: str
+    links: tuple[tuple[str, str], ...] = ()  # (row dimension, page kind its rows link to)
+
+    def base_path(self, name: str | None = None) -> str:
+        return self.path.format(name=paths.encode(name)) if name is not None else self.path
+
+    def metric_path(self, name: str | None, metric: str) -> str:
+        base = self.base_path(name)
+        return base if metric == DEFAULT_METRIC else f"{base}{metric}/"
+
+
+_LINKS = (("NGI", "storage_ngi"), ("Country", "storage_country"), ("Site", "storage_site"), ("VO", "storage_vo"))
+KINDS = (
+    StorageKind("storage", "storage/", None, ("NGI", "StorageMedia"), "Storage by operations centre", _LINKS),
+    StorageKind("storage_countries", "storage/countries/", None, ("Country",), "Storage by country", _LINKS),
+    StorageKind("storage_ngi", "storage/ngi/{name}/", "NGI", ("Site", "StorageMedia"),
+                "Storage in operations centre {name}", _LINKS),
+    StorageKind("storage_country", "storage/country/{name}/", "Country", ("Site",), "Storage in {name}", _LINKS),
+    StorageKind("storage_site", "storage/site/{name}/", "Site", ("VO", "StorageShare", "StorageMedia"),
+                "Storage at resource centre {name}", _LINKS),
+    StorageKind("storage_vo", "storage/vo/{name}/", "VO", ("Site",), "Storage of VO {name}", _LINKS),
+)
+KIND = {k.id: k for k in KINDS}
+
+
+class StoragePages:
+    """Queries storage_monthly once per kind, table and measure, and renders every page."""
+
+    def __init__(self, builder):
+        self.b = builder
+        self.ctx = builder.ctx
+        self.metrics = self.ctx.cat.storage_metrics
+
+    def monthly(self, kind: StorageKind, row: str, column: str) -> dict:
+        """{scope: {row: {month: value}}} of the measure column, every entity at once."""
+        for ident in (kind.scope, row):
+            if ident is not None and ident not in self.b.identifiers:
+                raise ValueError(f"not a known dimension: {ident!r}")
+        sql = cubes.query("storage").format(scope=kind.scope or "'EGI'", row=row, measure=column)
+        out: dict = defaultdict(lambda: defaultdict(dict))
+        for scope, key, month, value in self.b.con.execute(sql).fetchall():
+            out[scope][key][month] = value
+        return out
+
+    def build(self) -> int:
+        pages = 0
+        if not self.b.has_cube("storage_monthly"):
+            return pages
+        for kind in KINDS:
+            data = {m: {row: self.monthly(kind, row, f"{spec['column']}_avg") for row in kind.rows}
+                    for m, spec in self.metrics.items()}
+            names = sorted(data[DEFAULT_METRIC][kind.rows[0]]) if kind.scope else [None]
+            for name in names:
+                for metric_id in self.metrics:
+                    scope = name if kind.scope else "EGI"
+                    self.page(kind, name, metric_id, {r: d.get(scope, {}) for r, d in data[metric_id].items()},
+                              {r: d.get(scope, {}) for r, d in data["allocated"].items()},
+                              {r: d.get(scope, {}) for r, d in data["used"].items()})
+                    pages += 1
+        return pages
+
+    def page(self, kind: StorageKind, name: str | None, metric_id: str, monthly: dict,
+             allocated: dict, used: dict) -> None:
+        f, cat = self.ctx.frame, self.ctx.cat
+        metric = self.metrics[metric_id]
+        page_dir = kind.metric_path(name, metric_id)
+        rel = lambda target: paths.relative(page_dir, target)  # noqa: E731
+        months = [f.month_key(y, m) for y, m in f.recent_months()]
+        month_labels = [f.month_label(y, m) for y, m in f.recent_months()]
+        first_row = kind.rows[0]
+        all_months = sorted({m for by_month in monthly[first_row].values() for m in by_month})
+        years = [str(y) for y in range(int(all_months[0][:4]), f.last_year + 1)] if all_months else []
+        # The current year holds complete months only, like the HTC pages.
+        last = f.month_key(*f.recent_months()[-1])
+        scale = float(metric["scale"])
+        scaled = {row: {k: {m: v / scale for m, v in by_month.items() if m <= last}
+                        for k, by_month in rows.items()} for row, rows in monthly.items()}
+
+        tables = []
+        specs = [("table" if i == 0 else row.lower(), row, months, month_labels, "average", True)
+                 for i, row in enumerate(kind.rows)]
+        specs[1:1] = [("yearly", first_row, years, [f.year_label(int(y)) for y in years], "average", False),
+                      ("yearly_peak", first_row, years, [f.year_label(int(y)) for y in years], "peak", False)]
+        for table_id, row, periods, labels, stat, summary in specs:
+            row_label = cat.dimensions[row]["label"]
+            target = dict(kind.links).get(row)
+            hrefs = {k: rel(KIND[target].metric_path(k, metric_id)) for k in scaled[row]} if target else None
+            what = {"table": "monthly average", "yearly": "yearly average of the monthly values",
+                    "yearly_peak": "yearly peak of the monthly values"}.get(table_id, "monthly average")
+            table = StockTable(table_id, f"{metric['name']} by {row_label[0].lower() + row_label[1:]}: {what}",
+                               row, row_label, periods, labels, metric["unit"], scaled[row], stat, summary, hrefs)
+            self.b.writer.write(page_dir + f"{table_id}.csv", table.csv())
+            self.b.writer.write_parquet(page_dir + f"{table_id}.parquet", table.arrow())
+            chart = None
+            if len(periods) == len(months) and table.rows:
+                chart = charts.spec("stacked", f"{metric['name']} ({metric['unit']})", f"{table_id}.csv", row,
+                                    periods, 1)
+            tables.append({"id": table_id, "title": table.title, "display": table.display(), "chart": chart,
+                           "empty": not table.rows})
+        capacity = self.capacity_table(months, month_labels, used[first_row], allocated[first_row])
+        self.b.writer.write(page_dir + "capacity.csv", capacity.csv())
+        self.b.writer.write_parquet(page_dir + "capacity.parquet", capacity.arrow())
+        capacity_chart = charts.spec("stacked", "Capacity (TB)", "capacity.csv", "Capacity", months, 1) \
+            if capacity.rows else None
+
+        heading = kind.heading.format(name=name)
+        self.b.render("storage.html", page_dir, heading=heading, title=f"{heading} — {metric['name']}",
+                      crumbs=[(label, rel(p)) for label, p in self.crumbs(kind, name)], metric=metric,
+                      metric_links=[(m["name"], rel(kind.metric_path(name, k)), k == metric_id)
+                                    for k, m in self.metrics.items()],
+                      tables=tables, capacity={"id": "capacity", "title": capacity.title,
+                                               "display": capacity.display(), "chart": capacity_chart,
+                                               "empty": not capacity.rows},
+                      extra_links=self.extra_links(kind, name, rel))
+
+    def capacity_table(self, months, labels, used: dict, allocated: dict) -> StockTable:
+        """Used and allocated (not used) capacity of the whole page, stacked in its chart."""
+        used_m = dict(zip(months, add_rows([[v.get(m) for m in months] for v in used.values()]) if used else []))
+        alloc_m = dict(zip(months, add_rows([[v.get(m) for m in months] for v in allocated.values()])
+                           if allocated else []))
+        to_tb = lambda v: None if v is None else v / 1e12  # noqa: E731
+        rows = {
+            "Used": {m: to_tb(v) for m, v in used_m.items() if v is not None},
+            "Allocated, not used": {m: to_tb(max(alloc_m[m] - (used_m.get(m) or 0), 0))
+                                    for m in months if alloc_m.get(m) is not None},
+        }
+        return StockTable("capacity", "Capacity used and allocated, monthly average", "Capacity", "Capacity",
+                          months, labels, "TB", {k: v for k, v in rows.items() if v})
+
+    def crumbs(self, kind: StorageKind, name: str | None) -> list[tuple[str, str]]:
+        top = [("Storage", "storage/")]
+        if kind.id == "storage_countries":
+            return top + [("Countries", kind.base_path())]
+        if kind.id == "storage_country":
+            return top + [("Countries", "storage/countries/"), (name, kind.base_path(name))]
+        if kind.id == "storage_site":
+            ngi = self.ctx.site_homes.get(name, (None, None))[0]
+            return top + ([(ngi, KIND["storage_ngi"].base_path(ngi))] if ngi else []) + [(name, kind.base_path(name))]
+        return top + ([(name, kind.base_path(name))] if name else [])
+
+    def extra_links(self, kind: StorageKind, name: str | None, rel) -> list[tuple[str, str]]:
+        """The same entity's HTC page, where it has one."""
+        htc = {"storage": "egi/", "storage_countries": "egi/countries/"}.get(kind.id)
+        if name is not None:
+            htc_kind = {"storage_ngi": "ngi", "storage_country": "country", "storage_site": "site",
+                        "storage_vo": "vo"}[kind.id]
+            htc = self.b.htc_page(htc_kind, name)
+        return [("HTC accounting of " + (name or "EGI"), rel(htc))] if htc else []
