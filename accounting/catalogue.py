@@ -21,6 +21,8 @@ class Metric:
     description: str
     denominator: str | None = None
     multiplier: float = 1
+    family: str = "htc"  # htc or gpu: which cube's sums it reads
+    per_period: bool = False  # divided by the seconds of the period shown (an average over it)
 
     @property
     def is_ratio(self) -> bool:
@@ -31,8 +33,9 @@ class Metric:
         return f"{self.name} ({self.unit})"
 
     def value(self, num, den=None) -> float | None:
-        """The metric from its cube sums; None where a ratio has nothing to divide by."""
-        if self.is_ratio:
+        """The metric from its cube sums; None where a ratio has nothing to divide by.
+        A per-period metric's `den` is the length of the period in seconds."""
+        if self.is_ratio or self.per_period:
             return None if not den else self.multiplier * num / den
         return num if self.scale == 1 else num / self.scale  # counts stay integers
 
@@ -58,5 +61,8 @@ def load() -> Catalogue:
     return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"], storage)
 
 
-# Sum columns every HTC cube carries, in catalogue order.
+# Sum columns every HTC cube carries, in catalogue order (cubes/macros.sql: htc_sum_column).
 SUM_COLUMNS = ("njobs", "cpu_s", "normcpu_s", "wall_s", "normwall_s", "wall_proc_s", "normwall_proc_s")
+# The GPU cube's (gpu_sum_column).
+GPU_SUM_COLUMNS = ("gpu_available_s", "gpu_active_s", "gpu_normalised_s", "gpu_records")
+FAMILY_SUM_COLUMNS = {"htc": SUM_COLUMNS, "gpu": GPU_SUM_COLUMNS}

@@ -105,6 +105,31 @@ STORAGE = Dataset(
     ),
 )
 
+# APEL accelerator (GPU) summaries (DESIGN §3): flat, names rather than ids.
+GPU = Dataset(
+    name="gpu",
+    partitioned=True,
+    description="APEL accelerator summaries: GPU availability and activity per site, user, FQAN and GPU model",
+    schema=_schema(
+        ("Month", pa.int32(), "Month of the summary (1-12)"),
+        ("Year", pa.int32(), "Year of the summary"),
+        ("SiteName", pa.string(), "Resource centre name"),
+        ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
+        ("FQAN", pa.string(), "VOMS FQAN; the VO is its first component (/vo/group/Role=...)"),
+        ("Type", pa.string(), "Accelerator type (GPU, FPGA, ...)"),
+        ("Model", pa.string(), "Accelerator model as reported"),
+        ("Count", pa.float64(), "Number of accelerators per record"),
+        ("Cores", pa.int32(), "Accelerator cores per device"),
+        ("AvailableDuration", pa.uint64(), "Time the accelerators were available (s)"),
+        ("ActiveDuration", pa.uint64(), "Time the accelerators were active (s)"),
+        ("BenchmarkType", pa.string(), "Accelerator benchmark type, or null"),
+        ("Benchmark", pa.float64(), "Benchmark value per accelerator, or null"),
+        ("AssociatedRecordType", pa.string(), "job or cloud: what the accelerator was attached to"),
+        ("NumberOfRecords", pa.uint64(), "Accelerator records summarised"),
+        ("UpdateTime", UTC_TS, "When APEL last updated the summary row"),
+    ),
+)
+
 # Portal-owned topology (DESIGN §3). Sites carry validity dates: a site that moves to
 # another NGI or federation has one row per period; ValidTo is exclusive, null = open.
 SITES = Dataset(
@@ -161,7 +186,18 @@ PLEDGES = Dataset(
     ),
 )
 
-SOURCE_DATASETS = (HTC, STORAGE, SITES, VOS, DISCIPLINES, PLEDGES)
+GPU_MODELS = Dataset(
+    name="topology/gpu_models",
+    partitioned=False,
+    description="Accelerator models with their vendor and category (data-centre or consumer)",
+    schema=_schema(
+        ("Model", pa.string(), "Accelerator model as sites report it"),
+        ("Vendor", pa.string(), "Vendor"),
+        ("Category", pa.string(), "data-centre or consumer"),
+    ),
+)
+
+SOURCE_DATASETS = (HTC, STORAGE, GPU, SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")

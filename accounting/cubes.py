@@ -57,13 +57,16 @@ QUARANTINE_COLUMNS = {
     "htc": "Site VARCHAR, Year INTEGER, Month INTEGER, NumberOfJobs BIGINT, WallDuration BIGINT, "
            "Processors INTEGER, reason VARCHAR",
     "storage": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
+    "gpu": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
 }
+_QUARANTINE_RENAMES = {"gpu": {"Site": "SiteName"}}  # the dataset's own name of a column
 
 
 def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
     for dataset, columns in QUARANTINE_COLUMNS.items():
         path = Path(source_dir) / "quarantine" / f"{dataset}.parquet"
-        names = ", ".join(c.split()[0] for c in columns.split(", "))
+        renames = _QUARANTINE_RENAMES.get(dataset, {})
+        names = ", ".join(f"{renames.get(c.split()[0], c.split()[0])} AS {c.split()[0]}" for c in columns.split(", "))
         if path.exists():
             con.execute(f"CREATE OR REPLACE VIEW src_quarantine_{dataset} AS SELECT {names} FROM read_parquet('{path}')")
         else:

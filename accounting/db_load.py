@@ -19,7 +19,8 @@ SCHEMA = ROOT / "schema" / "apel.sql"
 
 @dataclass(frozen=True)
 class Fact:
-    """An APEL fact table and the dataset it is loaded from: names become lookup-table ids."""
+    """An APEL fact table and the dataset it is loaded from: names become lookup-table ids
+    (a flat table, like the accelerator one, has no lookups and keeps the names)."""
 
     dataset: contracts.Dataset
     table: str
@@ -45,10 +46,12 @@ FACTS = (
          ("RecordId", "CreateTime", "FileCount", "DirectoryPath", "LocalUser", "LocalGroup", "StartTime", "EndTime",
           "ResourceCapacityUsed", "LogicalCapacityUsed", "ResourceCapacityAllocated"),
          ("STORAGE", "CreateTime")),
+    Fact(contracts.GPU, "AcceleratorSummaries", (), tuple(contracts.GPU.schema.names), ("GPU", "UpdateTime")),
 )
 LOOKUP_TABLES = tuple(dict.fromkeys(table for fact in FACTS for table, _, _ in fact.lookups))
 TOPOLOGY = ((contracts.SITES, "topology_sites"), (contracts.VOS, "topology_vos"),
-            (contracts.DISCIPLINES, "topology_disciplines"), (contracts.PLEDGES, "topology_pledges"))
+            (contracts.DISCIPLINES, "topology_disciplines"), (contracts.PLEDGES, "topology_pledges"),
+            (contracts.GPU_MODELS, "topology_gpu_models"))
 
 
 def schema_statements() -> list[str]:
@@ -104,14 +107,14 @@ def _load_fact(duck: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> i
     """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it; returns the
     table's row count. A NULL name gives a NULL id (LEFT JOIN), written as \\N."""
     joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
-    ids = ", ".join(f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups)
+    ids = [f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups]
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
     stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
-    cols = ", ".join(f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns)
-    duck.execute(f"COPY (SELECT {ids}, {cols} FROM {fact.dataset.name} AS f {joins}) TO '{tsv}' "
+    cols = [f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns]
+    duck.execute(f"COPY (SELECT {', '.join(ids + cols)} FROM {fact.dataset.name} AS f {joins}) TO '{tsv}' "
                  "(HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N')")
     # The demo's text holds no tab, newline or backslash, so nothing else needs escaping.
-    target = ", ".join([idcol for _, _, idcol in fact.lookups] + list(fact.columns))
+    target = ", ".join(f"`{c}`" for c in [idcol for _, _, idcol in fact.lookups] + list(fact.columns))
     cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {fact.table} FIELDS TERMINATED BY '\\t' ({target})",
                 (str(tsv),))
     cur.execute(f"SELECT COUNT(*) FROM {fact.table}")

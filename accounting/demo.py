@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from . import demo_storage
-from .contracts import DISCIPLINES, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS, VOS
+from . import demo_gpu, demo_storage
+from .contracts import DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS, VOS
 from .source_io import write_partition, write_table
 
 
@@ -337,11 +337,13 @@ def generate(source_dir: Path, scale: str = "default", today: dt.date | None = N
             write_partition(HTC, table, source_dir, FIRST_YEAR + m // 12, m % 12 + 1)
             rows += table.num_rows
     storage_rows = demo_storage.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
+    gpu_rows = demo_gpu.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
     topology = {SITES: _sites_table(sites), VOS: _vos_table(vos), DISCIPLINES: _disciplines_table(),
-                PLEDGES: _pledges_table(sc, fed, today)}
+                PLEDGES: _pledges_table(sc, fed, today), GPU_MODELS: demo_gpu.models_table()}
     for dataset, table in topology.items():
         write_table(dataset, table, source_dir)
-    return {HTC.name: rows, STORAGE.name: storage_rows, **{d.name: t.num_rows for d, t in topology.items()}}
+    return {HTC.name: rows, STORAGE.name: storage_rows, GPU.name: gpu_rows,
+            **{d.name: t.num_rows for d, t in topology.items()}}
 
 
 def _today() -> dt.date:

@@ -55,8 +55,8 @@ def _reasons_htc(t: pa.Table) -> pa.Array:
             pc.or_(pc.or_(pc.less(t["NormalisedWallDuration"], 0), pc.less(t["NormalisedCpuDuration"], 0)),
                    pc.less(t["NumberOfJobs"], 0)))),
         ("unknown benchmark type", pc.invert(pc.is_in(bench, pa.array(["si2k", "hepspec", "hepscore23"])))),
-        ("empty site", pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t["Site"], "")), "")),
-        ("empty VO", pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t["VO"], "")), "")),
+        ("empty site", _empty(t, "Site")),
+        ("empty VO", _empty(t, "VO")),
         ("normalised wall time inconsistent with wall time × benchmark",
          pc.greater(off, pc.add(pc.multiply(expected, 0.01), 1.0))),
     ]
@@ -66,7 +66,6 @@ def _reasons_htc(t: pa.Table) -> pa.Array:
 def _reasons_storage(t: pa.Table) -> pa.Array:
     """The first failed rule of each StAR record (null: valid)."""
     today = date.today()
-    empty = lambda c: pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[c], "")), "")  # noqa: E731
     rules = [
         ("no snapshot time", pc.is_null(t["EndTime"])),
         ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
@@ -75,10 +74,32 @@ def _reasons_storage(t: pa.Table) -> pa.Array:
             pc.or_(pc.less(t["ResourceCapacityUsed"], 0), pc.less(t["LogicalCapacityUsed"], 0)),
             pc.or_(pc.less(t["ResourceCapacityAllocated"], 0), pc.less(t["FileCount"], 0)))),
         ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
-        ("empty site", empty("Site")),
-        ("empty VO", empty("Group")),
+        ("empty site", _empty(t, "Site")),
+        ("empty VO", _empty(t, "Group")),
     ]
     return _first_failed(rules, t.num_rows, null_fails=False)  # optional columns may be NULL
+
+
+def _reasons_gpu(t: pa.Table) -> pa.Array:
+    """The first failed rule of each accelerator summary (null: valid). Activity above
+    availability and models missing from the model table are kept and flagged by the cubes."""
+    today = date.today()
+    rules = [
+        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
+        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
+        ("negative duration or count", pc.or_(
+            pc.or_(pc.less(t["AvailableDuration"], 0), pc.less(t["ActiveDuration"], 0)),
+            pc.or_(pc.less(t["Count"], 0), pc.less(t["NumberOfRecords"], 0)))),
+        ("empty site", _empty(t, "SiteName")),
+        ("empty VO", _empty(t, "FQAN")),
+        ("unknown record type", pc.invert(pc.is_in(pc.utf8_lower(t["AssociatedRecordType"]),
+                                                   pa.array(["job", "cloud"])))),
+    ]
+    return _first_failed(rules, t.num_rows, null_fails=True)
+
+
+def _empty(t: pa.Table, column: str) -> pa.Array:
+    return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[column], "")), "")
 
 
 def _first_failed(rules: list[tuple[str, pa.Array]], n: int, null_fails: bool) -> pa.Array:
@@ -111,10 +132,12 @@ class SourceTable:
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
     SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage),
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", _reasons_gpu),
     SourceTable(contracts.SITES, "topology_sites"),
     SourceTable(contracts.VOS, "topology_vos"),
     SourceTable(contracts.DISCIPLINES, "topology_disciplines"),
     SourceTable(contracts.PLEDGES, "topology_pledges"),
+    SourceTable(contracts.GPU_MODELS, "topology_gpu_models"),
 )
 
 

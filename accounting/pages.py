@@ -41,6 +41,11 @@ class PageKind:
     default_metric: str = DEFAULT_METRIC
     filters: bool = False  # VO-group and infrastructure variants
     row_links: dict[str, str] = field(default_factory=dict)  # row column -> page kind id
+    family: str = "htc"  # htc or gpu: the cube family and its page query (queries/<query>.sql)
+
+    @property
+    def query(self) -> str:
+        return {"htc": "report", "gpu": "gpu_report"}[self.family]
 
     def base_path(self, name: str | None = None) -> str:
         return self.path.format(name=paths.encode(name)) if name is not None else self.path
@@ -101,4 +106,65 @@ KINDS: tuple[PageKind, ...] = (
              "Benchmarks in {name}", metrics=NORMALISED_METRICS,
              default_metric="normelap_processors", row_links={"Site": "site"}),
 )
+
+GPU_METRICS = ("gpu_available", "gpu_active", "gpu_utilisation", "gpu_count", "gpu_normalised")
+_GPU_LINKS = {"NGI": "gpu_ngi", "Country": "gpu_country", "Site": "gpu_site", "VO": "gpu_vo", "Model": "gpu_model"}
+
+
+def _gpu(id: str, path: str, scope: str | None, tables: tuple[TableSpec, ...], heading: str) -> PageKind:
+    return PageKind(id, path, scope, tables, heading, metrics=GPU_METRICS, default_metric="gpu_available",
+                    row_links=_GPU_LINKS, family="gpu")
+
+
+def _gpu_tables(row: str, *more: str) -> tuple[TableSpec, ...]:
+    return (TableSpec("table", row, "month", "gpu_monthly"), TableSpec("yearly", row, "year", "gpu_monthly"),
+            *(TableSpec(m.lower(), m, "month", "gpu_monthly") for m in more))
+
+
+KINDS += (
+    _gpu("gpu", "gpu/", None, _gpu_tables("NGI", "Category", "RecordType"), "GPU: accelerators by operations centre"),
+    _gpu("gpu_countries", "gpu/countries/", None, _gpu_tables("Country"), "GPU: accelerators by country"),
+    _gpu("gpu_models", "gpu/models/", None, _gpu_tables("Model", "Category", "Type"), "GPU: accelerators by model"),
+    _gpu("gpu_ngi", "gpu/ngi/{name}/", "NGI", _gpu_tables("Site", "Model"), "GPU in operations centre {name}"),
+    _gpu("gpu_country", "gpu/country/{name}/", "Country", _gpu_tables("Site", "Model"), "GPU in {name}"),
+    _gpu("gpu_site", "gpu/site/{name}/", "Site", _gpu_tables("VO", "Model", "RecordType"),
+         "GPU at resource centre {name}"),
+    _gpu("gpu_vo", "gpu/vo/{name}/", "VO", _gpu_tables("Site", "Model"), "GPU use of VO {name}"),
+    _gpu("gpu_model", "gpu/model/{name}/", "Model", _gpu_tables("Site", "VO"), "GPU model {name}"),
+)
 KIND = {k.id: k for k in KINDS}
+
+
+# Storage (stock) pages: their own tables (accounting/stock.py), one page per measure.
+STORAGE_DEFAULT_METRIC = "used"
+
+
+@dataclass(frozen=True)
+class StorageKind:
+    id: str
+    path: str  # with {name} for entity pages
+    scope: str | None  # storage_monthly column naming the entity
+    rows: tuple[str, ...]  # row dimension of each monthly table; the first also gets yearly tables
+    heading: str
+    links: tuple[tuple[str, str], ...] = ()  # (row dimension, page kind its rows link to)
+
+    def base_path(self, name: str | None = None) -> str:
+        return self.path.format(name=paths.encode(name)) if name is not None else self.path
+
+    def metric_path(self, name: str | None, metric: str) -> str:
+        base = self.base_path(name)
+        return base if metric == STORAGE_DEFAULT_METRIC else f"{base}{metric}/"
+
+
+_STORAGE_LINKS = (("NGI", "storage_ngi"), ("Country", "storage_country"), ("Site", "storage_site"), ("VO", "storage_vo"))
+STORAGE_KINDS = (
+    StorageKind("storage", "storage/", None, ("NGI", "StorageMedia"), "Storage by operations centre", _STORAGE_LINKS),
+    StorageKind("storage_countries", "storage/countries/", None, ("Country",), "Storage by country", _STORAGE_LINKS),
+    StorageKind("storage_ngi", "storage/ngi/{name}/", "NGI", ("Site", "StorageMedia"),
+                "Storage in operations centre {name}", _STORAGE_LINKS),
+    StorageKind("storage_country", "storage/country/{name}/", "Country", ("Site",), "Storage in {name}", _STORAGE_LINKS),
+    StorageKind("storage_site", "storage/site/{name}/", "Site", ("VO", "StorageShare", "StorageMedia"),
+                "Storage at resource centre {name}", _STORAGE_LINKS),
+    StorageKind("storage_vo", "storage/vo/{name}/", "VO", ("Site",), "Storage of VO {name}", _STORAGE_LINKS),
+)
+STORAGE_KIND = {k.id: k for k in STORAGE_KINDS}

@@ -12,8 +12,8 @@ import markupsafe
 from . import charts, paths
 from .catalogue import ROOT, Catalogue
 from .contracts import BENCHMARKS
-from .pages import INFRA_FILTERS, KIND, VO_GROUPS, PageKind, TableSpec
-from .report import Table, build_table
+from .pages import INFRA_FILTERS, KIND, STORAGE_KIND, VO_GROUPS, PageKind, TableSpec
+from .report import Table, build_table, records_arrow, records_csv
 from .timeframe import TimeFrame
 from .writer import SiteWriter
 
@@ -38,6 +38,7 @@ class Context:
     site_homes: dict[str, tuple[str, str]]  # site -> (NGI, Country) in its latest month
     discipline_kind: dict[str, str]  # discipline name -> page kind id
     discipline_parents: dict[str, list[str]]
+    entities: dict[str, frozenset[str]]  # page kind ('site', 'gpu_site', 'storage_vo', ...) -> names with a page
 
     def entity_path(self, kind_id: str, name: str, metric: str | None = None) -> str:
         if kind_id == "discipline":
@@ -82,6 +83,17 @@ class Renderer:
             return [("Disciplines", "disciplines/")] + [(d, ctx.entity_path("discipline", d)) for d in chain]
         if kind.id == "benchmarks_ngi":
             return [("Benchmarks", "benchmarks/"), (name, kind.base_path(name))]
+        if kind.family == "gpu":
+            top = [("GPU", "gpu/")]
+            if kind.id in ("gpu_countries", "gpu_country"):
+                top.append(("Countries", "gpu/countries/"))
+            elif kind.id in ("gpu_models", "gpu_model"):
+                top.append(("Models", "gpu/models/"))
+            elif kind.id == "gpu_site":
+                ngi = ctx.site_homes.get(name, (None, None))[0]
+                if ngi in ctx.entities["gpu_ngi"]:
+                    top.append((ngi, KIND["gpu_ngi"].base_path(ngi)))
+            return top + ([(name, kind.base_path(name))] if name is not None else [])
         return [(kind.heading.split(":")[0], kind.base_path())]
 
     def columns(self, spec: TableSpec, sums: dict) -> tuple[list[str], list[str]]:
@@ -110,9 +122,10 @@ class Renderer:
             if target else None
         row_label = self.ctx.cat.dimensions[spec.row]["label"]
         col_label = {"month": "month", "history": "month", "year": "year"}.get(spec.column, "benchmark type")
+        period_s = [self.ctx.frame.seconds(c) for c in columns] if metric.per_period else None
         return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                            row_dim=spec.row, row_label=row_label, columns=columns,
-                           column_labels=labels, metric=metric, sums=sums, href=href)
+                           column_labels=labels, metric=metric, sums=sums, href=href, period_s=period_s)
 
     def report_page(self, kind: PageKind, name: str | None, metric_id: str, vo_group: str,
                     infra: str, sums_by_table: dict) -> None:
@@ -123,13 +136,18 @@ class Renderer:
             table = self.make_table(kind, spec, metric_id, sums_by_table[spec.id], page_dir)
             self.writer.write(page_dir + f"{spec.id}.csv", table.csv())
             self.writer.write_parquet(page_dir + f"{spec.id}.parquet", table.arrow())
+            if metric.is_ratio:
+                header, records = table.sums_records()
+                self.writer.write(page_dir + f"{spec.id}_sums.csv", records_csv(header, records))
+                self.writer.write_parquet(page_dir + f"{spec.id}_sums.parquet", records_arrow(header, records))
             chart = None
             if spec.chart and table.rows:
                 chart_kind = "line" if metric.is_ratio else spec.chart
                 chart = charts.spec(chart_kind, metric.title, f"{spec.id}.csv", table.row_dim, table.columns,
                                     table.summary_rows)
             tables.append({"id": spec.id, "title": table.title, "display": table.display(),
-                           "chart": chart, "empty": not table.rows, "has_percent": table.has_percent})
+                           "chart": chart, "empty": not table.rows, "has_percent": table.has_percent,
+                           "sums": metric.is_ratio})
         rel = lambda target: paths.relative(page_dir, target)  # noqa: E731
         metric_links = [(self.ctx.cat.metrics[m].name, rel(kind.variant_path(name, m, vo_group, infra)),
                          m == metric_id) for m in kind.metrics]
@@ -142,7 +160,7 @@ class Renderer:
                            i == infra) for i in INFRA_FILTERS],
             }
         heading = kind.heading.format(name=name)
-        self.render("report.html", page_dir, kind=kind.id, heading=heading,
+        self.render("report.html", page_dir, kind=kind.id, kind_family=kind.family, heading=heading,
                     title=f"{heading} — {metric.name}",
                     crumbs=[(label, rel(p)) for label, p in self.crumbs(kind, name)],
                     metric=metric, metric_links=metric_links, filters=filters,
@@ -150,8 +168,9 @@ class Renderer:
                     tables=tables, extra_links=self.extra_links(kind, name, rel))
 
     def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str]]:
-        """Related pages: a site's NGI and country, an NGI's benchmark view, and so on."""
-        links = []
+        """Related pages: a site's NGI and country, an NGI's benchmark view, the same
+        entity's CPU, GPU and storage views, and so on."""
+        links = cross_links(self.ctx, kind.id, name, rel)
         if kind.id == "site":
             ngi, country = self.ctx.site_homes.get(name, (None, None))
             if ngi:
@@ -171,6 +190,20 @@ class Renderer:
         for metric_id in kind.metrics:
             self.report_page(kind, name, metric_id, *variant, sums_by_table)
         return {k: v for k, v in self.writer.written.items() if k not in before}
+
+
+def cross_links(ctx: Context, kind_id: str, name: str | None, rel) -> list[tuple[str, str]]:
+    """The same NGI, country, site or VO in the other views (CPU, GPU, storage), where it
+    has a page there."""
+    base = kind_id.removeprefix("gpu_").removeprefix("storage_")
+    if base not in ("site", "vo", "ngi", "country") or name is None:
+        return []
+    links = []
+    for view, other in (("CPU (HTC)", base), ("GPU", "gpu_" + base), ("Storage", "storage_" + base)):
+        if other != kind_id and name in ctx.entities.get(other, ()):
+            path = KIND[other].base_path(name) if other in KIND else STORAGE_KIND[other].base_path(name)
+            links.append((f"{view} accounting of {name}", rel(path)))
+    return links
 
 
 def _in_sentence(label: str) -> str:

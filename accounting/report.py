@@ -14,7 +14,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from .catalogue import SUM_COLUMNS, Metric
+from .catalogue import FAMILY_SUM_COLUMNS, Metric
 
 
 
@@ -61,6 +61,7 @@ class Table:
     column_labels: list[str]
     metric: Metric
     rows: list[Row]
+    period_s: list[int] | None = None  # per-period metrics: each column's length in seconds
 
     @property
     def has_percent(self) -> bool:
@@ -75,6 +76,9 @@ class Table:
         for row in self.rows:
             for t, c in zip(totals, row.cells):
                 t.add(c)
+        if self.period_s:  # rows share the period: its length is not added up
+            for t, seconds in zip(totals, self.period_s):
+                t.den = seconds
         return totals
 
     @cached_property
@@ -82,6 +86,8 @@ class Table:
         g = Cell()
         for row in self.rows:
             g.add(row.total)
+        if self.period_s:
+            g.den = sum(self.period_s)
         return g
 
     def _percent(self, cell: Cell, grand: Cell):
@@ -136,12 +142,26 @@ class Table:
     def csv(self) -> bytes:
         return records_csv(self.header, self.records)
 
+    def sums_records(self) -> tuple[list[str], list[list]]:
+        """A ratio's numerator and denominator sums behind every cell (long format), so a
+        download shows what each percentage was taken from."""
+        m = self.metric
+        header = [self.row_dim, "period", m.numerator, m.denominator, m.id]
+        out = []
+        for key, cells, total in [*((r.key, r.cells, r.total) for r in self.rows),
+                                  ("Total", self.column_totals, self.grand_total)]:
+            for col, c in [*zip(self.columns, cells), ("Total", total)]:
+                out.append([key, col, c.num, c.den, self._val(c)])
+        return header, out
+
 
 def records_arrow(header: list[str], records: list[list]) -> pa.Table:
     """A table's records (row label, then values) as Arrow: the Parquet download."""
-    cols = {header[0]: pa.array([r[0] for r in records], pa.string())}
-    for j, name in enumerate(header[1:], start=1):
-        cols[name] = pa.array([r[j] for r in records], pa.float64())
+    cols = {}
+    for j, name in enumerate(header):
+        values = [r[j] for r in records]
+        text = j == 0 or any(isinstance(v, str) for v in values)  # labels (rows, periods) stay text
+        cols[name] = pa.array(values, pa.string() if text else pa.float64())
     return pa.table(cols)
 
 
@@ -157,23 +177,29 @@ def records_csv(header: list[str], records: list[list]) -> bytes:
 
 def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: list[str],
                 column_labels: list[str], metric: Metric, sums: dict[str, dict[str, tuple]],
-                href=None) -> Table:
-    """`sums[row][column]` holds the cube sums in `SUM_COLUMNS` order."""
-    num_i = SUM_COLUMNS.index(metric.numerator)
-    den_i = SUM_COLUMNS.index(metric.denominator) if metric.denominator else None
+                href=None, period_s: list[int] | None = None) -> Table:
+    """`sums[row][column]` holds the cube sums in the order of the metric family's sum
+    columns; `period_s`, the length of each column, is needed by per-period metrics."""
+    sum_columns = FAMILY_SUM_COLUMNS[metric.family]
+    num_i = sum_columns.index(metric.numerator)
+    den_i = sum_columns.index(metric.denominator) if metric.denominator else None
+    if metric.per_period and not period_s:
+        raise ValueError(f"{metric.id} needs the length of every column")
     rows = []
     for key, by_col in sums.items():
         cells = []
-        for col in columns:
+        for j, col in enumerate(columns):
             s = by_col.get(col)
-            if s is None:
-                cells.append(Cell())
+            num = s[num_i] if s is not None else 0
+            if metric.per_period:  # an average over the whole period, months without use count 0
+                cells.append(Cell(num, period_s[j]))
             else:
-                cells.append(Cell(s[num_i], s[den_i] if den_i is not None else 0))
+                cells.append(Cell(num, s[den_i] if s is not None and den_i is not None else 0))
         row = Row(key, href(key) if href else None, cells)
         for c in cells:
             row.total.add(c)
         rows.append(row)
     # Ratio tables are ordered by their denominator (the work behind the ratio).
     rows.sort(key=lambda r: (-(r.total.den if den_i is not None else r.total.num), r.key))
-    return Table(id, title, row_dim, row_label, columns, column_labels, metric, rows)
+    return Table(id, title, row_dim, row_label, columns, column_labels, metric, rows,
+                 period_s if metric.per_period else None)

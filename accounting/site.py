@@ -19,10 +19,9 @@ from tqdm import tqdm
 
 from . import atomic, charts, cubes, datasets_page, paths
 from .assets import write_assets
-from .catalogue import SUM_COLUMNS, load
-from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, PageKind, TableSpec
+from .catalogue import FAMILY_SUM_COLUMNS, Metric, load
+from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, STORAGE_KIND, PageKind, TableSpec
 from .render import Context, Renderer
-from .storage_site import KIND as STORAGE_KIND
 from .storage_site import StoragePages
 from .timeframe import TimeFrame
 from .writer import SiteWriter
@@ -48,14 +47,25 @@ class SiteBuilder:
         frame = TimeFrame.from_as_of(as_of)
         homes = {s: (n, c) for s, n, c in self.con.execute(cubes.query("site_homes")).fetchall()}
         d_kind, d_parents = self._discipline_tree()
-        self.ctx = Context(frame, write_assets(writer, cache_dir), load(), homes, d_kind, d_parents)
+        self.ctx = Context(frame, write_assets(writer, cache_dir), load(), homes, d_kind, d_parents,
+                           self._entities())
         self.renderer = Renderer(self.ctx, writer)
         # Identifiers go into the report SQL text: only catalogue dimensions and cubes may.
         self.identifiers = set(self.ctx.cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         self.render = self.renderer.render
-        self._htc_entities: dict[str, set[str]] | None = None
 
     # -- shared page pieces -------------------------------------------------------------
+
+    def _entities(self) -> dict[str, frozenset[str]]:
+        """Names that have a page, per kind of the HTC, GPU and storage views, so pages of
+        one entity in different views can link to each other."""
+        out = {}
+        for cube, prefix in (("htc_monthly", ""), ("gpu_monthly", "gpu_"), ("storage_monthly", "storage_")):
+            for kind_id, column in (("ngi", "NGI"), ("country", "Country"), ("site", "Site"), ("vo", "VO")):
+                names = self.con.execute(f"SELECT DISTINCT {column} FROM {cube}").fetchall() \
+                    if self.has_cube(cube) else []
+                out[prefix + kind_id] = frozenset(n for (n,) in names)
+        return out
 
     def _discipline_tree(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         """Each discipline name gets one page, at the deepest level where it appears (so
@@ -76,11 +86,11 @@ class SiteBuilder:
         for ident in (kind.scope, spec.row, spec.cube):
             if ident is not None and ident not in self.identifiers:
                 raise ValueError(f"not a known cube or dimension: {ident!r}")
-        sql = cubes.query("report").format(scope=kind.scope or "'EGI'", row=spec.row,
-                                     column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)
+        sql = cubes.query(kind.query).format(scope=kind.scope or "'EGI'", row=spec.row,
+                                             column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)
         first = self.ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
-        cur = self.con.execute(sql, {"vo_group": vo_group, "infra_filter": infra,
-                                     "first": first, "last": self.ctx.frame.last})
+        params = {"vo_group": vo_group, "infra_filter": infra, "first": first, "last": self.ctx.frame.last}
+        cur = self.con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope, row, col, *s in cur.fetchall():
             out[scope][row][col] = tuple(s)
@@ -134,13 +144,6 @@ class SiteBuilder:
     def has_cube(self, name: str) -> bool:
         return (self.cubes_dir / f"{name}.parquet").exists()
 
-    def htc_page(self, kind_id: str, name: str) -> str | None:
-        """The HTC page of an entity, if it has one (it had jobs at some time)."""
-        if self._htc_entities is None:
-            self._htc_entities = {k: {r[0] for r in self.con.execute(
-                f"SELECT DISTINCT {KIND[k].scope} FROM htc_monthly").fetchall()} for k in ("ngi", "country", "site", "vo")}
-        return KIND[kind_id].base_path(name) if name in self._htc_entities[kind_id] else None
-
     # -- special pages ------------------------------------------------------------------
 
     def landing(self) -> None:
@@ -151,22 +154,25 @@ class SiteBuilder:
         years = TableSpec("trend_yearly", "Infrastructure", "year")
         by_month = self.sums(egi, history, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
         by_year = self.sums(egi, years, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
+        gpu = {period: self.sums(KIND["gpu"], TableSpec("gpu", "RecordType", period, "gpu_monthly"),
+                                 DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {}) for period in ("history", "year")}
         activity = {(r[0], r[1]): r[2:] for r in self.con.execute(cubes.query("activity"), {
             "vo_group": DEFAULT_VO_GROUP, "infra_filter": DEFAULT_INFRA}).fetchall()}
 
         (py, pm), (ly, lm) = f.recent_months(2)
         full_year = ly if lm == 12 else ly - 1
-        blocks = [("month", by_month, f.month_key(ly, lm), f.month_key(py, pm), f.last_month_label,
-                   f.month_label(py, pm)),
-                  ("year", by_year, str(full_year), str(full_year - 1), str(full_year), str(full_year - 1))]
+        blocks = [("month", by_month, gpu["history"], f.month_key(ly, lm), f.month_key(py, pm),
+                   f.last_month_label, f.month_label(py, pm)),
+                  ("year", by_year, gpu["year"], str(full_year), str(full_year - 1), str(full_year),
+                   str(full_year - 1))]
         tiles = []
-        for period_kind, sums, cur, prev, cur_label, prev_label in blocks:
+        for period_kind, sums, gpu_sums, cur, prev, cur_label, prev_label in blocks:
             figures = []
-            for metric_id in ("njobs", "normcpu", "normelap_processors", "sumcpu"):
+            for metric_id, family_sums in [(m, sums) for m in ("njobs", "normcpu", "normelap_processors", "sumcpu")] \
+                    + [(m, gpu_sums) for m in ("gpu_available", "gpu_utilisation", "gpu_count")]:
                 m = cat.metrics[metric_id]
-                i = SUM_COLUMNS.index(m.numerator)
-                figures.append(_tile(m.name, m.unit, m.value(_column_total(sums, cur, i)),
-                                     m.value(_column_total(sums, prev, i))))
+                figures.append(_tile(m.name, m.unit, _metric_at(m, family_sums, cur, f),
+                                     _metric_at(m, family_sums, prev, f)))
             for j, (label, unit) in enumerate((("Active sites", "sites"), ("Active VOs", "VOs"),
                                               ("Active users", "users"))):
                 a, b = activity.get((period_kind, cur)), activity.get((period_kind, prev))
@@ -187,27 +193,26 @@ class SiteBuilder:
                     yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title})
 
     def quality(self) -> None:
-        # Link a subject to its page where it has one (quarantined rows are in no report).
-        vos = {r[0] for r in self.con.execute("SELECT DISTINCT VO FROM htc_monthly").fetchall()}
-        storage_sites = {r[0] for r in self.con.execute("SELECT DISTINCT Site FROM storage_monthly").fetchall()} \
-            if self.has_cube("storage_monthly") else set()
-        sections = {}
-        for cube, kinds in (("quality_findings", KIND), ("storage_findings", STORAGE_KIND)):
+        """HTC findings by finding, then one section per other data type (storage, GPU);
+        a subject links to its page where it has one (quarantined rows are in no report)."""
+        sections = []
+        for cube, title, page_kind in (("quality_findings", "HTC", None), ("storage_findings", "Storage records",
+                                       STORAGE_KIND["storage_site"]), ("gpu_findings", "GPU records", KIND["gpu_site"])):
             if not self.has_cube(cube):
                 continue
             cur = self.con.execute(f"SELECT * FROM {cube}")
             cols = [d[0] for d in cur.description]
             by_finding = defaultdict(list)
             for item in (dict(zip(cols, r)) for r in cur.fetchall()):
-                kind = "vo" if item["finding"].startswith("VO ") else "site"
-                known = {"vo": vos, "site": self.ctx.site_homes}[kind] if cube == "quality_findings" else storage_sites
-                target = kinds[kind if cube == "quality_findings" else "storage_site"]
+                kind_id = page_kind.id if page_kind else ("vo" if item["finding"].startswith("VO ") else "site")
+                target = page_kind or KIND[kind_id]
+                known = self.ctx.entities[kind_id]
                 item["href"] = paths.relative("quality/", target.base_path(item["subject"])) \
                     if item["subject"] in known else None
                 by_finding[item["finding"]].append(item)
-            sections[cube] = dict(by_finding)
+            sections.append({"id": cube, "cube": cube, "title": title, "findings": dict(by_finding)})
         self.render("quality.html", "quality/", title="Data quality", crumbs=[("Data quality", "./")],
-                    findings=sections.get("quality_findings", {}), storage=sections.get("storage_findings", {}))
+                    findings=sections[0]["findings"], sections=sections[1:])
 
     def help(self) -> None:
         self.render("help.html", "help/", title="Help: metrics and dimensions",
@@ -247,6 +252,17 @@ def _render_task(task: tuple) -> dict[str, int]:
 
 def _column_total(sums: dict, column: str, i: int) -> int:
     return sum(by_col[column][i] for by_col in sums.values() if column in by_col)
+
+
+def _metric_at(m: Metric, sums: dict, column: str, frame: TimeFrame) -> float | None:
+    """A metric over all rows of one column (a month or a year) of a table's sums."""
+    cols = FAMILY_SUM_COLUMNS[m.family]
+    if not any(column in by_col for by_col in sums.values()):
+        return None
+    num = _column_total(sums, column, cols.index(m.numerator))
+    if m.per_period:
+        return m.value(num, frame.seconds(column))
+    return m.value(num, _column_total(sums, column, cols.index(m.denominator)) if m.denominator else None)
 
 
 def _tile(label: str, unit: str, value, previous) -> dict:

@@ -6,44 +6,11 @@ across time."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from . import charts, cubes, paths
+from .pages import STORAGE_DEFAULT_METRIC, STORAGE_KIND as KIND, STORAGE_KINDS as KINDS, StorageKind
+from .render import cross_links
 from .stock import StockTable, add_rows
-
-DEFAULT_METRIC = "used"
-
-
-@dataclass(frozen=True)
-class StorageKind:
-    id: str
-    path: str  # with {name} for entity pages
-    scope: str | None  # storage_monthly column naming the entity
-    rows: tuple[str, ...]  # row dimension of each monthly table; the first also gets yearly tables
-    heading: str
-    links: tuple[tuple[str, str], ...] = ()  # (row dimension, page kind its rows link to)
-
-    def base_path(self, name: str | None = None) -> str:
-        return self.path.format(name=paths.encode(name)) if name is not None else self.path
-
-    def metric_path(self, name: str | None, metric: str) -> str:
-        base = self.base_path(name)
-        return base if metric == DEFAULT_METRIC else f"{base}{metric}/"
-
-
-_LINKS = (("NGI", "storage_ngi"), ("Country", "storage_country"), ("Site", "storage_site"), ("VO", "storage_vo"))
-KINDS = (
-    StorageKind("storage", "storage/", None, ("NGI", "StorageMedia"), "Storage by operations centre", _LINKS),
-    StorageKind("storage_countries", "storage/countries/", None, ("Country",), "Storage by country", _LINKS),
-    StorageKind("storage_ngi", "storage/ngi/{name}/", "NGI", ("Site", "StorageMedia"),
-                "Storage in operations centre {name}", _LINKS),
-    StorageKind("storage_country", "storage/country/{name}/", "Country", ("Site",), "Storage in {name}", _LINKS),
-    StorageKind("storage_site", "storage/site/{name}/", "Site", ("VO", "StorageShare", "StorageMedia"),
-                "Storage at resource centre {name}", _LINKS),
-    StorageKind("storage_vo", "storage/vo/{name}/", "VO", ("Site",), "Storage of VO {name}", _LINKS),
-)
-KIND = {k.id: k for k in KINDS}
-
 
 class StoragePages:
     """Queries storage_monthly once per kind, table and measure, and renders every page."""
@@ -71,7 +38,7 @@ class StoragePages:
         for kind in KINDS:
             data = {m: {row: self.monthly(kind, row, f"{spec['column']}_avg") for row in kind.rows}
                     for m, spec in self.metrics.items()}
-            names = sorted(data[DEFAULT_METRIC][kind.rows[0]]) if kind.scope else [None]
+            names = sorted(data[STORAGE_DEFAULT_METRIC][kind.rows[0]]) if kind.scope else [None]
             for name in names:
                 for metric_id in self.metrics:
                     scope = name if kind.scope else "EGI"
@@ -161,10 +128,7 @@ class StoragePages:
         return top + ([(name, kind.base_path(name))] if name else [])
 
     def extra_links(self, kind: StorageKind, name: str | None, rel) -> list[tuple[str, str]]:
-        """The same entity's HTC page, where it has one."""
-        htc = {"storage": "egi/", "storage_countries": "egi/countries/"}.get(kind.id)
-        if name is not None:
-            htc_kind = {"storage_ngi": "ngi", "storage_country": "country", "storage_site": "site",
-                        "storage_vo": "vo"}[kind.id]
-            htc = self.b.htc_page(htc_kind, name)
-        return [("HTC accounting of " + (name or "EGI"), rel(htc))] if htc else []
+        """The same entity's CPU and GPU pages, where it has them."""
+        if name is None:
+            return [("CPU (HTC) accounting of EGI", rel("egi/" if kind.id == "storage" else "egi/countries/"))]
+        return cross_links(self.ctx, kind.id, name, rel)

@@ -50,6 +50,16 @@ class TimeFrame:
             return f"{y} (Jan–{calendar.month_abbr[self.last_month]})"
         return str(y)
 
+    def seconds(self, key: str) -> int:
+        """Length of a period of the site: a month 'YYYY-MM', or a year 'YYYY' up to the
+        last complete month."""
+        if len(key) == 7:
+            y, m = int(key[:4]), int(key[5:])
+            return calendar.monthrange(y, m)[1] * 86400
+        y = int(key)
+        months = self.last_month if y == self.last_year else 12
+        return sum(calendar.monthrange(y, m)[1] for m in range(1, months + 1)) * 86400
+
     @property
     def last_month_label(self) -> str:
         return f"{calendar.month_name[self.last_month]} {self.last_year}"

@@ -27,6 +27,11 @@ CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
 CREATE OR REPLACE MACRO htc_sum_column(c) AS
     c IN ('njobs', 'cpu_s', 'normcpu_s', 'wall_s', 'normwall_s', 'wall_proc_s', 'normwall_proc_s');
 
+-- The additive GPU measures (accounting.catalogue.GPU_SUM_COLUMNS mirrors them), exact
+-- DECIMAL sums of Count × duration so every roll-up gives the same digits.
+CREATE OR REPLACE MACRO gpu_sum_column(c) AS
+    c IN ('gpu_available_s', 'gpu_active_s', 'gpu_normalised_s', 'gpu_records');
+
 -- The same filters as a bit mask, for distinct counts of every filter in one pass: bit
 -- 3 × g + f is set when a row is in VO group g (0 all, 1 egi, 2 lhc) and infrastructure
 -- filter f (0 localinfrajobs, 1 onlyinfrajobs, 2 onlylocaljobs). Kept beside the
@@ -39,3 +44,20 @@ CREATE OR REPLACE MACRO filter_bits() AS TABLE
     SELECT 3 * g.i + f.i AS bit, g.vo_group, f.infra_filter
     FROM (VALUES (0, 'all'), (1, 'egi'), (2, 'lhc')) AS g(i, vo_group)
     CROSS JOIN (VALUES (0, 'localinfrajobs'), (1, 'onlyinfrajobs'), (2, 'onlylocaljobs')) AS f(i, infra_filter);
+
+-- Findings (finding, subject, detail, ym, records) of a data type summarised per finding
+-- and subject, as storage_findings and gpu_findings publish them.
+CREATE OR REPLACE MACRO summarise_findings(findings) AS TABLE
+    SELECT
+        finding, subject, detail,
+        min(ym) AS first_period,
+        max(ym) AS last_period,
+        count(DISTINCT ym)::BIGINT AS months,
+        sum(records)::BIGINT AS rows
+    FROM query_table(findings)
+    GROUP BY finding, subject, detail
+    ORDER BY finding, subject, detail;
+
+-- A topology row of a site applies to a month when the month's first day is in its validity.
+CREATE OR REPLACE MACRO valid_in_month(valid_from, valid_to, y, m) AS
+    valid_from <= make_date(y, m, 1) AND (valid_to IS NULL OR make_date(y, m, 1) < valid_to);

@@ -36,7 +36,6 @@ SELECT
 FROM src_htc AS h
 LEFT JOIN src_sites AS s
     ON s.Site = h.Site
-    AND s.ValidFrom <= make_date(h.Year, h.Month, 1)
-    AND (s.ValidTo IS NULL OR make_date(h.Year, h.Month, 1) < s.ValidTo)
+    AND valid_in_month(s.ValidFrom, s.ValidTo, h.Year, h.Month)
 LEFT JOIN src_vos AS v ON v.VO = h.VO
 LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline

@@ -29,6 +29,5 @@ FROM (
 ) AS r
 LEFT JOIN src_sites AS s
     ON s.Site = r.Site
-    AND s.ValidFrom <= make_date(r.Year, r.Month, 1)
-    AND (s.ValidTo IS NULL OR make_date(r.Year, r.Month, 1) < s.ValidTo)
+    AND valid_in_month(s.ValidFrom, s.ValidTo, r.Year, r.Month)
 WHERE r.version = 1

@@ -32,12 +32,4 @@ findings AS (
         reason || ': in no report, kept in data/source/quarantine', month_label(Year, Month), 1
     FROM src_quarantine_storage
 )
-SELECT
-    finding, subject, detail,
-    min(ym) AS first_period,
-    max(ym) AS last_period,
-    count(DISTINCT ym)::BIGINT AS months,
-    sum(records)::BIGINT AS rows
-FROM findings
-GROUP BY finding, subject, detail
-ORDER BY finding, subject, detail
+SELECT * FROM summarise_findings(findings)

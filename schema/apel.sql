@@ -94,6 +94,35 @@ LEFT JOIN `Groups` AS vo_groups ON vo_groups.id = r.GroupID
 LEFT JOIN SubGroups AS subgroups ON subgroups.id = r.SubGroupID
 LEFT JOIN Roles AS roles ON roles.id = r.RoleID;
 
+-- APEL accelerator (GPU) summaries: newer than the other facts and flat (names, not ids).
+-- The summary key is UNIQUE, not the PRIMARY KEY: its five VARCHAR(255) utf8mb4 columns are
+-- longer than InnoDB's 3072-byte key limit (MariaDB makes a long UNIQUE key a hash) and the
+-- benchmark columns may be NULL, which no PRIMARY KEY column can be. As in any UNIQUE key,
+-- NULLs compare distinct, so two rows without a benchmark are not checked against each other.
+CREATE TABLE IF NOT EXISTS AcceleratorSummaries (
+    Month INT NOT NULL,
+    Year INT NOT NULL,
+    SiteName VARCHAR(255) NOT NULL,
+    GlobalUserName VARCHAR(255) NOT NULL,
+    FQAN VARCHAR(255) NOT NULL,
+    Type VARCHAR(255) NOT NULL,
+    Model VARCHAR(255) NOT NULL,
+    Count DECIMAL(10, 3) NOT NULL,
+    Cores INT NOT NULL,
+    AvailableDuration BIGINT UNSIGNED NOT NULL,
+    ActiveDuration BIGINT UNSIGNED NOT NULL,
+    BenchmarkType VARCHAR(255),
+    Benchmark DECIMAL(10, 3),
+    AssociatedRecordType VARCHAR(20) NOT NULL,
+    NumberOfRecords BIGINT UNSIGNED NOT NULL,
+    UpdateTime TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    UNIQUE KEY SummaryKey (Month, Year, SiteName, GlobalUserName, FQAN, Type, Model, Count, Cores,
+                           BenchmarkType, Benchmark, AssociatedRecordType),
+    -- Covers the exporter's per-month row count and latest update, as on HybridSuperSummaries:
+    -- without it that query scans the whole table.
+    INDEX YearMonthUpdate (Year, Month, UpdateTime)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS LastUpdated (
     Type VARCHAR(255) NOT NULL PRIMARY KEY,
     UpdateTime TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
@@ -118,4 +147,7 @@ CREATE TABLE IF NOT EXISTS topology_pledges (
     Federation VARCHAR(255) NOT NULL, Year INT NOT NULL,
     CpuHS23 DOUBLE NOT NULL, DiskTB DOUBLE NOT NULL, TapeTB DOUBLE NOT NULL,
     PRIMARY KEY (Federation, Year)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS topology_gpu_models (
+    Model VARCHAR(255) NOT NULL PRIMARY KEY, Vendor VARCHAR(255) NOT NULL, Category VARCHAR(255) NOT NULL
 ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import contracts, demo, demo_storage
+from accounting import contracts, db_load, demo, demo_gpu, demo_storage
 
 TODAY = dt.date(2025, 11, 24)
 KEY = ("Site", "Month", "Year", "GlobalUserName", "VO", "VOGroup", "VORole", "SubmitHost", "Infrastructure",
@@ -219,6 +220,83 @@ def test_storage_defects(con):
     assert {s: today_m - m - 1 for s, m in last.items() if m < today_m - 1} == demo_storage.STOPPED_SITES
     assert value(con, "SELECT count(*) FROM storage WHERE ResourceCapacityUsed > ResourceCapacityAllocated") == \
         demo_storage.OVER_ALLOCATED_RECORDS
+
+GPU_KEY = ("Year", "Month", "SiteName", "GlobalUserName", "FQAN", "Type", "Model", "Count", "Cores", "BenchmarkType",
+           "Benchmark", "AssociatedRecordType")
+GPU_HOURS = "sum(Count * AvailableDuration) / 3600"
+
+
+def test_gpu_records(con, source):
+    assert 2_000 <= value(con, "SELECT count(*) FROM gpu") <= 5_000
+    assert value(con, "SELECT count(DISTINCT SiteName) FROM gpu") == demo_gpu._SIZES["small"].sites
+    months = [(y, m) for y in range(2020, TODAY.year + 1) for m in range(1, 13) if (y, m) <= (TODAY.year, TODAY.month)]
+    assert rows(con, "SELECT DISTINCT Year, Month FROM gpu ORDER BY ALL") == months
+    for path in sorted(contracts.GPU.path(source).rglob("*.parquet")):  # one row per summary key, sorted on it
+        table = pq.read_table(path)
+        assert table.group_by(list(GPU_KEY)).aggregate([]).num_rows == table.num_rows, path
+        assert table.sort_by([(k, "ascending", "at_start") for k in GPU_KEY[2:]]).equals(table), path
+    assert value(con, "SELECT count(*) FROM gpu WHERE SiteName NOT IN (SELECT Site FROM sites)") == 0
+    assert value(con, "SELECT count(*) FROM gpu WHERE split_part(FQAN, '/', 2) NOT IN (SELECT VO FROM vos)") == 0
+    assert value(con, "SELECT count(*) FROM gpu WHERE NOT starts_with(FQAN, '/')") == 0
+    assert rows(con, "SELECT DISTINCT Count FROM gpu ORDER BY 1") == [(1.0,), (2.0,), (4.0,), (8.0,)]
+    assert value(con, "SELECT min(NumberOfRecords) FROM gpu") >= 1
+    assert value(con, "SELECT min(Cores) FROM gpu") > 0
+    assert {r[0] for r in rows(con, "SELECT DISTINCT AssociatedRecordType FROM gpu")} == {"job", "cloud"}
+    assert 0.02 < value(con, "SELECT avg((AssociatedRecordType = 'cloud')::int) FROM gpu") < 0.3
+    assert 0.9 < value(con, "SELECT avg((Type = 'GPU')::int) FROM gpu") < 1
+    # A benchmark (both columns) on some rows, exact in APEL's DECIMAL(10,3).
+    assert value(con, "SELECT count(*) FROM gpu WHERE (Benchmark IS NULL) != (BenchmarkType IS NULL)") == 0
+    assert 0.1 < value(con, "SELECT avg((Benchmark IS NOT NULL)::int) FROM gpu") < 0.9
+    assert value(con, """SELECT count(*) FROM gpu WHERE Benchmark <= 0 OR Benchmark >= 1e7
+        OR round(Benchmark, 3) != Benchmark""") == 0
+    assert {r[0] for r in rows(con, "SELECT DISTINCT BenchmarkType FROM gpu WHERE BenchmarkType IS NOT NULL")} <= \
+        {"hepscore23-gpu", "gpu-mlperf"}
+    # Past months summarised a few days after their end, the current one before today.
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    assert value(con, "SELECT max(UpdateTime) FROM gpu") < today
+    assert value(con, f"""SELECT count(*) FROM (SELECT *, make_timestamptz(Year, Month, 1, 0, 0, 0, 'UTC')
+            + INTERVAL 1 MONTH AS month_end FROM gpu)
+        WHERE (Year, Month) != ({TODAY.year}, {TODAY.month}) AND NOT UpdateTime BETWEEN month_end
+            AND month_end + INTERVAL 7 DAY""") == 0
+    # Most GPU time is in use, a few VOs dominate and usage grows.
+    utilisation = value(con, "SELECT sum(Count * ActiveDuration) / sum(Count * AvailableDuration) FROM gpu")
+    assert 0.55 < utilisation < 0.9
+    assert value(con, "SELECT quantile_cont(ActiveDuration / AvailableDuration, 0.1) FROM gpu") > 0.4
+    top = value(con, f"""SELECT sum(h) FILTER (WHERE rank <= 4) / sum(h) FROM (SELECT {GPU_HOURS} AS h,
+        rank() OVER (ORDER BY {GPU_HOURS} DESC) AS rank FROM gpu GROUP BY split_part(FQAN, '/', 2))""")
+    assert top > 0.7
+    per_year = dict(rows(con, f"SELECT Year, {GPU_HOURS} FROM gpu GROUP BY 1"))
+    assert per_year[2020] < per_year[2022] < per_year[2024] < per_year[2025]
+
+
+def test_gpu_models(con):
+    models = dict(rows(con, "SELECT Model, Category FROM gpu_models"))
+    assert {"NVIDIA A100", "NVIDIA H100", "NVIDIA V100", "NVIDIA T4", "NVIDIA L40S", "NVIDIA GeForce RTX 3090",
+            "NVIDIA GeForce RTX 4090", "NVIDIA GeForce GTX 1080 Ti", "AMD Instinct MI250X",
+            "AMD Instinct MI100"} <= set(models)
+    assert set(models.values()) == {"data-centre", "consumer"}
+    assert value(con, "SELECT count(DISTINCT Model) FROM gpu WHERE Model IN (SELECT Model FROM gpu_models)") >= 6
+    assert value(con, "SELECT count(*) FROM (SELECT Model FROM gpu GROUP BY 1 HAVING count(DISTINCT Cores) > 1)") == 0
+
+
+def test_gpu_defects(con):
+    unknown = rows(con, "SELECT DISTINCT SiteName, Model FROM gpu WHERE Model NOT IN (SELECT Model FROM gpu_models)")
+    assert unknown == [(site, demo_gpu.UNKNOWN_MODEL) for site in demo_gpu.UNKNOWN_MODEL_SITES]
+    assert 1 < value(con, f"""SELECT count(DISTINCT (Year, Month)) FROM gpu
+        WHERE Model = '{demo_gpu.UNKNOWN_MODEL}'""") < 24  # some months, not all
+    over = rows(con, "SELECT SiteName FROM gpu WHERE ActiveDuration > AvailableDuration")
+    assert len(over) == demo_gpu.ACTIVE_OVER_AVAILABLE_ROWS
+    assert {site for site, in over} == set(demo_gpu.ACTIVE_OVER_AVAILABLE_SITES)
+
+
+def test_apel_accelerator_table_has_the_contract_columns():
+    """schema/apel.sql's flat AcceleratorSummaries and topology_gpu_models: the contracts' columns."""
+    def columns(table: str) -> list[str]:
+        stmt = next(s for s in db_load.schema_statements() if s.startswith(f"CREATE TABLE IF NOT EXISTS {table} ("))
+        return re.findall(r"(?:^|,)\s*(\w+) (?:INT|BIGINT|VARCHAR|DECIMAL|TIMESTAMP)\b", stmt, re.M)
+    assert columns("AcceleratorSummaries") == contracts.GPU.schema.names
+    assert columns("topology_gpu_models") == contracts.GPU_MODELS.schema.names
+
 
 def test_topology_history(con):
     assert value(con, "SELECT min(ValidFrom) FROM sites") == dt.date(2004, 1, 1)

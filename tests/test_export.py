@@ -280,6 +280,41 @@ def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
         assert reason in html
 
 
+def test_bad_gpu_records_are_quarantined_or_flagged(own_server, tmp_path):
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("ALTER TABLE AcceleratorSummaries MODIFY ActiveDuration BIGINT NOT NULL")  # signed
+        template = """INSERT INTO AcceleratorSummaries
+            SELECT Month, Year, SiteName, GlobalUserName, FQAN, Type, {model}, Count, Cores + {i},
+                   {available}, {active}, BenchmarkType, Benchmark, {rtype}, NumberOfRecords, UpdateTime
+            FROM AcceleratorSummaries WHERE Year = 2022 AND Month = 7 AND Cores < 100000
+            ORDER BY SiteName, Model, Cores LIMIT 1"""
+        base = dict(model="Model", available="AvailableDuration", active="ActiveDuration", rtype="AssociatedRecordType")
+        quarantined = {"negative duration or count": dict(active="-60"),
+                       "unknown record type": dict(rtype="'batch-vm'")}
+        flagged = {"GPU active time above available time": dict(active="AvailableDuration * 2"),
+                   "GPU model not in the model table": dict(model="'Imaginary GPU 9000'")}
+        for i, change in enumerate([*quarantined.values(), *flagged.values()]):
+            cur.execute(template.format(i=100_000 + i, **{**base, **change}))
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    q = pq.read_table(data / "source" / "quarantine" / "gpu.parquet")
+    assert sorted(q["reason"].to_pylist()) == sorted(quarantined)
+    report = _report(data, "gpu")
+    assert report["rows_read"] == report["rows_exported"] + len(quarantined)
+    kept = duckdb.connect().execute(
+        f"SELECT count(*) FROM read_parquet('{data}/source/gpu/*/*/*.parquet', hive_partitioning = false) "
+        "WHERE Cores >= 100000").fetchone()[0]
+    assert kept == len(flagged)
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+    html = (tmp_path / "out" / "quality" / "index.html").read_text()
+    for finding in [*flagged, "GPU records quarantined by the export", *quarantined]:
+        assert finding in html, finding
+    assert "Imaginary GPU 9000" in html
+
+
 def test_password_from_environment_or_option_file(server, loaded, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(loaded["data"], data)
