@@ -21,7 +21,7 @@ class Metric:
     description: str
     denominator: str | None = None
     multiplier: float = 1
-    family: str = "htc"  # htc or gpu: which cube's sums it reads
+    family: str = "htc"  # htc, gpu or cloud: which cube's sums it reads
     per_period: bool = False  # divided by the seconds of the period shown (an average over it)
 
     @property
@@ -37,7 +37,9 @@ class Metric:
         A per-period metric's `den` is the length of the period in seconds."""
         if self.is_ratio or self.per_period:
             return None if not den else self.multiplier * num / den
-        return num if self.scale == 1 else num / self.scale  # counts stay integers
+        if self.scale == 1:  # counts stay integers, also where a family's sums come as floats
+            return int(num) if isinstance(num, float) and num.is_integer() else num
+        return num / self.scale
 
 
 @dataclass(frozen=True)
@@ -65,4 +67,7 @@ def load() -> Catalogue:
 SUM_COLUMNS = ("njobs", "cpu_s", "normcpu_s", "wall_s", "normwall_s", "wall_proc_s", "normwall_proc_s")
 # The GPU cube's (gpu_sum_column).
 GPU_SUM_COLUMNS = ("gpu_available_s", "gpu_active_s", "gpu_normalised_s", "gpu_records")
-FAMILY_SUM_COLUMNS = {"htc": SUM_COLUMNS, "gpu": GPU_SUM_COLUMNS}
+# The cloud cube's (cloud_sum_column).
+CLOUD_SUM_COLUMNS = ("cloud_vms", "cloud_wall_s", "cloud_cpu_s", "cloud_core_s", "cloud_normalised_s",
+                     "cloud_memory_mb", "cloud_disk_gb", "cloud_net_in_gb", "cloud_net_out_gb")
+FAMILY_SUM_COLUMNS = {"htc": SUM_COLUMNS, "gpu": GPU_SUM_COLUMNS, "cloud": CLOUD_SUM_COLUMNS}

@@ -105,6 +105,40 @@ STORAGE = Dataset(
     ),
 )
 
+# APEL cloud summaries (VCloudSummaries, DESIGN §3): VMs per month, site, cloud compute
+# service, user, VO, status, image and CPU count.
+CLOUD = Dataset(
+    name="cloud",
+    partitioned=True,
+    description="APEL cloud summaries: virtual machines per site, cloud compute service, VO, image and status",
+    schema=_schema(
+        ("SiteName", pa.string(), "Resource centre name"),
+        ("CloudComputeService", pa.string(), "Cloud compute service (one site may run several)"),
+        ("Month", pa.int32(), "Month of the summary (1-12)"),
+        ("Year", pa.int32(), "Year of the summary"),
+        ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
+        ("VO", pa.string(), "Virtual organisation"),
+        ("VOGroup", pa.string(), "VO group (FQAN group)"),
+        ("VORole", pa.string(), "VO role (FQAN role)"),
+        ("Status", pa.string(), "VM status at the end of the period: started, completed, suspended, ..."),
+        ("CloudType", pa.string(), "Cloud middleware (OpenStack, OpenNebula, ...)"),
+        ("ImageId", pa.string(), "Virtual machine image identifier"),
+        ("EarliestStartTime", UTC_TS, "Start time of the first VM in the summary"),
+        ("LatestStartTime", UTC_TS, "Start time of the last VM in the summary"),
+        ("WallDuration", pa.uint64(), "Wall-clock time summed over VMs (s)"),
+        ("CpuDuration", pa.uint64(), "CPU time summed over VMs (s)"),
+        ("CpuCount", pa.int32(), "Virtual CPUs of each VM"),
+        ("NetworkInbound", pa.uint64(), "Data received, summed over VMs (GB)"),
+        ("NetworkOutbound", pa.uint64(), "Data sent, summed over VMs (GB)"),
+        ("Memory", pa.uint64(), "Memory allocated, summed over VMs (MB)"),
+        ("Disk", pa.uint64(), "Disk allocated, summed over VMs (GB)"),
+        ("BenchmarkType", pa.string(), "Benchmark type (HEPSPEC, HEPscore23), or null"),
+        ("Benchmark", pa.float64(), "Benchmark value per virtual CPU, or null"),
+        ("NumberOfVMs", pa.uint64(), "Number of VMs in the summary"),
+        ("UpdateTime", UTC_TS, "When APEL last updated the summary row"),
+    ),
+)
+
 # APEL accelerator (GPU) summaries (DESIGN §3): flat, names rather than ids.
 GPU = Dataset(
     name="gpu",
@@ -197,7 +231,7 @@ GPU_MODELS = Dataset(
     ),
 )
 
-SOURCE_DATASETS = (HTC, STORAGE, GPU, SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
+SOURCE_DATASETS = (HTC, CLOUD, STORAGE, GPU, SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")

@@ -58,8 +58,9 @@ QUARANTINE_COLUMNS = {
            "Processors INTEGER, reason VARCHAR",
     "storage": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
     "gpu": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
+    "cloud": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
 }
-_QUARANTINE_RENAMES = {"gpu": {"Site": "SiteName"}}  # the dataset's own name of a column
+_QUARANTINE_RENAMES = {"gpu": {"Site": "SiteName"}, "cloud": {"Site": "SiteName"}}  # the dataset's own name of a column
 
 
 def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:

@@ -29,11 +29,15 @@ class Fact:
     updated: tuple[str, str]  # LastUpdated.Type, and the column whose maximum is its UpdateTime
 
 
+# Who a summary row is for: the lookups HTC and cloud summaries share.
+_OWNER_LOOKUPS = (("DNs", "GlobalUserName", "GlobalUserNameID"), ("VOs", "VO", "VOID"),
+                  ("VOGroups", "VOGroup", "VOGroupID"), ("VORoles", "VORole", "VORoleID"))
+_CLOUD_LOOKUPS = (("Sites", "SiteName", "SiteID"),
+                  ("CloudComputeServices", "CloudComputeService", "CloudComputeServiceID"), *_OWNER_LOOKUPS)
+
 FACTS = (
     Fact(contracts.HTC, "HybridSuperSummaries",
-         (("Sites", "Site", "SiteID"), ("DNs", "GlobalUserName", "GlobalUserNameID"), ("VOs", "VO", "VOID"),
-          ("VOGroups", "VOGroup", "VOGroupID"), ("VORoles", "VORole", "VORoleID"),
-          ("SubmitHosts", "SubmitHost", "SubmitHostId")),
+         (("Sites", "Site", "SiteID"), *_OWNER_LOOKUPS, ("SubmitHosts", "SubmitHost", "SubmitHostId")),
          ("Month", "Year", "Infrastructure", "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors",
           "EarliestEndTime", "LatestEndTime", "WallDuration", "CpuDuration", "NormalisedWallDuration",
           "NormalisedCpuDuration", "NumberOfJobs", "UpdateTime"),
@@ -47,6 +51,9 @@ FACTS = (
           "ResourceCapacityUsed", "LogicalCapacityUsed", "ResourceCapacityAllocated"),
          ("STORAGE", "CreateTime")),
     Fact(contracts.GPU, "AcceleratorSummaries", (), tuple(contracts.GPU.schema.names), ("GPU", "UpdateTime")),
+    Fact(contracts.CLOUD, "CloudSummaries", _CLOUD_LOOKUPS,
+         tuple(c for c in contracts.CLOUD.schema.names if c not in {name for _, name, _ in _CLOUD_LOOKUPS}),
+         ("CLOUD", "UpdateTime")),
 )
 LOOKUP_TABLES = tuple(dict.fromkeys(table for fact in FACTS for table, _, _ in fact.lookups))
 TOPOLOGY = ((contracts.SITES, "topology_sites"), (contracts.VOS, "topology_vos"),

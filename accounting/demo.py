@@ -24,8 +24,9 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from . import demo_gpu, demo_storage
-from .contracts import DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS, VOS
+from . import demo_cloud, demo_gpu, demo_storage
+from .contracts import (CLOUD, DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS,
+                        VOS, Dataset)
 from .source_io import write_partition, write_table
 
 
@@ -329,21 +330,29 @@ def generate(source_dir: Path, scale: str = "default", today: dt.date | None = N
     sc, today = SCALES[scale], today or _today()
     sites, vos = _sites(sc), _vos(sc)
     fed = _Federation(sc, sites, vos, _site_vo_weights(sites, vos), today)
-    rows = 0
-    n_months = (today.year - FIRST_YEAR) * 12 + today.month
-    for m in tqdm(range(n_months), desc="demo HTC months", unit="month", file=sys.stderr, disable=not progress):
-        table = fed.month(m)
-        if table is not None:
-            write_partition(HTC, table, source_dir, FIRST_YEAR + m // 12, m % 12 + 1)
-            rows += table.num_rows
+    rows = write_months(HTC, source_dir, 0, today, fed.month, progress)
     storage_rows = demo_storage.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
     gpu_rows = demo_gpu.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
+    cloud_rows = demo_cloud.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
     topology = {SITES: _sites_table(sites), VOS: _vos_table(vos), DISCIPLINES: _disciplines_table(),
                 PLEDGES: _pledges_table(sc, fed, today), GPU_MODELS: demo_gpu.models_table()}
     for dataset, table in topology.items():
         write_table(dataset, table, source_dir)
-    return {HTC.name: rows, STORAGE.name: storage_rows, GPU.name: gpu_rows,
+    return {HTC.name: rows, STORAGE.name: storage_rows, GPU.name: gpu_rows, CLOUD.name: cloud_rows,
             **{d.name: t.num_rows for d, t in topology.items()}}
+
+
+def write_months(dataset: Dataset, source_dir: Path, first: int, today: dt.date, draw, progress: bool) -> int:
+    """Write dataset's month partitions from month index first to today's: draw(m) gives
+    month m's table, or None for a month without rows. Returns the row count."""
+    rows = 0
+    for m in tqdm(range(first, _month_index(today.year, today.month) + 1), desc=f"demo {dataset.name} months",
+                  unit="month", file=sys.stderr, disable=not progress):
+        table = draw(m)
+        if table is not None:
+            write_partition(dataset, table, source_dir, FIRST_YEAR + m // 12, m % 12 + 1)
+            rows += table.num_rows
+    return rows
 
 
 def _today() -> dt.date:
@@ -359,6 +368,12 @@ def _month_index(year: int, month: int) -> int:
 def _epoch(m: int) -> int:
     """Start of month index m, in seconds since 1970 (UTC)."""
     return (dt.date(FIRST_YEAR + m // 12, m % 12 + 1, 1) - dt.date(1970, 1, 1)).days * 86400
+
+
+def month_span(m: int, today_ts: int) -> tuple[int, int, int]:
+    """Start and end of month index m, and its end so far: today in the current month (s since 1970)."""
+    start, full_end = _epoch(m), _epoch(m + 1)
+    return start, full_end, min(full_end, today_ts)
 
 
 def _growth(year: float) -> float:
@@ -465,9 +480,14 @@ def _sites(sc: Scale) -> _Sites:
         production=~np.isin(np.arange(n), rng.choice(np.flatnonzero(candidates), max(1, n // 100), replace=False)))
 
 
-def _submit_host(site: str, country: str, j: int, era: int, arc: bool, batch: int) -> str:
+def site_domain(site: str, country: str) -> str:
+    """The demo's DNS domain of a site: its name under the country's top-level domain."""
     cc = _COUNTRY_CODES[country]
-    domain = f"{site.lower().replace('_', '-')}.{ {'UK': 'ac.uk', 'US': 'edu'}.get(cc, cc.lower())}"
+    return f"{site.lower().replace('_', '-')}.{ {'UK': 'ac.uk', 'US': 'edu'}.get(cc, cc.lower())}"
+
+
+def _submit_host(site: str, country: str, j: int, era: int, arc: bool, batch: int) -> str:
+    domain = site_domain(site, country)
     if arc:  # ARC CEs: the GridFTP interface, later the REST one
         return f"https://arc{j + 1:02d}.{domain}:443/arex" if era else f"gsiftp://arc{j + 1:02d}.{domain}:2811/jobs"
     if era == 0:
@@ -631,8 +651,7 @@ class _Federation:
         self.usage = np.zeros((len(sites.names), today.year - FIRST_YEAR + 1))
 
     def month(self, m: int) -> pa.Table | None:
-        start, full_end = _epoch(m), _epoch(m + 1)
-        end = min(full_end, self.today_ts)  # the current month ends today
+        start, full_end, end = month_span(m, self.today_ts)
         if end <= start:
             return None
         rng = np.random.default_rng([self.sc.seed, 4, m])

@@ -22,18 +22,15 @@ DECIMAL(10,3)) is null exactly where BenchmarkType is.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from tqdm import tqdm
 
 from . import demo
 from .contracts import GPU, GPU_MODELS, UTC_TS
-from .source_io import write_partition
 
 
 @dataclass(frozen=True)
@@ -126,15 +123,8 @@ def generate(source_dir: Path, scale: str, sites: demo._Sites, vos: demo._Vos, s
     sites, vos and site_vo (the VOs' share of each site's jobs) are the demo federation's."""
     sc, size = demo.SCALES[scale], _SIZES[scale]
     fleet = _Fleet(np.random.default_rng([sc.seed, 7]), sites, vos, site_vo, size, today)
-    rows = 0
-    first, last = demo._month_index(*_GPU_FROM), demo._month_index(today.year, today.month)
-    for m in tqdm(range(first, last + 1), desc="demo GPU months", unit="month", file=sys.stderr,
-                  disable=not progress):
-        table = fleet.month(np.random.default_rng([sc.seed, 8, m]), m)
-        if table is not None:
-            write_partition(GPU, table, source_dir, demo.FIRST_YEAR + m // 12, m % 12 + 1)
-            rows += table.num_rows
-    return rows
+    return demo.write_months(GPU, source_dir, demo._month_index(*_GPU_FROM), today,
+                             lambda m: fleet.month(np.random.default_rng([sc.seed, 8, m]), m), progress)
 
 
 def _within(m: int, months: tuple[tuple[int, int], tuple[int, int]]) -> bool:
@@ -204,8 +194,7 @@ class _Fleet:
         self.users = np.minimum(v.dn_count[self.vo], self.size.users)
 
     def month(self, rng: np.random.Generator, m: int) -> pa.Table | None:
-        start, full_end = demo._epoch(m), demo._epoch(m + 1)
-        end = min(full_end, self.today_ts)  # the current month ends today
+        start, full_end, end = demo.month_span(m, self.today_ts)
         if end <= start:
             return None
         forced = self._forced(m)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -98,6 +99,26 @@ def _reasons_gpu(t: pa.Table) -> pa.Array:
     return _first_failed(rules, t.num_rows, null_fails=True)
 
 
+CLOUD_STATUSES = ("started", "completed", "suspended", "paused", "error", "stopped", "deleted")
+
+
+def _reasons_cloud(t: pa.Table) -> pa.Array:
+    """The first failed rule of each cloud summary (null: valid). CPU time above wall time
+    × vCPUs is kept and flagged by the cubes."""
+    today = date.today()
+    rules = [
+        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
+        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
+        ("negative duration or count", pc.or_(
+            pc.or_(pc.less(t["WallDuration"], 0), pc.less(t["CpuDuration"], 0)), pc.less(t["NumberOfVMs"], 0))),
+        ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
+        ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
+        ("empty site", _empty(t, "SiteName")),
+        ("empty VO", _empty(t, "VO")),
+    ]
+    return _first_failed(rules, t.num_rows, null_fails=True)
+
+
 def _empty(t: pa.Table, column: str) -> pa.Array:
     return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[column], "")), "")
 
@@ -131,6 +152,7 @@ class SourceTable:
 
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", _reasons_cloud),
     SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage),
     SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", _reasons_gpu),
     SourceTable(contracts.SITES, "topology_sites"),
@@ -301,6 +323,7 @@ class Exporter:
             with atomic.staged_dir(self.previous) as staging:
                 new_state = {}
                 for src in SOURCES:
+                    started = time.perf_counter()
                     if not src.dataset.partitioned:
                         report["datasets"][src.dataset.name] = {"rows": self.export_table(db, src, staging)}
                         continue
@@ -320,6 +343,7 @@ class Exporter:
                         "rows_exported": sum(m["exported"] for m in months.values()),
                         "rows_quarantined": sum(sum(m["quarantined"].values()) for m in months.values()),
                         "months": months,
+                        "seconds": round(time.perf_counter() - started, 2),  # for bench/export_bench.py
                     }
                 report["queries"] = self.queries
                 (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
@@ -357,6 +381,29 @@ class Exporter:
         path.parent.mkdir(parents=True, exist_ok=True)
         schema = parts[-1].schema
         pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
+
+
+def quarantine_source(source_dir: Path) -> dict[str, int]:
+    """The export's validation over source Parquet written without a database (the demo):
+    rows that fail move to the quarantine file, exactly as an export would put them."""
+    counts = {}
+    for src in SOURCES:
+        if not (src.dataset.partitioned and src.validate):
+            continue
+        rejected = []
+        for path in sorted(src.dataset.path(source_dir).glob("year=*/month=*/*.parquet")):
+            table = pq.read_table(path)
+            reason = src.validate(table)
+            bad = pc.is_valid(reason)
+            if pc.any(bad).as_py():
+                rejected.append(table.filter(bad).append_column("reason", reason.filter(bad)))
+                pq.write_table(table.filter(pc.invert(bad)), path, **PARQUET_OPTIONS)
+        if rejected:
+            path = Path(source_dir) / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.concat_tables(rejected), path, **PARQUET_OPTIONS)
+        counts[src.dataset.name] = sum(t.num_rows for t in rejected)
+    return counts
 
 
 def _year_month(key: str) -> tuple[int, int]:

@@ -28,6 +28,18 @@ class TableSpec:
     column: str  # 'month' (last 12 complete months), 'year', or a category column
     cube: str = "htc_monthly"
     chart: str | None = "stacked"  # chart kind, None for no chart
+    metric: str | None = None  # a fixed metric (another family's table on a page), else the page's
+    title: str | None = None  # heading prefix, for such a table
+
+    @property
+    def family(self) -> str:
+        """htc, gpu or cloud: the cube family, its sum columns and page query."""
+        prefix = self.cube.split("_")[0]
+        return prefix if prefix in ("gpu", "cloud") else "htc"
+
+    @property
+    def query(self) -> str:
+        return "report" if self.family == "htc" else "family_report"
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,7 @@ class PageKind:
     default_metric: str = DEFAULT_METRIC
     filters: bool = False  # VO-group and infrastructure variants
     row_links: dict[str, str] = field(default_factory=dict)  # row column -> page kind id
-    family: str = "htc"  # htc or gpu: the cube family and its page query (queries/<query>.sql)
-
-    @property
-    def query(self) -> str:
-        return {"htc": "report", "gpu": "gpu_report"}[self.family]
+    family: str = "htc"  # htc, gpu or cloud: the view the page belongs to
 
     def base_path(self, name: str | None = None) -> str:
         return self.path.format(name=paths.encode(name)) if name is not None else self.path
@@ -71,6 +79,12 @@ def _monthly_yearly(row: str, chart: str = "stacked") -> tuple[TableSpec, ...]:
     return (TableSpec("table", row, "month", chart=chart), TableSpec("yearly", row, "year", chart=chart))
 
 
+def _cloud_beside(row: str) -> tuple[TableSpec, ...]:
+    """Cloud core hours next to the HTC tables of a discipline page."""
+    return (TableSpec("cloud", row, "month", "cloud_monthly", metric="cloud_core_hours", title="Cloud"),
+            TableSpec("cloud_yearly", row, "year", "cloud_monthly", metric="cloud_core_hours", title="Cloud"))
+
+
 KINDS: tuple[PageKind, ...] = (
     PageKind("egi", "egi/", None, _monthly_yearly("NGI"), "EGI: HTC by operations centre",
              filters=True, row_links=_ENTITY_LINKS),
@@ -86,14 +100,16 @@ KINDS: tuple[PageKind, ...] = (
     PageKind("vo", "egi/vo/{name}/", "VO",
              _monthly_yearly("Site") + (TableSpec("ngis", "NGI", "month"),), "VO {name}",
              row_links=_ENTITY_LINKS),
-    PageKind("disciplines", "disciplines/", None, _monthly_yearly("Discipline1"),
+    PageKind("disciplines", "disciplines/", None, _monthly_yearly("Discipline1") + _cloud_beside("Discipline1"),
              "Scientific disciplines", row_links=_ENTITY_LINKS),
     # One kind per discipline level; a discipline's page lists the level below it.
-    PageKind("discipline1", "discipline/{name}/", "Discipline1", _monthly_yearly("Discipline2"),
-             "Discipline {name}", row_links=_ENTITY_LINKS),
-    PageKind("discipline2", "discipline/{name}/", "Discipline2", _monthly_yearly("Discipline3"),
-             "Discipline {name}", row_links=_ENTITY_LINKS),
-    PageKind("discipline3", "discipline/{name}/", "Discipline3", _monthly_yearly("VO"),
+    PageKind("discipline1", "discipline/{name}/", "Discipline1",
+             _monthly_yearly("Discipline2") + _cloud_beside("Discipline2"), "Discipline {name}",
+             row_links=_ENTITY_LINKS),
+    PageKind("discipline2", "discipline/{name}/", "Discipline2",
+             _monthly_yearly("Discipline3") + _cloud_beside("Discipline3"), "Discipline {name}",
+             row_links=_ENTITY_LINKS),
+    PageKind("discipline3", "discipline/{name}/", "Discipline3", _monthly_yearly("VO") + _cloud_beside("VO"),
              "Discipline {name}", row_links=_ENTITY_LINKS),
     PageKind("benchmarks", "benchmarks/", None,
              _monthly_yearly("BenchmarkType", chart="share")
@@ -116,9 +132,14 @@ def _gpu(id: str, path: str, scope: str | None, tables: tuple[TableSpec, ...], h
                     row_links=_GPU_LINKS, family="gpu")
 
 
+def _family_tables(cube: str, row: str, *more: str) -> tuple[TableSpec, ...]:
+    """A monthly and a yearly table by `row`, then a monthly table by each of `more`."""
+    return (TableSpec("table", row, "month", cube), TableSpec("yearly", row, "year", cube),
+            *(TableSpec(m.lower(), m, "month", cube) for m in more))
+
+
 def _gpu_tables(row: str, *more: str) -> tuple[TableSpec, ...]:
-    return (TableSpec("table", row, "month", "gpu_monthly"), TableSpec("yearly", row, "year", "gpu_monthly"),
-            *(TableSpec(m.lower(), m, "month", "gpu_monthly") for m in more))
+    return _family_tables("gpu_monthly", row, *more)
 
 
 KINDS += (
@@ -131,6 +152,26 @@ KINDS += (
          "GPU at resource centre {name}"),
     _gpu("gpu_vo", "gpu/vo/{name}/", "VO", _gpu_tables("Site", "Model"), "GPU use of VO {name}"),
     _gpu("gpu_model", "gpu/model/{name}/", "Model", _gpu_tables("Site", "VO"), "GPU model {name}"),
+)
+
+CLOUD_METRICS = ("cloud_vms", "cloud_wall", "cloud_cpu", "cloud_core_hours", "cloud_normalised", "cloud_cpueff",
+                 "cloud_memory", "cloud_disk", "cloud_net_in", "cloud_net_out")
+_CLOUD_LINKS = {"NGI": "cloud_ngi", "Country": "cloud_country", "Site": "cloud_site", "VO": "cloud_vo"}
+
+
+def _cloud(id: str, path: str, scope: str | None, heading: str, row: str, *more: str) -> PageKind:
+    return PageKind(id, path, scope, _family_tables("cloud_monthly", row, *more), heading, metrics=CLOUD_METRICS,
+                    default_metric="cloud_core_hours", row_links=_CLOUD_LINKS, family="cloud")
+
+
+KINDS += (
+    _cloud("cloud", "cloud/", None, "Cloud: virtual machines by operations centre", "NGI", "Status"),
+    _cloud("cloud_countries", "cloud/countries/", None, "Cloud: virtual machines by country", "Country"),
+    _cloud("cloud_ngi", "cloud/ngi/{name}/", "NGI", "Cloud in operations centre {name}", "Site"),
+    _cloud("cloud_country", "cloud/country/{name}/", "Country", "Cloud in {name}", "Site"),
+    _cloud("cloud_site", "cloud/site/{name}/", "Site", "Cloud at resource centre {name}", "VO",
+           "CloudComputeService", "ImageId", "Status"),
+    _cloud("cloud_vo", "cloud/vo/{name}/", "VO", "Cloud use of VO {name}", "Site", "ImageId"),
 )
 KIND = {k.id: k for k in KINDS}
 

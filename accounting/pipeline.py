@@ -26,7 +26,9 @@ def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, f
 
     with atomic.staged_dir(Path(data_dir) / "source") as staging:
         counts = demo.generate(staging, scale=demo_scale, progress=progress)
-    return counts
+        # The demo's deliberately bad rows meet the same validation as an export's.
+        quarantined = export_db.quarantine_source(staging)
+    return {**counts, "quarantined": {k: v for k, v in quarantined.items() if v}}
 
 
 def load_demo_into_db(data_dir: Path, demo_scale: str, progress: bool = True) -> dict:

@@ -83,16 +83,17 @@ class Renderer:
             return [("Disciplines", "disciplines/")] + [(d, ctx.entity_path("discipline", d)) for d in chain]
         if kind.id == "benchmarks_ngi":
             return [("Benchmarks", "benchmarks/"), (name, kind.base_path(name))]
-        if kind.family == "gpu":
-            top = [("GPU", "gpu/")]
-            if kind.id in ("gpu_countries", "gpu_country"):
-                top.append(("Countries", "gpu/countries/"))
+        if kind.family in ("gpu", "cloud"):
+            f = kind.family
+            top = [({"gpu": "GPU", "cloud": "Cloud"}[f], f"{f}/")]
+            if kind.id in (f"{f}_countries", f"{f}_country"):
+                top.append(("Countries", f"{f}/countries/"))
             elif kind.id in ("gpu_models", "gpu_model"):
                 top.append(("Models", "gpu/models/"))
-            elif kind.id == "gpu_site":
+            elif kind.id == f"{f}_site":
                 ngi = ctx.site_homes.get(name, (None, None))[0]
-                if ngi in ctx.entities["gpu_ngi"]:
-                    top.append((ngi, KIND["gpu_ngi"].base_path(ngi)))
+                if ngi in ctx.entities[f"{f}_ngi"]:
+                    top.append((ngi, KIND[f"{f}_ngi"].base_path(ngi)))
             return top + ([(name, kind.base_path(name))] if name is not None else [])
         return [(kind.heading.split(":")[0], kind.base_path())]
 
@@ -133,21 +134,24 @@ class Renderer:
         metric = self.ctx.cat.metrics[metric_id]
         tables = []
         for spec in kind.tables:
-            table = self.make_table(kind, spec, metric_id, sums_by_table[spec.id], page_dir)
+            t_metric = self.ctx.cat.metrics[spec.metric or metric_id]
+            table = self.make_table(kind, spec, t_metric.id, sums_by_table[spec.id], page_dir)
+            if spec.title:
+                table.title = f"{spec.title}: {table.title[0].lower()}{table.title[1:]}"
             self.writer.write(page_dir + f"{spec.id}.csv", table.csv())
             self.writer.write_parquet(page_dir + f"{spec.id}.parquet", table.arrow())
-            if metric.is_ratio:
+            if t_metric.is_ratio:
                 header, records = table.sums_records()
                 self.writer.write(page_dir + f"{spec.id}_sums.csv", records_csv(header, records))
                 self.writer.write_parquet(page_dir + f"{spec.id}_sums.parquet", records_arrow(header, records))
             chart = None
             if spec.chart and table.rows:
-                chart_kind = "line" if metric.is_ratio else spec.chart
-                chart = charts.spec(chart_kind, metric.title, f"{spec.id}.csv", table.row_dim, table.columns,
+                chart_kind = "line" if t_metric.is_ratio else spec.chart
+                chart = charts.spec(chart_kind, t_metric.title, f"{spec.id}.csv", table.row_dim, table.columns,
                                     table.summary_rows)
-            tables.append({"id": spec.id, "title": table.title, "display": table.display(),
+            tables.append({"id": spec.id, "title": table.title, "display": table.display(), "unit": t_metric.unit,
                            "chart": chart, "empty": not table.rows, "has_percent": table.has_percent,
-                           "sums": metric.is_ratio})
+                           "sums": t_metric.is_ratio})
         rel = lambda target: paths.relative(page_dir, target)  # noqa: E731
         metric_links = [(self.ctx.cat.metrics[m].name, rel(kind.variant_path(name, m, vo_group, infra)),
                          m == metric_id) for m in kind.metrics]
@@ -195,11 +199,12 @@ class Renderer:
 def cross_links(ctx: Context, kind_id: str, name: str | None, rel) -> list[tuple[str, str]]:
     """The same NGI, country, site or VO in the other views (CPU, GPU, storage), where it
     has a page there."""
-    base = kind_id.removeprefix("gpu_").removeprefix("storage_")
+    base = kind_id.removeprefix("gpu_").removeprefix("cloud_").removeprefix("storage_")
     if base not in ("site", "vo", "ngi", "country") or name is None:
         return []
     links = []
-    for view, other in (("CPU (HTC)", base), ("GPU", "gpu_" + base), ("Storage", "storage_" + base)):
+    for view, other in (("CPU (HTC)", base), ("GPU", "gpu_" + base), ("Cloud", "cloud_" + base),
+                        ("Storage", "storage_" + base)):
         if other != kind_id and name in ctx.entities.get(other, ()):
             path = KIND[other].base_path(name) if other in KIND else STORAGE_KIND[other].base_path(name)
             links.append((f"{view} accounting of {name}", rel(path)))

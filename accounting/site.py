@@ -60,7 +60,8 @@ class SiteBuilder:
         """Names that have a page, per kind of the HTC, GPU and storage views, so pages of
         one entity in different views can link to each other."""
         out = {}
-        for cube, prefix in (("htc_monthly", ""), ("gpu_monthly", "gpu_"), ("storage_monthly", "storage_")):
+        for cube, prefix in (("htc_monthly", ""), ("gpu_monthly", "gpu_"), ("cloud_monthly", "cloud_"),
+                             ("storage_monthly", "storage_")):
             for kind_id, column in (("ngi", "NGI"), ("country", "Country"), ("site", "Site"), ("vo", "VO")):
                 names = self.con.execute(f"SELECT DISTINCT {column} FROM {cube}").fetchall() \
                     if self.has_cube(cube) else []
@@ -86,7 +87,7 @@ class SiteBuilder:
         for ident in (kind.scope, spec.row, spec.cube):
             if ident is not None and ident not in self.identifiers:
                 raise ValueError(f"not a known cube or dimension: {ident!r}")
-        sql = cubes.query(kind.query).format(scope=kind.scope or "'EGI'", row=spec.row,
+        sql = cubes.query(spec.query).format(scope=kind.scope or "'EGI'", row=spec.row, family=spec.family,
                                              column=COLUMN_EXPR.get(spec.column, spec.column), cube=spec.cube)
         first = self.ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
         params = {"vo_group": vo_group, "infra_filter": infra, "first": first, "last": self.ctx.frame.last}
@@ -154,22 +155,24 @@ class SiteBuilder:
         years = TableSpec("trend_yearly", "Infrastructure", "year")
         by_month = self.sums(egi, history, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
         by_year = self.sums(egi, years, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
-        gpu = {period: self.sums(KIND["gpu"], TableSpec("gpu", "RecordType", period, "gpu_monthly"),
-                                 DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {}) for period in ("history", "year")}
+        other = {(family, period): self.sums(KIND[family], TableSpec(family, "Site", period, f"{family}_monthly"),
+                                             DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})
+                 for family in ("gpu", "cloud") for period in ("history", "year")}
         activity = {(r[0], r[1]): r[2:] for r in self.con.execute(cubes.query("activity"), {
             "vo_group": DEFAULT_VO_GROUP, "infra_filter": DEFAULT_INFRA}).fetchall()}
 
         (py, pm), (ly, lm) = f.recent_months(2)
         full_year = ly if lm == 12 else ly - 1
-        blocks = [("month", by_month, gpu["history"], f.month_key(ly, lm), f.month_key(py, pm),
+        blocks = [("month", "history", by_month, f.month_key(ly, lm), f.month_key(py, pm),
                    f.last_month_label, f.month_label(py, pm)),
-                  ("year", by_year, gpu["year"], str(full_year), str(full_year - 1), str(full_year),
+                  ("year", "year", by_year, str(full_year), str(full_year - 1), str(full_year),
                    str(full_year - 1))]
         tiles = []
-        for period_kind, sums, gpu_sums, cur, prev, cur_label, prev_label in blocks:
+        for period_kind, period, sums, cur, prev, cur_label, prev_label in blocks:
             figures = []
             for metric_id, family_sums in [(m, sums) for m in ("njobs", "normcpu", "normelap_processors", "sumcpu")] \
-                    + [(m, gpu_sums) for m in ("gpu_available", "gpu_utilisation", "gpu_count")]:
+                    + [(m, other["gpu", period]) for m in ("gpu_available", "gpu_utilisation", "gpu_count")] \
+                    + [(m, other["cloud", period]) for m in ("cloud_vms", "cloud_core_hours")]:
                 m = cat.metrics[metric_id]
                 figures.append(_tile(m.name, m.unit, _metric_at(m, family_sums, cur, f),
                                      _metric_at(m, family_sums, prev, f)))
@@ -197,7 +200,8 @@ class SiteBuilder:
         a subject links to its page where it has one (quarantined rows are in no report)."""
         sections = []
         for cube, title, page_kind in (("quality_findings", "HTC", None), ("storage_findings", "Storage records",
-                                       STORAGE_KIND["storage_site"]), ("gpu_findings", "GPU records", KIND["gpu_site"])):
+                                       STORAGE_KIND["storage_site"]), ("gpu_findings", "GPU records", KIND["gpu_site"]),
+                                      ("cloud_findings", "Cloud records", KIND["cloud_site"])):
             if not self.has_cube(cube):
                 continue
             cur = self.con.execute(f"SELECT * FROM {cube}")

@@ -32,6 +32,11 @@ CREATE OR REPLACE MACRO htc_sum_column(c) AS
 CREATE OR REPLACE MACRO gpu_sum_column(c) AS
     c IN ('gpu_available_s', 'gpu_active_s', 'gpu_normalised_s', 'gpu_records');
 
+-- The additive cloud measures (accounting.catalogue.CLOUD_SUM_COLUMNS mirrors them).
+CREATE OR REPLACE MACRO cloud_sum_column(c) AS
+    c IN ('cloud_vms', 'cloud_wall_s', 'cloud_cpu_s', 'cloud_core_s', 'cloud_normalised_s', 'cloud_memory_mb',
+          'cloud_disk_gb', 'cloud_net_in_gb', 'cloud_net_out_gb');
+
 -- The same filters as a bit mask, for distinct counts of every filter in one pass: bit
 -- 3 × g + f is set when a row is in VO group g (0 all, 1 egi, 2 lhc) and infrastructure
 -- filter f (0 localinfrajobs, 1 onlyinfrajobs, 2 onlylocaljobs). Kept beside the

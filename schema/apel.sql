@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS VOs (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name
 CREATE TABLE IF NOT EXISTS VOGroups (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS VORoles (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS SubmitHosts (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS CloudComputeServices (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS StorageSystems (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS StorageShares (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS StorageMedia (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE (name)) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
@@ -47,6 +48,60 @@ CREATE TABLE IF NOT EXISTS HybridSuperSummaries (
     -- without it that query scans the whole table (29 s instead of 3.5 s at 10 M rows).
     INDEX YearMonthUpdate (Year, Month, UpdateTime)
 ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- APEL cloud summaries: VMs per month, site, cloud compute service, user, VO, status, image,
+-- vCPUs and benchmark. The summary key is UNIQUE, not the PRIMARY KEY: BenchmarkType and
+-- Benchmark may be NULL (no benchmark published), which no PRIMARY KEY column can be. Unlike
+-- AcceleratorSummaries' names, its ids keep it within InnoDB's 3072-byte key limit (two
+-- VARCHAR(255) and one VARCHAR(50) utf8mb4 columns, the rest integers), so it is an ordinary
+-- B-tree. As in any UNIQUE key, NULLs compare distinct: rows without a benchmark are not
+-- checked against each other.
+CREATE TABLE IF NOT EXISTS CloudSummaries (
+    SiteID INT NOT NULL,
+    CloudComputeServiceID INT NOT NULL,
+    Month INT NOT NULL,
+    Year INT NOT NULL,
+    GlobalUserNameID INT NOT NULL,
+    VOID INT NOT NULL,
+    VOGroupID INT NOT NULL,
+    VORoleID INT NOT NULL,
+    Status VARCHAR(255) NOT NULL,
+    CloudType VARCHAR(255),
+    ImageId VARCHAR(255) NOT NULL,
+    EarliestStartTime DATETIME,
+    LatestStartTime DATETIME,
+    WallDuration BIGINT UNSIGNED NOT NULL,
+    CpuDuration BIGINT UNSIGNED NOT NULL,
+    CpuCount INT NOT NULL,
+    NetworkInbound BIGINT UNSIGNED,
+    NetworkOutbound BIGINT UNSIGNED,
+    Memory BIGINT UNSIGNED,
+    Disk BIGINT UNSIGNED,
+    BenchmarkType VARCHAR(50),
+    Benchmark DECIMAL(10, 3),
+    NumberOfVMs BIGINT UNSIGNED NOT NULL,
+    UpdateTime TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    UNIQUE KEY SummaryKey (SiteID, CloudComputeServiceID, Month, Year, GlobalUserNameID, VOID, VOGroupID, VORoleID,
+                           Status, ImageId, CpuCount, BenchmarkType),
+    -- Covers the exporter's per-month row count and latest update (export/cloud_months.sql):
+    -- without it that query scans the whole table (HTC: 29 s instead of 3.5 s at 10 M rows).
+    INDEX YearMonthUpdate (Year, Month, UpdateTime)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- CloudSummaries with names, as APEL's view: the columns of the cloud contract.
+CREATE OR REPLACE VIEW VCloudSummaries AS
+SELECT sites.name AS SiteName, services.name AS CloudComputeService, c.Month, c.Year,
+       dns.name AS GlobalUserName, vos.name AS VO, vo_groups.name AS VOGroup, vo_roles.name AS VORole,
+       c.Status, c.CloudType, c.ImageId, c.EarliestStartTime, c.LatestStartTime, c.WallDuration,
+       c.CpuDuration, c.CpuCount, c.NetworkInbound, c.NetworkOutbound, c.Memory, c.Disk,
+       c.BenchmarkType, c.Benchmark, c.NumberOfVMs, c.UpdateTime
+FROM CloudSummaries AS c
+JOIN Sites AS sites ON sites.id = c.SiteID
+JOIN CloudComputeServices AS services ON services.id = c.CloudComputeServiceID
+JOIN DNs AS dns ON dns.id = c.GlobalUserNameID
+JOIN VOs AS vos ON vos.id = c.VOID
+JOIN VOGroups AS vo_groups ON vo_groups.id = c.VOGroupID
+JOIN VORoles AS vo_roles ON vo_roles.id = c.VORoleID;
 
 -- StAR storage records: raw capacity snapshots (APEL keeps no storage summary). A record
 -- published again for the same period (a later CreateTime) replaces the earlier one.

@@ -12,9 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import contracts, db_load, demo, demo_gpu, demo_storage
+from accounting import contracts, db_load, demo, demo_cloud, demo_gpu, demo_storage
 
 TODAY = dt.date(2025, 11, 24)
+# Every dataset the demo writes (the cloud one whether or not the site reads it yet).
+DATASETS = tuple(dict.fromkeys((*contracts.SOURCE_DATASETS, contracts.CLOUD)))
 KEY = ("Site", "Month", "Year", "GlobalUserName", "VO", "VOGroup", "VORole", "SubmitHost", "Infrastructure",
        "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors")
 
@@ -34,7 +36,7 @@ def source(generated) -> Path:
 def con(source) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    for dataset in contracts.SOURCE_DATASETS:
+    for dataset in DATASETS:
         con.execute(f"CREATE VIEW {dataset.name.split('/')[-1]} AS "
                     f"SELECT * FROM read_parquet('{dataset.file_glob(source)}', hive_partitioning = false)")
     return con
@@ -62,7 +64,7 @@ def test_today_defaults_to_source_date_epoch(monkeypatch):
 
 
 def test_every_file_has_the_contract_schema(source):
-    for dataset in contracts.SOURCE_DATASETS:
+    for dataset in DATASETS:
         paths = sorted(Path(source).glob(dataset.file_glob(source).removeprefix(str(source) + "/")))
         assert paths, dataset.name
         for path in paths:
@@ -79,7 +81,7 @@ def test_every_file_has_the_contract_schema(source):
 def test_returned_counts_match_the_files(generated, con):
     _, counts = generated
     assert counts == {d.name: value(con, f"SELECT count(*) FROM {d.name.split('/')[-1]}")
-                      for d in contracts.SOURCE_DATASETS}
+                      for d in DATASETS}
     assert 20_000 <= counts["htc"] <= 40_000
 
 
@@ -287,6 +289,96 @@ def test_gpu_defects(con):
     over = rows(con, "SELECT SiteName FROM gpu WHERE ActiveDuration > AvailableDuration")
     assert len(over) == demo_gpu.ACTIVE_OVER_AVAILABLE_ROWS
     assert {site for site, in over} == set(demo_gpu.ACTIVE_OVER_AVAILABLE_SITES)
+
+
+CLOUD_KEY = ("Year", "Month", *demo_cloud.SUMMARY_KEY)
+
+
+def test_cloud_records(con, source):
+    assert 3_000 <= value(con, "SELECT count(*) FROM cloud") <= 8_000
+    assert value(con, "SELECT count(DISTINCT SiteName) FROM cloud") == demo_cloud._SIZES["small"].sites
+    assert {r[0] for r in rows(con, "SELECT DISTINCT SiteName FROM cloud")} >= {"CESNET-MetaCloud", "IFCA-LCG2"}
+    months = [(y, m) for y in range(2014, TODAY.year + 1) for m in range(1, 13) if (y, m) <= (TODAY.year, TODAY.month)]
+    assert rows(con, "SELECT DISTINCT Year, Month FROM cloud ORDER BY ALL") == months
+    for path in sorted(contracts.CLOUD.path(source).rglob("*.parquet")):  # one row per summary key, sorted on it
+        table = pq.read_table(path)
+        assert table.group_by(list(CLOUD_KEY)).aggregate([]).num_rows == table.num_rows, path
+        assert table.sort_by([(k, "ascending", "at_start") for k in CLOUD_KEY[2:]]).equals(table), path
+    assert value(con, "SELECT count(*) FROM cloud WHERE SiteName NOT IN (SELECT Site FROM sites)") == 0
+    assert value(con, "SELECT count(*) FROM cloud WHERE VO NOT IN (SELECT VO FROM vos)") == 0
+    assert value(con, "SELECT count(*) FROM cloud WHERE NOT starts_with(VOGroup, '/' || VO)") == 0
+    assert value(con, "SELECT avg((VOGroup = '/' || VO AND VORole = 'Role=NULL')::int) FROM cloud") > 0.75
+    services = [n for n, in rows(con, "SELECT count(DISTINCT CloudComputeService) FROM cloud GROUP BY SiteName")]
+    assert min(services) >= 1 and max(services) in (2, 3)
+    assert value(con, """SELECT count(*) FROM (SELECT CloudComputeService FROM cloud GROUP BY 1
+        HAVING count(DISTINCT SiteName) > 1 OR count(DISTINCT CloudType) > 1)""") == 0
+    types = dict(rows(con, "SELECT CloudType, count(*) FROM cloud GROUP BY 1"))
+    assert set(types) == {"OpenStack", "OpenNebula", "Synnefo"} and max(types, key=types.get) == "OpenStack"
+    assert value(con, "SELECT min(n) FROM (SELECT count(DISTINCT ImageId) AS n FROM cloud GROUP BY SiteName)") >= 3
+    assert value(con, """SELECT count(*) FROM cloud
+        WHERE NOT (starts_with(ImageId, 'https://appdb.egi.eu/store/vo/image/') OR starts_with(ImageId, 'os_tpl#'))""") == 0
+    statuses = dict(rows(con, "SELECT Status, count(*) FROM cloud GROUP BY 1"))
+    known = {s: n for s, n in statuses.items() if s in demo_cloud.KNOWN_STATUSES}
+    assert set(known) == set(demo_cloud.KNOWN_STATUSES)
+    assert (known["completed"] + known["started"]) / sum(known.values()) > 0.7
+    assert {r[0] for r in rows(con, "SELECT DISTINCT CpuCount FROM cloud WHERE CpuCount > 0")} == {1, 2, 4, 8, 16}
+    assert value(con, "SELECT min(NumberOfVMs) FROM cloud") >= 1
+    assert value(con, "SELECT count(*) FROM cloud WHERE Memory IS NULL OR Memory < 1024 * NumberOfVMs") == 0
+    # A benchmark (both columns) on part of the rows, exact in APEL's DECIMAL(10,3).
+    assert value(con, "SELECT count(*) FROM cloud WHERE (Benchmark IS NULL) != (BenchmarkType IS NULL)") == 0
+    assert 0.2 < value(con, "SELECT avg((Benchmark IS NOT NULL)::int) FROM cloud") < 0.8
+    assert value(con, "SELECT count(*) FROM cloud WHERE Benchmark <= 0 OR round(Benchmark, 3) != Benchmark") == 0
+    assert {r[0] for r in rows(con, "SELECT DISTINCT BenchmarkType FROM cloud WHERE BenchmarkType IS NOT NULL")} == \
+        {"HEPSPEC", "HEPscore23"}
+    # VMs started in the month or before it; past months summarised a few days after their end.
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    assert value(con, f"""SELECT count(*) FROM (SELECT *,
+            make_timestamptz(Year, Month, 1, 0, 0, 0, 'UTC') + INTERVAL 1 MONTH AS month_end FROM cloud)
+        WHERE EarliestStartTime > LatestStartTime OR LatestStartTime >= month_end OR UpdateTime < LatestStartTime
+            OR ((Year, Month) != ({TODAY.year}, {TODAY.month})
+                AND NOT UpdateTime BETWEEN month_end AND month_end + INTERVAL 7 DAY)""") == 0
+    assert 0 < value(con, """SELECT avg((EarliestStartTime < make_timestamptz(Year, Month, 1, 0, 0, 0, 'UTC'))::int)
+        FROM cloud""") < 0.6
+    assert value(con, "SELECT max(UpdateTime) FROM cloud") < today
+    # The EGI cloud VOs dominate, LHC VOs only at a few sites; usage grows.
+    assert value(con, "SELECT count(DISTINCT SiteName) FROM cloud WHERE VO = 'vo.access.egi.eu'") == \
+        demo_cloud._SIZES["small"].sites
+    lhc = value(con, f"SELECT count(DISTINCT SiteName) FROM cloud WHERE VO IN {tuple(demo.LHC_VOS)}")
+    assert 1 <= lhc <= 3
+    per_year = dict(rows(con, "SELECT Year, sum(WallDuration * CpuCount) / 3600 FROM cloud GROUP BY 1"))
+    assert per_year[2014] < per_year[2017] < per_year[2020] < per_year[2024]
+    # User DNs are the demo VOs' (personal data, never published), as in HTC.
+    dns = set(demo._vos(demo.SCALES["small"]).dns.sorted.to_pylist())
+    assert {r[0] for r in rows(con, "SELECT DISTINCT GlobalUserName FROM cloud")} <= dns
+
+
+def test_cloud_defects(con):
+    zero = rows(con, "SELECT SiteName FROM cloud WHERE CpuCount = 0")
+    assert len(zero) == demo_cloud.ZERO_CPU_COUNT_ROWS
+    assert {site for site, in zero} == set(demo_cloud.ZERO_CPU_COUNT_SITES)
+    unknown = rows(con, f"SELECT SiteName, Status FROM cloud WHERE Status NOT IN {demo_cloud.KNOWN_STATUSES}")
+    assert len(unknown) == demo_cloud.UNKNOWN_STATUS_ROWS
+    assert set(unknown) == {(site, demo_cloud.UNKNOWN_STATUS) for site in demo_cloud.UNKNOWN_STATUS_SITES}
+    over = rows(con, "SELECT SiteName FROM cloud WHERE CpuCount > 0 AND CpuDuration > WallDuration * CpuCount")
+    assert len(over) == demo_cloud.CPU_OVER_WALL_ROWS
+    assert {site for site, in over} == set(demo_cloud.CPU_OVER_WALL_SITES)
+    small_sites = {r[0] for r in rows(con, "SELECT DISTINCT SiteName FROM cloud")}
+    assert {*demo_cloud.ZERO_CPU_COUNT_SITES, *demo_cloud.UNKNOWN_STATUS_SITES,
+            *demo_cloud.CPU_OVER_WALL_SITES} <= small_sites
+
+
+def test_apel_cloud_tables_give_the_contract_columns():
+    """schema/apel.sql's CloudSummaries references lookups by id; VCloudSummaries names the
+    contract's columns, in its order."""
+    statements = db_load.schema_statements()
+    view = next(s for s in statements if s.startswith("CREATE OR REPLACE VIEW VCloudSummaries AS"))
+    selected = view[view.index("SELECT") + 6:view.index("FROM")].split(",")
+    assert [re.split(r"[ .]", c.strip())[-1] for c in selected] == contracts.CLOUD.schema.names
+    table = next(s for s in statements if s.startswith("CREATE TABLE IF NOT EXISTS CloudSummaries ("))
+    for column in ("SiteID", "CloudComputeServiceID", "GlobalUserNameID", "VOID", "VOGroupID", "VORoleID"):
+        assert f"{column} INT NOT NULL" in table
+    assert any(s.startswith("CREATE TABLE IF NOT EXISTS CloudComputeServices (") for s in statements)
+    assert "CloudComputeServices" in db_load.LOOKUP_TABLES
 
 
 def test_apel_accelerator_table_has_the_contract_columns():

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from accounting import demo_cloud
 from conftest import run_build
 from mariadb_server import PASSWORD, MariaDB, available
 
@@ -313,6 +314,41 @@ def test_bad_gpu_records_are_quarantined_or_flagged(own_server, tmp_path):
     for finding in [*flagged, "GPU records quarantined by the export", *quarantined]:
         assert finding in html, finding
     assert "Imaginary GPU 9000" in html
+
+
+def test_bad_cloud_summaries_are_quarantined_or_flagged(own_server, tmp_path):
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("SHOW COLUMNS FROM CloudSummaries")
+        columns = [r[0] for r in cur.fetchall()]
+        cur.execute("ALTER TABLE CloudSummaries MODIFY WallDuration BIGINT NOT NULL")  # signed
+        changes = {
+            "negative duration or count": {"WallDuration": "-3600"},
+            "zero CPU count": {"CpuCount": "0"},
+            "unknown status": {"Status": "'migrating-legacy'"},
+            "cloud CPU time above wall time × vCPUs": {"CpuDuration": "WallDuration * CpuCount * 3 + 1"},
+        }
+        for i, change in enumerate(changes.values()):
+            change = {"ImageId": f"'bad-image-{i}'", **change}
+            select = ", ".join(change.get(c, c) for c in columns)
+            cur.execute(f"INSERT INTO CloudSummaries SELECT {select} FROM CloudSummaries "
+                        "WHERE Year = 2022 AND Month = 3 AND ImageId NOT LIKE 'bad-image-%' ORDER BY ImageId LIMIT 1")
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    quarantined = [r for r in changes if not r.startswith("cloud ")]
+    q = pq.read_table(data / "source" / "quarantine" / "cloud.parquet").to_pylist()
+    assert sorted(r["reason"] for r in q if r["ImageId"].startswith("bad-image-")) == sorted(quarantined)
+    # The demo's own bad rows (zero CPU count, an unknown status) are quarantined too.
+    assert {r["SiteName"] for r in q if not r["ImageId"].startswith("bad-image-")} == \
+        {*demo_cloud.ZERO_CPU_COUNT_SITES, *demo_cloud.UNKNOWN_STATUS_SITES}
+    report = _report(data, "cloud")
+    assert report["rows_read"] == report["rows_exported"] + len(q) and report["rows_quarantined"] == len(q)
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+    html = (tmp_path / "out" / "quality" / "index.html").read_text()
+    for finding in ["Cloud CPU time above wall time × vCPUs", "Cloud records quarantined by the export", *quarantined]:
+        assert finding in html, finding
 
 
 def test_password_from_environment_or_option_file(server, loaded, tmp_path):

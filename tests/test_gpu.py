@@ -5,8 +5,6 @@ taken from the sums at the level shown, the number of GPUs is GPU time over the 
 
 from __future__ import annotations
 
-import calendar
-import csv
 import math
 
 import duckdb
@@ -15,7 +13,7 @@ import pytest
 
 from accounting import demo_gpu
 from accounting.paths import encode
-from htmltables import parse
+from family_tables import check, months_window, table_csv
 
 # (numerator, denominator or None, how the value is taken), restated from the help page.
 METRICS = {
@@ -42,81 +40,7 @@ def db(built):
          AND coalesce(s.ValidTo, DATE '9999-12-31') > make_date(r.Year, r.Month, 1)
         LEFT JOIN read_parquet('{src}/topology/gpu_models.parquet') AS m ON m.Model = r.Model
     """)
-    htc_as_of = con.execute(f"SELECT max(UpdateTime) FROM read_parquet('{src}/htc/*/*/*.parquet', "
-                            "hive_partitioning = false)").fetchone()[0]
-    y, m = (htc_as_of.year, htc_as_of.month - 1) if htc_as_of.month > 1 else (htc_as_of.year - 1, 12)
-    months = []
-    for _ in range(12):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return con, sorted(months)
-
-
-def _seconds(period: str, last: str) -> int:
-    if len(period) == 7:
-        return calendar.monthrange(int(period[:4]), int(period[5:]))[1] * 86400
-    y = int(period)
-    upto = int(last[5:]) if y == int(last[:4]) else 12
-    return sum(calendar.monthrange(y, m)[1] for m in range(1, upto + 1)) * 86400
-
-
-def _value(metric: str, n: float, d: float, seconds: int):
-    how = METRICS[metric][2]
-    if how == "percent":
-        return None if not d else 100 * n / d
-    if how == "per period":
-        return n / seconds
-    return n / 3600
-
-
-def _csv(path):
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def _close(got: str, want) -> bool:
-    if want is None:
-        return got == ""
-    return got != "" and math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9)
-
-
-def check(page, table_id, metric, cells, months, last):
-    """Table CSV == recomputed `cells` {row: {column: (num, den)}}; HTML and Parquet == CSV."""
-    header, body = _csv(page / f"{table_id}.csv")
-    ratio = METRICS[metric][2] == "percent"
-    columns = header[1:-1] if ratio else header[1:-2]
-    if table_id == "table":
-        assert columns == months
-    n_data = len(body) - (1 if ratio else 2)
-    assert {r[0] for r in body[:n_data]} == set(cells)
-    seconds = [_seconds(c, last) for c in columns]
-    grand = [sum(n for by in cells.values() for n, _ in by.values()),
-             sum(d for by in cells.values() for _, d in by.values())]
-    for r in body[:n_data]:
-        by = cells[r[0]]
-        want = [_value(metric, *by.get(c, (0, 0)), s) for c, s in zip(columns, seconds)]
-        rn, rd = sum(n for n, _ in by.values()), sum(d for _, d in by.values())
-        want.append(_value(metric, rn, rd, sum(seconds)))
-        if not ratio:
-            want.append(100 * rn / grand[0] if grand[0] else None)
-        assert all(_close(g, w) for g, w in zip(r[1:], want)), (page, table_id, metric, r[0], r[1:], want)
-    col_tot = [(sum(cells[k].get(c, (0, 0))[0] for k in cells), sum(cells[k].get(c, (0, 0))[1] for k in cells))
-               for c in columns]
-    total = body[n_data]
-    assert total[0] == "Total"
-    want = [_value(metric, n, d, s) for (n, d), s in zip(col_tot, seconds)]
-    want.append(_value(metric, *grand, sum(seconds)))
-    assert all(_close(g, w) for g, w in zip(total[1:], want)), (page, table_id, metric, "Total")
-    # The page shows the same rows, a figure where the CSV has one; Parquet holds the CSV's values.
-    shown = parse((page / "index.html").read_text()).tables[table_id]["rows"]
-    assert [r["label"] for r in shown] == [r[0] for r in body]
-    for h, c in zip(shown, body):
-        assert [t == "–" for t in h["texts"]] == [v == "" for v in c[1:]]
-    parquet = pq.read_table(page / f"{table_id}.parquet").to_pylist()
-    for p, c in zip(parquet, body):
-        assert [p[k] for k in header[1:]] == [None if v == "" else float(v) for v in c[1:]]
-    return body
+    return con, months_window(con, src)
 
 
 def expected(db, metric, row, column, scope="true"):
@@ -168,18 +92,21 @@ def test_gpu_table_equals_recomputation(built, db, path, table, metric, row, col
     page = built["output"] / "gpu" / path.format(**{k: encode(v) for k, v in names.items()})
     cells = expected(db, metric, row, column, scope.format(**names))
     assert cells
-    check(page, table, metric, cells, db[1], db[1][-1])
+    check(page, table, METRICS[metric][2], cells, db[1])
 
 
 def test_utilisation_is_a_ratio_of_sums_not_an_average_of_ratios(built, db):
     names = _names(db)
     page = built["output"] / "gpu" / "ngi" / encode(names["ngi"]) / "gpu_utilisation"
-    header, body = _csv(page / "table_sums.csv")
+    header, body = table_csv(page / "table_sums.csv")
     assert header[2:] == ["gpu_active_s", "gpu_available_s", "gpu_utilisation"]
     differs = False
     by_period: dict = {}
     for row, period, num, den, value in body:
-        assert _close(value, 100 * float(num) / float(den) if float(den) else None)
+        if float(den):
+            assert math.isclose(float(value), 100 * float(num) / float(den))
+        else:
+            assert value == ""
         by_period.setdefault(period, {})[row] = (float(num), float(den))
     for period, rows in by_period.items():
         sites = [100 * n / d for r, (n, d) in rows.items() if r != "Total" and d]

@@ -1,0 +1,94 @@
+"""Checks shared by the GPU and cloud report tests: a report table's CSV against cells
+recomputed by the test (restating the metric definitions of the help page), and its HTML
+and Parquet against the CSV."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import math
+
+import pyarrow.parquet as pq
+
+from htmltables import parse
+
+
+def months_window(con, source) -> list[str]:
+    """The site's last 12 complete months: up to the month before the latest HTC update."""
+    as_of = con.execute(f"SELECT max(UpdateTime) FROM read_parquet('{source}/htc/*/*/*.parquet', "
+                        "hive_partitioning = false)").fetchone()[0]
+    y, m = (as_of.year, as_of.month - 1) if as_of.month > 1 else (as_of.year - 1, 12)
+    months = []
+    for _ in range(12):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return sorted(months)
+
+
+def seconds(period: str, last: str) -> int:
+    """A month's length, or a year's up to the last complete month `last`."""
+    if len(period) == 7:
+        return calendar.monthrange(int(period[:4]), int(period[5:]))[1] * 86400
+    y = int(period)
+    upto = int(last[5:]) if y == int(last[:4]) else 12
+    return sum(calendar.monthrange(y, m)[1] for m in range(1, upto + 1)) * 86400
+
+
+def value(how: str, n: float, d: float, period_s: int, divisor: float = 3600):
+    """`how`: 'percent' (100 n / d), 'per period' (n over the period's seconds), or a plain
+    sum shown in `divisor` units."""
+    if how == "percent":
+        return None if not d else 100 * n / d
+    if how == "per period":
+        return n / period_s
+    return n / divisor
+
+
+def table_csv(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def _close(got: str, want) -> bool:
+    if want is None:
+        return got == ""
+    return got != "" and math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def check(page, table_id, how, cells, months, divisor: float = 3600):
+    """Table CSV == recomputed `cells` {row: {column: (num, den)}} with Total and Percent;
+    the HTML shows the same rows and a figure wherever the CSV has one; Parquet == CSV."""
+    header, body = table_csv(page / f"{table_id}.csv")
+    ratio = how == "percent"
+    columns = header[1:-1] if ratio else header[1:-2]
+    if table_id == "table":
+        assert columns == months
+    n_data = len(body) - (1 if ratio else 2)
+    assert {r[0] for r in body[:n_data]} == set(cells)
+    period_s = [seconds(c, months[-1]) for c in columns]
+    grand = [sum(n for by in cells.values() for n, _ in by.values()),
+             sum(d for by in cells.values() for _, d in by.values())]
+    for r in body[:n_data]:
+        by = cells[r[0]]
+        want = [value(how, *by.get(c, (0, 0)), s, divisor) for c, s in zip(columns, period_s)]
+        rn, rd = sum(n for n, _ in by.values()), sum(d for _, d in by.values())
+        want.append(value(how, rn, rd, sum(period_s), divisor))
+        if not ratio:
+            want.append(100 * rn / grand[0] if grand[0] else None)
+        assert all(_close(g, w) for g, w in zip(r[1:], want)), (page, table_id, r[0], r[1:], want)
+    col_tot = [(sum(cells[k].get(c, (0, 0))[0] for k in cells), sum(cells[k].get(c, (0, 0))[1] for k in cells))
+               for c in columns]
+    total = body[n_data]
+    assert total[0] == "Total"
+    want = [value(how, n, d, s, divisor) for (n, d), s in zip(col_tot, period_s)]
+    want.append(value(how, *grand, sum(period_s), divisor))
+    assert all(_close(g, w) for g, w in zip(total[1:], want)), (page, table_id, "Total")
+    shown = parse((page / "index.html").read_text()).tables[table_id]["rows"]
+    assert [r["label"] for r in shown] == [r[0] for r in body]
+    for h, c in zip(shown, body):
+        assert [t == "–" for t in h["texts"]] == [v == "" for v in c[1:]]
+    parquet = pq.read_table(page / f"{table_id}.parquet").to_pylist()
+    for p, c in zip(parquet, body):
+        assert [p[k] for k in header[1:]] == [None if v == "" else float(v) for v in c[1:]]
+    return body
