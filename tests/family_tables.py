@@ -92,3 +92,19 @@ def check(page, table_id, how, cells, months, divisor: float = 3600):
     for p, c in zip(parquet, body):
         assert [p[k] for k in header[1:]] == [None if v == "" else float(v) for v in c[1:]]
     return body
+
+
+def expected(con, view: str, months: list[str], num: str, den: str | None, row: str, column: str,
+             scope: str = "true") -> dict:
+    """{row: {column: (numerator sum, denominator sum)}} over the test's own view of the
+    source rows (columns ym, yyyymm, Year): the last 12 months or every year. A measure no
+    row reported sums to 0."""
+    col = "ym" if column == "month" else "printf('%04d', Year)"
+    first = int(months[0].replace("-", "")) if column == "month" else 0
+    last = int(months[-1].replace("-", ""))
+    out: dict = {}
+    for r, c, n, d in con.execute(f"""
+            SELECT {row}, {col}, coalesce(sum({num}), 0)::DOUBLE, {f'sum({den})::DOUBLE' if den else '0'}
+            FROM {view} WHERE {scope} AND yyyymm BETWEEN {first} AND {last} GROUP BY ALL""").fetchall():
+        out.setdefault(r, {})[c] = (n, d)
+    return out

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from accounting.paths import encode
-from family_tables import check, months_window
+from family_tables import check, expected, months_window
 
 # (numerator, denominator or None, how, divisor), restated from the help page.
 METRICS = {
@@ -45,20 +45,6 @@ def db(built):
     return con, months_window(con, src)
 
 
-def expected(db, metric, row, column, scope="true"):
-    con, months = db
-    num, den, _, _ = METRICS[metric]
-    col = "ym" if column == "month" else "printf('%04d', Year)"
-    first = int(months[0].replace("-", "")) if column == "month" else 0
-    last = int(months[-1].replace("-", ""))
-    out: dict = {}
-    for r, c, n, d in con.execute(f"""
-            SELECT {row}, {col}, coalesce(sum({num}), 0)::DOUBLE, {f'sum({den})::DOUBLE' if den else '0'} FROM c
-            WHERE {scope} AND yyyymm BETWEEN {first} AND {last} GROUP BY ALL""").fetchall():
-        out.setdefault(r, {})[c] = (n, d)
-    return out
-
-
 def _names(db):
     con, _ = db
     site, ngi, country, vo = con.execute("""
@@ -92,7 +78,7 @@ CASES = [
 def test_cloud_table_equals_recomputation(built, db, path, table, metric, row, column, scope):
     names = _names(db)
     page = built["output"] / path.format(**{k: encode(v) for k, v in names.items()})
-    cells = expected(db, metric, row, column, scope.format(**names))
+    cells = expected(db[0], "c", db[1], *METRICS[metric][:2], row, column, scope.format(**names))
     assert cells
     _, _, how, divisor = METRICS[metric]
     check(page, table, how, cells, db[1], divisor)

@@ -13,7 +13,7 @@ import pytest
 
 from accounting import demo_gpu
 from accounting.paths import encode
-from family_tables import check, months_window, table_csv
+from family_tables import check, expected, months_window, table_csv
 
 # (numerator, denominator or None, how the value is taken), restated from the help page.
 METRICS = {
@@ -41,20 +41,6 @@ def db(built):
         LEFT JOIN read_parquet('{src}/topology/gpu_models.parquet') AS m ON m.Model = r.Model
     """)
     return con, months_window(con, src)
-
-
-def expected(db, metric, row, column, scope="true"):
-    con, months = db
-    num, den, _ = METRICS[metric]
-    col = "ym" if column == "month" else "printf('%04d', Year)"
-    first = int(months[0].replace("-", "")) if column == "month" else 0
-    last = int(months[-1].replace("-", ""))
-    out: dict = {}
-    for r, c, n, d in con.execute(f"""
-            SELECT {row}, {col}, sum({num})::DOUBLE, {f'sum({den})::DOUBLE' if den else '0'} FROM g
-            WHERE {scope} AND yyyymm BETWEEN {first} AND {last} GROUP BY ALL""").fetchall():
-        out.setdefault(r, {})[c] = (n, d)
-    return out
 
 
 def _names(db):
@@ -90,7 +76,7 @@ CASES = [
 def test_gpu_table_equals_recomputation(built, db, path, table, metric, row, column, scope):
     names = _names(db)
     page = built["output"] / "gpu" / path.format(**{k: encode(v) for k, v in names.items()})
-    cells = expected(db, metric, row, column, scope.format(**names))
+    cells = expected(db[0], "g", db[1], *METRICS[metric][:2], row, column, scope.format(**names))
     assert cells
     check(page, table, METRICS[metric][2], cells, db[1])
 
