@@ -109,5 +109,54 @@ def serve(data_dir, output, demo_scale, quiet, port):
             pass
 
 
+@cli.command(help="Publish the built site OUTPUT as a release of DIR: DIR/releases/<build-id>/ (files "
+                  "unchanged since the current release are hard-linked, not copied), then switch the "
+                  "DIR/current symlink to it atomically. With --to s3://bucket/prefix, publish to "
+                  "S3-compatible object storage instead (endpoint and credentials from the environment).")
+@common_options
+@click.option("--to", "to", required=True, metavar="DIR|s3://BUCKET/PREFIX", help="Where to publish.")
+@click.option("--keep", type=click.IntRange(1), default=5, show_default=True,
+              help="Releases to keep (the current and the previous one are never deleted).")
+@click.option("--rollback", is_flag=True, help="Point current back to the previous release; publish nothing.")
+def publish(data_dir, output, demo_scale, quiet, to, keep, rollback):
+    from accounting import release
+
+    try:
+        if to.startswith("s3://"):
+            from accounting import publish_s3  # only needed (with boto3) for object storage
+
+            try:
+                result = publish_s3.publish(output, to, keep, rollback)
+            except publish_s3.PublishError as e:
+                raise release.ReleaseError(str(e)) from None
+        else:
+            result = release.rollback(Path(to)) if rollback else release.publish(output, Path(to), keep)
+    except release.ReleaseError as e:
+        click.echo(f"error: publish: {e}", err=True)  # one line, like the build stages
+        sys.exit(2)
+    click.echo(f"[publish] {to}: {result}", err=True)
+
+
+@cli.command("apache-config", help="Write an Apache 2.4 configuration serving ROOT (normally "
+                                   "<publish dir>/current): precompressed .br/.gz siblings, cache "
+                                   "headers, download MIME types, the 404 page and security headers.")
+@common_options
+@click.option("--root", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The directory to serve (the `current` symlink of a publish directory).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Add a Listen directive and a "
+              "<VirtualHost *:PORT> for this port (without it: directives for the enclosing server).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the configuration here (default: standard output).")
+def apache_config(data_dir, output, demo_scale, quiet, root, port, out):
+    from accounting import apache
+
+    text = apache.config(root, port)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        click.echo(f"[apache-config] written to {out}", err=True)
+
+
 if __name__ == "__main__":
     cli()

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import atomic, charts, cubes, datasets_page, paths
+from . import atomic, charts, cubes, datasets_page, manifest, paths
 from .assets import write_assets
 from .catalogue import FAMILY_SUM_COLUMNS, Metric, load
+from .precompress import precompress_tree
 from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, STORAGE_KIND, PageKind, TableSpec
 from .render import Context, Renderer
 from .storage_site import StoragePages
@@ -282,4 +283,9 @@ def build(data_dir: Path, output: Path, progress: bool = True) -> dict:
     with atomic.staged_dir(output) as staging:
         builder = SiteBuilder(data_dir / "cubes", SiteWriter(staging), data_dir / "cache", progress)
         stats = builder.build()
+        # Last, before the swap: precompressed siblings, then the manifest listing them all.
+        t0 = time.perf_counter()
+        stats["precompressed"] = precompress_tree(staging, data_dir / "cache" / "precompressed")
+        stats["build_id"] = manifest.write(staging, data_dir / "source", builder.ctx.frame.as_of)["build_id"]
+        stats["seconds_compress_manifest"] = round(time.perf_counter() - t0, 2)
     return stats

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = ["", "egi/", "egi/njobs/lhc/onlyinfrajobs/", "egi/countries/", "egi/ngi/{ngi}/",
          "egi/country/{country}/cpueff/", "egi/site/{site}/", "egi/vo/atlas/", "disciplines/",
          "benchmarks/", "benchmarks/ngi/{ngi}/", "quality/", "help/", "data/",
@@ -35,18 +33,6 @@ def server(built):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def _names(built):

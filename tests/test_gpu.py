@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from accounting import demo_gpu

@@ -167,7 +167,7 @@ def test_demo_is_deterministic_through_cubes(built, tmp_path):
     assert _files(data2 / "cubes") == _files(built["cubes"])
 
 
-@pytest.mark.parametrize("command", [[], ["export"], ["cubes"], ["site"], ["serve"]])
+@pytest.mark.parametrize("command", [[], ["export"], ["cubes"], ["site"], ["serve"], ["publish"], ["apache-config"]])
 def test_help_on_every_command(command):
     proc = run_build(*command, "--help")
     assert "--data-dir" in proc.stdout and "--output" in proc.stdout

@@ -1,0 +1,39 @@
+# The builder: the nightly job (export from MariaDB, cubes, site) in a container.
+#   docker build -t accounting-builder .
+#   docker run --rm -e ACCOUNTING_DB_URL=mysql://portal@db:3306/apel -e ACCOUNTING_DB_PASSWORD \
+#       -v accounting-data:/app/data -v accounting-site:/srv/site accounting-builder
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+# The mariadb client: the export's fast path (mariadb --batch --quick piped into DuckDB).
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-client \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+# Dependencies first (a layer that changes only with requirements.txt), set up by the same
+# script as on a developer's machine: a virtualenv in /app/.venv.
+COPY requirements.txt ./
+COPY scripts/setup scripts/setup
+RUN bash scripts/setup
+
+COPY build.py ./
+COPY accounting/ accounting/
+COPY cubes/ cubes/
+COPY export/ export/
+COPY schema/ schema/
+COPY site_templates/ site_templates/
+COPY static/ static/
+
+RUN useradd --system --create-home --uid 10001 builder \
+    && mkdir -p /app/data /app/output /srv/site \
+    && chown -R builder /app/data /app/output /srv/site
+USER builder
+ENV PATH=/app/.venv/bin:$PATH
+VOLUME ["/app/data", "/srv/site"]
+
+ENTRYPOINT ["python", "build.py"]
+CMD ["--quiet"]

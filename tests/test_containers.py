@@ -1,0 +1,208 @@
+"""The container deployment (Dockerfile, compose.yaml): no container engine runs here, so
+check what can be checked statically: the compose file parses and everything it names
+exists or is documented, and the Dockerfile follows basic rules (hadolint-like)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "compose.yaml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    out, buf = [], ""
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if not buf and (not stripped or stripped.startswith("#")):
+            continue
+        if buf and stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            buf += stripped[:-1] + " "
+            continue
+        buf += stripped
+        word, _, rest = buf.partition(" ")
+        out.append((word.upper(), rest.strip()))
+        buf = ""
+    assert not buf, "Dockerfile ends inside a continued line"
+    return out
+
+
+def image_is_pinned(image: str) -> bool:
+    name, _, tag = image.partition("@")[0].rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
+    return "@sha256:" in image or (bool(tag) and tag != "latest")
+
+
+def documented_vars() -> set[str]:
+    names = set()
+    if ENV_EXAMPLE.exists():
+        names |= set(re.findall(r"^([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), re.M))
+    return names
+
+
+def services_with_build(c: dict):
+    for name, svc in c["services"].items():
+        if "build" in svc:
+            b = svc["build"]
+            b = {"context": b} if isinstance(b, str) else b
+            yield name, ROOT / b.get("context", "."), b.get("dockerfile", "Dockerfile")
+
+
+def dockerignore_patterns(context: Path) -> list[str]:
+    f = context / ".dockerignore"
+    if not f.exists():
+        return []
+    return [ln.strip() for ln in f.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+# ---------------------------------------------------------------- compose.yaml
+
+
+def test_compose_services_and_structure():
+    c = compose()
+    assert set(c["services"]) >= {"mariadb", "builder", "web"}
+    declared_volumes = set(c.get("volumes") or {})
+    for name, svc in c["services"].items():
+        assert "image" in svc or "build" in svc, name
+        if "image" in svc:
+            assert image_is_pinned(svc["image"]), f"{name}: image {svc['image']} has no pinned tag"
+        for dep in svc.get("depends_on") or {}:
+            assert dep in c["services"], f"{name} depends on unknown service {dep}"
+        for vol in svc.get("volumes") or []:
+            source = (vol.split(":")[0] if isinstance(vol, str) else vol.get("source"))
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: bind-mounted {source} does not exist"
+            else:
+                assert source in declared_volumes, f"{name}: volume {source} is not declared"
+
+
+def test_mariadb_has_volume_and_healthcheck_and_builder_waits_for_it():
+    c = compose()
+    db, builder = c["services"]["mariadb"], c["services"]["builder"]
+    assert db["image"].startswith("mariadb:")
+    assert any(v.endswith(":/var/lib/mysql") for v in db["volumes"])
+    assert db["healthcheck"]["test"]
+    assert builder["depends_on"]["mariadb"]["condition"] == "service_healthy"
+    url = builder["environment"]["ACCOUNTING_DB_URL"]
+    m = re.fullmatch(r"mysql://(\w+)@mariadb:3306/(\w+)", url)
+    assert m, url
+    assert (m.group(1), m.group(2)) == (db["environment"]["MARIADB_USER"], db["environment"]["MARIADB_DATABASE"])
+    assert builder["environment"]["ACCOUNTING_DB_PASSWORD"] == db["environment"]["MARIADB_PASSWORD"]
+
+
+def test_builder_builds_publishes_and_web_serves_current():
+    c = compose()
+    builder, web = c["services"]["builder"], c["services"]["web"]
+    cmd = " ".join(builder["command"]) if isinstance(builder["command"], list) else builder["command"]
+    to = re.search(r"build\.py publish --to (\S+)", cmd).group(1)
+    root = re.search(r"apache-config --root (\S+)", cmd).group(1)
+    out = re.search(r"apache-config .*--out (\S+)", cmd).group(1)
+    assert root == f"{to}/current"
+    # data/ and the publish directory are volumes of the builder; web mounts the same volume.
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in builder["volumes"]}
+    assert "/app/data" in mounts
+    site_volume = next(src for dst, src in mounts.items() if to.startswith(dst))
+    web_mounts = {v.split(":")[0]: v.split(":")[1] for v in web["volumes"]}
+    assert site_volume in web_mounts and out.startswith(web_mounts[site_volume])
+    assert web["image"].startswith("httpd:2.4")
+    web_cmd = " ".join(web["command"])
+    assert f"Include {out}" in web_cmd and "httpd-foreground" in web_cmd
+    assert web["depends_on"]["builder"]["condition"] == "service_completed_successfully"
+    # The shell commands parse.
+    for script in (cmd, web["command"][-1]):
+        subprocess.run(["sh", "-n", "-c", script], check=True)
+
+
+def test_compose_variables_are_documented():
+    text = COMPOSE.read_text()
+    used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", text))
+    assert used, "expected the password to come from the environment"
+    missing = used - documented_vars()
+    assert not missing, f"not in .env.example: {sorted(missing)}"
+    # No secret written into the compose file itself.
+    for svc in compose()["services"].values():
+        for key, value in (svc.get("environment") or {}).items():
+            if key.endswith("PASSWORD") and key != "MARIADB_RANDOM_ROOT_PASSWORD":
+                assert str(value).startswith("${"), key
+
+
+# ---------------------------------------------------------------- Dockerfile
+
+
+@pytest.mark.parametrize("service", ["builder"])
+def test_build_context_and_dockerfile_exist(service):
+    builds = {name: (ctx, df) for name, ctx, df in services_with_build(compose())}
+    ctx, df = builds[service]
+    assert ctx.is_dir() and (ctx / df).is_file()
+
+
+def test_dockerfile_rules():
+    ins = dockerfile_instructions(ROOT / "Dockerfile")
+    words = [w for w, _ in ins]
+    assert words[0] in ("FROM", "ARG")
+    froms = [a for w, a in ins if w == "FROM"]
+    for f in froms:
+        image = [t for t in f.split() if not t.startswith("--")][0]
+        assert image_is_pinned(image), f"base image {image} must have a pinned tag (not latest)"
+    assert re.match(r"python:3\.11[\w.-]*-bookworm$", froms[-1].split()[0])
+    assert "ENTRYPOINT" in words or "CMD" in words
+    entry = next(a for w, a in ins if w == "ENTRYPOINT")
+    assert entry.startswith("[") and "build.py" in entry, "exec-form ENTRYPOINT running build.py"
+    for w, a in ins:
+        assert w in {"FROM", "ARG", "ENV", "RUN", "WORKDIR", "COPY", "USER", "VOLUME", "ENTRYPOINT",
+                     "CMD", "LABEL", "EXPOSE", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "ONBUILD"}, w
+        if w == "WORKDIR":
+            assert a.startswith("/"), "WORKDIR must be absolute (DL3000)"
+        if w == "ADD":
+            pytest.fail("use COPY, not ADD (DL3020)")
+        if w == "RUN" and "apt-get install" in a:
+            assert "--no-install-recommends" in a, "DL3015"
+            assert "-y" in a.split(), "apt-get install needs -y (DL3014)"
+            assert "rm -rf /var/lib/apt/lists/*" in a, "DL3009"
+        if w == "RUN":
+            assert not re.search(r"(^|\s)(sudo|cd)\s", a), "no sudo / cd in RUN (DL3004, DL3003)"
+    runs = " ".join(a for w, a in ins if w == "RUN")
+    assert "scripts/setup" in runs and "mariadb-client" in runs
+    assert words.index("USER") > max(i for i, w in enumerate(words) if w == "RUN"), "runs as non-root"
+
+
+def test_dockerfile_copies_exist_and_cover_the_code():
+    ctx = ROOT
+    ignore = dockerignore_patterns(ctx)
+    copied = set()
+    for w, a in dockerfile_instructions(ROOT / "Dockerfile"):
+        if w != "COPY":
+            continue
+        args = [t for t in shlex.split(a) if not t.startswith("--")]
+        assert "--from" not in a
+        for src in args[:-1]:
+            path = ctx / src
+            assert path.exists(), f"COPY source {src} does not exist"
+            assert not any(fnmatch.fnmatch(src.rstrip("/"), p) for p in ignore), f"{src} is .dockerignored"
+            copied.add(src.rstrip("/"))
+    # What the build reads at run time is in the image.
+    for needed in ("build.py", "requirements.txt", "scripts/setup", "accounting", "cubes", "export",
+                   "schema", "site_templates", "static"):
+        assert needed in copied, f"the image lacks {needed}"
+    # Everything the setup script needs is copied before it runs.
+    assert {"requirements.txt", "scripts/setup"} <= copied
+
+
+def test_dockerignore_keeps_local_state_out():
+    patterns = dockerignore_patterns(ROOT)
+    for p in (".venv", "data", "output", ".git"):
+        assert p in patterns
