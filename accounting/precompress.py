@@ -25,6 +25,9 @@ ENCODINGS = {".br": "br", ".gz": "gzip"}
 # downloads get 5, and only the few hashed assets (large, cached for a year) get 11, kept
 # between builds in the cache directory by content hash (the Vega bundle alone takes seconds).
 ASSET_QUALITY, PAGE_QUALITY = 11, 5
+# gzip 6 instead of 9: on 6,000 pages and CSVs of the default site (88 MB) 1.2 s instead of
+# 2.6 s, for output 0.9 % larger.
+GZIP_LEVEL = 6
 
 
 def wants_siblings(rel: str) -> bool:
@@ -49,7 +52,7 @@ def compress(rel: str, data: bytes, cache_dir: Path | None = None) -> dict[str, 
     """{'.br': …, '.gz': …} for one file, only the encodings that make it smaller."""
     quality = ASSET_QUALITY if rel.startswith("static/") else PAGE_QUALITY
     out = {".br": _brotli(data, quality, cache_dir),
-           ".gz": gzip.compress(data, compresslevel=9, mtime=0)}
+           ".gz": gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}
     return {suffix: blob for suffix, blob in out.items() if len(blob) < len(data)}
 
 
