@@ -3,12 +3,13 @@ a Frictionless `datapackage.json` describing the same files for machines."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
+from .manifest import file_sha256
 
 # Arrow type → Frictionless Table Schema type.
 _FRICTIONLESS = {"int": "integer", "uint": "integer", "double": "number", "float": "number",
@@ -22,14 +23,6 @@ def _table_schema_type(arrow_type) -> str:
         if name.startswith(prefix):
             return t
     return "any"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write(builder, cubes_dir: Path) -> None:
@@ -50,7 +43,7 @@ def write(builder, cubes_dir: Path) -> None:
                 con.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{dest}' (HEADER, DELIMITER ',')")
             writer.done(rel)
             files.append({"format": fmt, "path": f"{name}.{fmt}", "bytes": dest.stat().st_size,
-                          "sha256": _sha256(dest)})
+                          "sha256": file_sha256(dest)})
         entries.append({"name": name, "rows": rows, "columns": columns, "files": files})
         fields = [{"name": c["name"], "type": _table_schema_type(c["type"]), "description": c["description"],
                    **({"unit": c["unit"]} if c["unit"] else {})} for c in columns]

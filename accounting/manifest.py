@@ -70,6 +70,11 @@ def site_files(site_dir: Path) -> dict[str, dict]:
             for rel in files if rel != NAME}
 
 
+def build_id(files: dict[str, dict]) -> str:
+    """16 hex of the SHA-256 over the sorted (path, sha256) list of a site's files."""
+    return _digest_of((rel, f["sha256"]) for rel, f in sorted(files.items()))[:16]
+
+
 def iso_utc(t: datetime) -> str:
     if t.tzinfo is None:
         t = t.replace(tzinfo=timezone.utc)
@@ -79,7 +84,7 @@ def iso_utc(t: datetime) -> str:
 def build(site_dir: Path, source_dir: Path, as_of: datetime) -> dict:
     files = site_files(site_dir)
     return {
-        "build_id": _digest_of((rel, f["sha256"]) for rel, f in files.items())[:16],
+        "build_id": build_id(files),
         "built_at": iso_utc(as_of),
         "code_version": code_version(),
         "datasets": datasets(source_dir),

@@ -39,7 +39,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-MANIFEST = "manifest.json"
+from . import manifest as manifest_lib
+
+MANIFEST = manifest_lib.NAME
 POINTER = "current.json"
 WORKERS = 16
 # Test hook: the process kills itself (SIGKILL) after this many object writes.
@@ -69,28 +71,9 @@ class PublishError(RuntimeError):
 # ---------------------------------------------------------------- the local build
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def file_listing(site: Path) -> dict[str, dict]:
-    """{path: {"size", "sha256"}} of every file of the site but manifest.json (the
-    manifest's "files", for builds that have no manifest.json yet)."""
-    site = Path(site)
-    rels = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-    return {r: {"size": (site / r).stat().st_size, "sha256": _sha256(site / r)} for r in rels if r != MANIFEST}
-
-
-def build_id_of(files: dict[str, dict]) -> str:
-    """The build id of a file listing: as accounting/manifest.py computes it."""
-    h = hashlib.sha256()
-    for rel, f in sorted(files.items()):
-        h.update(f"{rel}\0{f['sha256']}\n".encode())
-    return h.hexdigest()[:16]
+# A build without manifest.json yet is listed the way the manifest lists it.
+file_listing = manifest_lib.site_files
+build_id_of = manifest_lib.build_id
 
 
 def load_manifest(site: Path) -> tuple[dict, bytes]:
@@ -101,7 +84,7 @@ def load_manifest(site: Path) -> tuple[dict, bytes]:
         return json.loads(raw), raw
     files = file_listing(site)
     m = {"build_id": build_id_of(files), "built_at": _now(), "code_version": "", "datasets": {}, "files": files}
-    return m, (json.dumps(m, indent=1, sort_keys=True) + "\n").encode()
+    return m, manifest_lib.dumps(m).encode()
 
 
 # ---------------------------------------------------------------- headers
