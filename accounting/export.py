@@ -271,6 +271,7 @@ class Exporter:
                       quarantine: list) -> dict[str, MonthResult]:
         """Validate and write the months `keys`; one Parquet file per month."""
         results = {k: MonthResult() for k in keys}
+        by_number = {y * 10_000 + m: k for k in keys for y, m in [_year_month(k)]}
         writer, current = None, None
         progress = tqdm(total=len(keys), desc=f"export {src.dataset.name}", unit="month",
                         disable=not self.progress, leave=False)
@@ -278,7 +279,7 @@ class Exporter:
             for chunk in self.read_months(db, src, keys):
                 reason = src.validate(chunk) if src.validate else pa.nulls(chunk.num_rows, pa.string())
                 chunk = chunk.append_column("reason", reason)
-                for key, part in _split_months(chunk, keys):
+                for key, part in _split_months(chunk, by_number):
                     if key != current:
                         if writer is not None:
                             writer.close()
@@ -368,7 +369,6 @@ class Exporter:
 
     def write_quarantine(self, src: SourceTable, staging: Path, new: list[pa.Table], reread: set[str]) -> None:
         """The dataset's quarantine: previous rows of months not re-read, plus this run's."""
-        path = staging / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
         old_path = self.previous / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
         parts = list(new)
         if old_path.exists() and not self.full:
@@ -376,11 +376,17 @@ class Exporter:
             keys = pc.binary_join_element_wise(pc.cast(old["Year"], pa.string()),
                                                pc.utf8_lpad(pc.cast(old["Month"], pa.string()), 2, "0"), "-")
             parts.insert(0, old.filter(pc.invert(pc.is_in(keys, pa.array(sorted(reread), pa.string())))))
-        if not parts:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        schema = parts[-1].schema
-        pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
+        _write_quarantine_file(staging, src, parts)
+
+
+def _write_quarantine_file(source_dir: Path, src: SourceTable, parts: list[pa.Table]) -> None:
+    """source_dir/quarantine/<dataset>.parquet: the rejected rows with their reason (none: no file)."""
+    if not parts:
+        return
+    path = source_dir / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = parts[-1].schema
+    pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
 
 
 def quarantine_source(source_dir: Path) -> dict[str, int]:
@@ -398,10 +404,7 @@ def quarantine_source(source_dir: Path) -> dict[str, int]:
             if pc.any(bad).as_py():
                 rejected.append(table.filter(bad).append_column("reason", reason.filter(bad)))
                 pq.write_table(table.filter(pc.invert(bad)), path, **PARQUET_OPTIONS)
-        if rejected:
-            path = Path(source_dir) / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(pa.concat_tables(rejected), path, **PARQUET_OPTIONS)
+        _write_quarantine_file(Path(source_dir), src, rejected)
         counts[src.dataset.name] = sum(t.num_rows for t in rejected)
     return counts
 
@@ -423,9 +426,9 @@ def _read_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, _READ_TYPES.get(f.type, f.type)) for f in schema])
 
 
-def _split_months(chunk: pa.Table, keys: list[str]):
-    """A bulk chunk cut where (Year, Month) changes: the statements ran month after month."""
-    by_number = {y * 10_000 + m: k for k in keys for y, m in [_year_month(k)]}
+def _split_months(chunk: pa.Table, by_number: dict[int, str]):
+    """A chunk cut where (Year, Month) changes (the statements ran month after month);
+    `by_number` maps Year × 10000 + Month to the month key."""
     numbers = pc.add(pc.multiply(pc.cast(chunk["Year"], pa.int64()), 10_000), pc.cast(chunk["Month"], pa.int64()))
     runs = pc.run_end_encode(numbers.combine_chunks())
     start = 0
