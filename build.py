@@ -65,7 +65,7 @@ def cli(ctx, data_dir, output, demo_scale, quiet):
 @click.option("--restate-months", type=click.IntRange(0), default=3, show_default=True,
               help="Always re-read this many latest months (APEL restates recent months for weeks).")
 @click.option("--no-bulk", is_flag=True,
-              help="Read rows through pymysql only, not the faster `mariadb` client path (same result).")
+              help="Read rows through pymysql only, not the faster ConnectorX path (same result).")
 def export(data_dir, output, demo_scale, quiet, full, restate_months, no_bulk):
     run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet, full=full,
               restate_months=restate_months, bulk=not no_bulk)

@@ -1,176 +1,122 @@
-"""The fast path for rows: the `mariadb` client's batch output parsed by DuckDB's CSV reader.
+"""The fast path for rows: ConnectorX reads MariaDB's binary protocol straight into Arrow.
 
-pymysql builds a Python object per value (about 65 k rows/s here); `mariadb --batch --quick`
-streams text at the speed of the server, and DuckDB parses it in C++ into Arrow batches.
-pymysql stays the driver for connecting, metadata and every error message: this module is
-only used after a pymysql query has shown the columns exist, and a failure of the client is
-turned into the same one-line `SourceError` through `database.describe`.
+pymysql builds a Python object per value (about 65 k rows/s here). ConnectorX decodes the
+binary protocol into Arrow batches in Rust, on its own thread, so the server, the decoding
+and our validation and writing run side by side (bench/export_bench.py has the figures).
+Unlike the `mariadb` client's text output, it keeps NULL apart from the text 'NULL' and
+needs no unescaping, so every dataset can take this path.
 
-What the client's batch format cannot say, and how it is handled:
-- Tabs, newlines, NULs and backslashes inside values are escaped with a backslash; values
-  holding one are unescaped here (rare, so per value in Python).
-- NULL is printed as the word NULL. `bulk_possible` only allows this path when no text
-  column can be NULL, so a text value NULL is never mistaken for a missing one.
+pymysql stays the driver for connecting, metadata and every error message: this module
+only runs after a pymysql connection has succeeded (its host, port, user and password,
+option file included, are the ones reused here) and a pymysql `LIMIT 0` has shown that the
+columns exist. A failure while reading becomes the same one-line `SourceError` through
+`database.describe`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import queue
 import re
-import shutil
-import subprocess
+import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from typing import Iterator
+from urllib.parse import quote
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .database import DbConfig, SourceError, describe
 
-BATCH_ROWS = 100_000
+# Rust's logger would print connection-pool errors on stderr itself, beside our one line.
+os.environ.setdefault("RUST_LOG", "off")
 
-_DUCKDB_TYPES = {
-    pa.string(): "VARCHAR", pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER",
-    pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.timestamp("s"): "TIMESTAMP",
-}
-_ESCAPES = {"0": "\0", "t": "\t", "n": "\n", "\\": "\\"}
-_CLIENT_ERROR = re.compile(r"ERROR (\d+) \([^)]*\)(?: at line \d+)?: (.*)")
-
-
-class _ClientError(Exception):
-    """A client failure shaped like a pymysql error (code, text) for `describe`."""
-
-
-def client() -> str | None:
-    return shutil.which("mariadb") or shutil.which("mysql")
+BATCH_ROWS = 50_000
+# A panic report: "thread '…' panicked at <place>:", its message line, then any backtrace
+# (indented lines) and `note:` lines.
+_PANIC = re.compile(r"^thread '[^\n]*' (?:\(\d+\) )?panicked at [^\n]*\n[^\n]*\n"
+                    r"(?:(?:stack backtrace:| +[^\n]*|note: [^\n]*)\n)*", re.M)
+_DB_ERROR = re.compile(r"ERROR (\d+) \([^)]*\): ([^}]*)")
+_CONNECTION_LOST = re.compile(r"io ?error|broken pipe|connection (reset|refused|closed|aborted)|"
+                              r"unexpected eof|lost connection|server has gone away", re.I)
 
 
-def bulk_possible(description, schema: pa.Schema) -> bool:
-    """Whether the rows of a query with this cursor description can take the fast path."""
-    if client() is None or any(f.type not in _DUCKDB_TYPES for f in schema):
-        return False
-    return not any(f.name in nullable(description) for f in schema if f.type == pa.string())
+class _ReadError(Exception):
+    """A ConnectorX failure shaped like a pymysql error (code, text) for `describe`."""
+
+
+def available() -> bool:
+    return importlib.util.find_spec("connectorx") is not None
+
+
+def url_of(db) -> str:
+    """The URL of an open pymysql connection: what it actually used, option file included."""
+    password = db.password.decode("latin1") if isinstance(db.password, bytes) else (db.password or "")
+    user = db.user.decode() if isinstance(db.user, bytes) else db.user
+    database = db.db.decode() if isinstance(db.db, bytes) else db.db
+    return f"mysql://{quote(user, safe='')}:{quote(password, safe='')}@{db.host}:{db.port}/{quote(database)}"
+
+
+def read(url: str, statements: list[str], schema: pa.Schema, cfg: DbConfig, table: str) -> Iterator[pa.Table]:
+    """Batches of the rows of `statements` (run one after another), typed as `schema`."""
+    import connectorx
+
+    for sql in statements:
+        try:
+            reader = connectorx.read_sql(url, sql, return_type="arrow_stream", protocol="binary",
+                                         batch_size=BATCH_ROWS, pre_execution_query=["SET time_zone = '+00:00'"])
+            for batch in reader:
+                if batch.num_rows:
+                    yield _typed(batch, schema, table)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit, SourceError):
+            raise
+        except BaseException as e:  # a failure mid-stream is a Rust panic, a BaseException
+            raise SourceError(describe(_read_error(e), cfg, table)) from None
 
 
 @contextmanager
-def _option_file(cfg: DbConfig):
-    """Credentials for the client in a private file: never on its command line (ps shows it)."""
-    with tempfile.TemporaryDirectory(prefix="accounting-") as d:
-        path = os.path.join(d, "client.cnf")
-        lines = [f"!include {cfg.option_file}"] if cfg.option_file else []
-        lines += ["[client]", f"user={cfg.user}"]
-        if cfg.password is not None:
-            lines.append(f"password={cfg.password}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        yield path
-
-
-def nullable(description) -> set[str]:
-    return {d[0] for d in description if d[6]}
-
-
-def read(cfg: DbConfig, sql: str, schema: pa.Schema, table: str, nullable: set[str]) -> Iterator[pa.Table]:
-    """Batches of the rows of `sql` (one or more statements, run in order), typed as `schema`.
-    `nullable`: the columns the server says can be NULL (none of them text: bulk_possible)."""
-    # A lone backslash is never a whole field (the client prints one as two), so nothing is
-    # read as NULL by the CSV reader; the word NULL becomes one only in nullable columns.
-    columns = "{" + ", ".join(f"'{f.name}': '{'VARCHAR' if f.name in nullable else _DUCKDB_TYPES[f.type]}'"
-                              for f in schema) + "}"
-    select = ", ".join(f"CAST(NULLIF(\"{f.name}\", 'NULL') AS {_DUCKDB_TYPES[f.type]}) AS \"{f.name}\""
-                       if f.name in nullable else f'"{f.name}"' for f in schema)
-    with _option_file(cfg) as options, tempfile.TemporaryFile() as stderr, tempfile.TemporaryFile() as script:
-        script.write(sql.encode() + b";\n")  # on stdin: hundreds of months exceed an argument's limit
-        script.seek(0)
-        proc = subprocess.Popen(
-            [client(), f"--defaults-extra-file={options}", "--batch", "--quick", "--skip-column-names",
-             "--connect-timeout=10", "--init-command=SET time_zone = '+00:00'",
-             "-h", cfg.host, "-P", str(cfg.port), "--protocol=TCP", cfg.database],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=script)
-        con = duckdb.connect()
-        batches = None
+def native_stderr_captured() -> Iterator[None]:
+    """ConnectorX reports a failure in the middle of a stream as a Rust panic, whose hook
+    prints it (and maybe a backtrace) on file descriptor 2 before Python sees the exception,
+    beside the one line we print. Around the export, fd 2 goes to a file and Python's own
+    `sys.stderr` to a copy of the real one; afterwards what native code wrote is passed on,
+    panic reports left out."""
+    sys.stderr.flush()
+    real_fd = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        python_stderr, sys.stderr = sys.stderr, open(os.dup(real_fd), "w", buffering=1, encoding="utf-8")
         try:
-            try:
-                reader = con.sql(
-                    f"SELECT {select} FROM read_csv('/dev/fd/{proc.stdout.fileno()}', delim = '\t',"
-                    f" header = false, quote = '', escape = '', nullstr = '\\', auto_detect = false,"
-                    f" columns = {columns})"
-                ).to_arrow_reader(BATCH_ROWS)
-                batches = _prefetched(reader)
-                for batch in batches:
-                    yield _unescape(pa.Table.from_batches([batch]).cast(schema))
-            except duckdb.Error as e:
-                _raise_if_client_failed(proc, stderr, cfg, table)
-                raise SourceError(f"cannot parse the rows of {table} from {cfg.where}: "
-                                  f"{str(e).splitlines()[0]}") from None
-            _raise_if_client_failed(proc, stderr, cfg, table)
+            yield
         finally:
-            if proc.poll() is None:
-                proc.kill()  # first: a reader thread blocked on the pipe then sees its end
-            if batches is not None:
-                batches.close()
-            con.close()
-            proc.wait()
-            proc.stdout.close()
+            sys.stderr.close()
+            sys.stderr = python_stderr
+            os.dup2(real_fd, 2)
+            os.close(real_fd)
+            capture.seek(0)
+            sys.stderr.write(_PANIC.sub("", capture.read().decode(errors="replace")))
+            sys.stderr.flush()
 
 
-def _prefetched(reader, depth: int = 2):
-    """DuckDB parses the next batches in a thread while the caller validates and writes
-    this one (both release the GIL), so reading and writing overlap."""
-    done, stop = object(), threading.Event()
-    q: queue.Queue = queue.Queue(depth)
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def pump():
+def _typed(batch: pa.RecordBatch, schema: pa.Schema, table: str) -> pa.Table:
+    columns = []
+    for f in schema:
+        column = batch.column(f.name)
         try:
-            for batch in reader:
-                if not put(batch):
-                    return
-            put(done)
-        except BaseException as e:  # handed to the consumer, raised there
-            put(e)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    try:
-        while (item := q.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+            if pa.types.is_decimal(column.type) and pa.types.is_floating(f.type):
+                # Through text: Arrow's decimal-to-double division is not correctly rounded
+                # (7.64 became 7.640000000000001); its text parser is.
+                column = pc.cast(column, pa.string())
+            columns.append(column if column.type == f.type else pc.cast(column, f.type))
+        except pa.ArrowInvalid as e:
+            raise SourceError(f"cannot read column {f.name} of {table} as {f.type}: {e}") from None
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _raise_if_client_failed(proc, stderr, cfg: DbConfig, table: str) -> None:
-    proc.stdout.close()  # a client still writing gets EPIPE instead of blocking forever
-    if proc.wait() == 0:
-        return
-    stderr.seek(0)
-    text = stderr.read().decode(errors="replace").strip()
-    m = _CLIENT_ERROR.search(text)
-    error = _ClientError(int(m.group(1)), m.group(2)) if m else _ClientError(None, text.splitlines()[-1]
-                                                                               if text else "client failed")
-    raise SourceError(describe(error, cfg, table))
-
-
-def _unescape(t: pa.Table) -> pa.Table:
-    for i, f in enumerate(t.schema):
-        if f.type == pa.string() and pc.any(pc.match_substring(t.column(i), "\\")).as_py():
-            values = [None if v is None else re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), v)
-                      for v in t.column(i).to_pylist()]
-            t = t.set_column(i, f, pa.array(values, pa.string()))
-    return t
+def _read_error(e: Exception) -> _ReadError:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    m = _DB_ERROR.search(text)
+    if m:
+        return _ReadError(int(m.group(1)), m.group(2).strip())
+    return _ReadError(2013 if _CONNECTION_LOST.search(text) else None, text)

@@ -52,8 +52,8 @@ def config_from_env(environ=os.environ) -> DbConfig | None:
                     password, option_file)
 
 
-# For bulk reads, timestamps and decimals stay text: Arrow parses whole columns of them far
-# faster than Python builds a datetime or Decimal per value.
+# For rows read through pymysql (--no-bulk), timestamps and decimals stay text: Arrow parses
+# whole columns of them far faster than Python builds a datetime or Decimal per value.
 BULK_CONVERSIONS = dict(pymysql.converters.conversions)
 for _t in (FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.DECIMAL):
     BULK_CONVERSIONS[_t] = str

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +32,7 @@ from . import atomic, bulk_read, contracts
 from .catalogue import ROOT
 from .contracts import Dataset
 from .database import DbConfig, SourceError, connect, describe
+from .month_spill import MonthSpill, month_numbers
 from .source_io import PARQUET_OPTIONS, conform, write_table
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,10 @@ QUERIES = ROOT / "export"
 CHUNK_ROWS = 50_000
 STATE_FILE = "export_state.json"
 QUARANTINE_DIR = "quarantine"
+SPILL_DIR = ".spill"  # inside the staging directory: gone with it
+PARQUET_WRITERS = 2
+# The months queries of a nightly run share the server's cores: two connections at a time.
+LISTING_CONNECTIONS = 2
 
 
 # -- validation -----------------------------------------------------------------------
@@ -139,6 +147,7 @@ class SourceTable:
     query: str  # file in export/, or a table whose contract columns are read as they are
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
     validate: Callable[[pa.Table], pa.Array] | None = None
+    updated: str = "UpdateTime"  # the column whose latest value the months query reports
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -153,7 +162,7 @@ class SourceTable:
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
     SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", _reasons_cloud),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage, "CreateTime"),
     SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", _reasons_gpu),
     SourceTable(contracts.SITES, "topology_sites"),
     SourceTable(contracts.VOS, "topology_vos"),
@@ -206,10 +215,12 @@ class Exporter:
         self.state_path = self.data_dir / STATE_FILE
         self.state = {} if full or not self.state_path.exists() else json.loads(self.state_path.read_text())
         self.queries = 0  # reported, so a test or bench can see what a run asked for
+        self._count_lock = threading.Lock()
 
     def _execute(self, cur, sql: str, params=None, table: str = "") -> None:
         try:
-            self.queries += 1
+            with self._count_lock:  # the months queries run on several threads
+                self.queries += 1
             cur.execute(sql, params)
         except Exception as e:  # pymysql raises several families; all become one line
             raise SourceError(describe(e, self.cfg, table)) from None
@@ -224,87 +235,123 @@ class Exporter:
                 return
             yield rows
 
-    def months_to_read(self, db, src: SourceTable) -> tuple[list[str], dict]:
-        """(months to re-read, the database's month list) by row count and latest update."""
-        cur = db.cursor()
-        self._execute(cur, (QUERIES / src.months_query).read_text(), table=src.table)
+    def months_to_read(self, src: SourceTable) -> tuple[list[str], dict]:
+        """(months to re-read, the database's month list) by row count and latest update.
+        Counting every row is the costly part of a nightly run (a scan of an index of the
+        whole table), so the months query runs a year at a time on parallel connections."""
+        sql = (QUERIES / src.months_query).read_text()
+
+        def list_span(span: dict) -> list[tuple]:
+            db = self._listing.get()
+            try:
+                cur = db.cursor()
+                self._execute(cur, sql, span, table=src.table)
+                rows = [r for chunk in self._fetch_chunks(cur, src.table) for r in chunk]
+                cur.close()
+                return rows
+            finally:
+                self._listing.put(db)
+
+        with ThreadPoolExecutor(self._listing.qsize()) as pool:
+            spans = list(pool.map(list_span, _year_spans(date.today().year)))
         listed = {f"{y:04d}-{m:02d}": {"rows": int(n), "max_update": str(mu) if mu else None}
-                  for chunk in self._fetch_chunks(cur, src.table) for y, m, n, mu in chunk}
-        cur.close()
+                  for rows in spans for y, m, n, mu in rows}
         known = self.state.get(src.dataset.name, {}).get("months", {})
         recent = sorted(listed)[-self.restate_months:] if self.restate_months else []
-        todo = [k for k in sorted(listed) if self.full or known.get(k) != listed[k] or k in recent
+        todo = [k for k in sorted(listed) if known.get(k) != listed[k] or k in recent
                 or not self.previous_partition(src, k).exists()]
-        return todo, listed
+        return todo, dict(sorted(listed.items()))
 
     def previous_partition(self, src: SourceTable, key: str) -> Path:
         return src.dataset.partition_path(self.previous, *_year_month(key))
 
-    def read_months(self, db, src: SourceTable, keys: list[str]):
-        """Arrow chunks of the months `keys`, in month order: through the client's bulk path
-        where the columns allow it (bulk_read), else through pymysql."""
-        if not keys:
-            return
+    def read_months(self, db, src: SourceTable, keys: list[str] | None, listed: dict) -> Iterator[pa.Table]:
+        """Arrow chunks holding the rows of the months `keys` (None: all), maybe others too, in
+        any order. One scan of the whole table when those months hold at least half of its
+        rows (the server reads it in key order once, far cheaper than a statement per month),
+        else a statement per month. Through ConnectorX (bulk_read), or pymysql with --no-bulk."""
         cur = db.cursor()
         # pymysql runs the query first with no rows: a missing table or column fails here,
-        # with its one-line message, and the description tells whether bulk is safe.
-        self._execute(cur, f"SELECT * FROM ({src.sql()}) AS q LIMIT 0", _month_params(keys[0]), src.table)
-        description = cur.description
-        cur.close()
-        read_schema = _read_schema(src.dataset.schema)
-        if self.bulk and bulk_read.bulk_possible(description, read_schema):
-            self.queries += len(keys)
-            statements = ";\n".join(src.sql() % _month_params(k) for k in keys)
-            yield from bulk_read.read(self.cfg, statements, read_schema, src.table,
-                                      bulk_read.nullable(description))
+        # with its one-line message, before any row is read.
+        any_month = keys[0] if keys else "2000-01"
+        self._execute(cur, f"SELECT * FROM ({src.sql()}) AS q LIMIT 0", _month_params(any_month), src.table)
+        if keys is None or 2 * sum(listed[k]["rows"] for k in keys) >= sum(m["rows"] for m in listed.values()):
+            params = [_month_params(any_month, all_months=True)]
+        else:
+            params = [_month_params(k) for k in keys]
+        if self.bulk and bulk_read.available():
+            statements = [cur.mogrify(src.sql(), p) for p in params]
+            cur.close()
+            self.queries += len(statements)
+            yield from bulk_read.read(bulk_read.url_of(db), statements, _read_schema(src.dataset.schema),
+                                      self.cfg, src.table)
             return
-        for key in keys:
+        cur.close()
+        for p in params:
             cur = db.cursor()
-            self._execute(cur, src.sql(), _month_params(key), table=src.table)
+            self._execute(cur, src.sql(), p, table=src.table)
             try:
                 for rows in self._fetch_chunks(cur, src.table):
                     yield _to_arrow(rows, src.dataset.schema)
             finally:
                 cur.close()
 
-    def export_months(self, db, src: SourceTable, keys: list[str], staging: Path,
+    def export_months(self, db, src: SourceTable, keys: list[str] | None, listed: dict, staging: Path,
                       quarantine: list) -> dict[str, MonthResult]:
-        """Validate and write the months `keys`; one Parquet file per month."""
-        results = {k: MonthResult() for k in keys}
-        by_number = {y * 10_000 + m: k for k in keys for y, m in [_year_month(k)]}
-        writer, current = None, None
-        progress = tqdm(total=len(keys), desc=f"export {src.dataset.name}", unit="month",
+        """Validate the months `keys` and write one Parquet file per month. Rows are regrouped
+        by month through a spill on disk (month_spill), then the months are written two at a
+        time (pyarrow's writer releases the GIL). `keys` None: every month there is, and
+        `listed` is filled from the rows read (rows and latest update, as the months query
+        would give them), so a full export needs no months query."""
+        everything = keys is None
+        results = {k: MonthResult() for k in keys or ()}
+        if keys == []:
+            return results
+        by_number = {y * 10_000 + m: k for k in keys or () for y, m in [_year_month(k)]}
+        wanted = pa.array(sorted(by_number), pa.int64())
+        spill = MonthSpill(staging / SPILL_DIR / src.dataset.name, src.dataset.schema)
+        progress = tqdm(total=None if everything else sum(listed[k]["rows"] for k in keys),
+                        desc=f"export {src.dataset.name}", unit="row", unit_scale=True,
                         disable=not self.progress, leave=False)
         try:
-            for chunk in self.read_months(db, src, keys):
+            for chunk in self.read_months(db, src, keys, listed):
+                numbers = month_numbers(chunk)
+                if everything:
+                    _list_months(chunk, numbers, src.updated, listed, by_number, results)
+                else:
+                    mine = pc.is_in(numbers, wanted)
+                    if not pc.all(mine).as_py():  # a scan of the whole table: other months are kept as they were
+                        chunk, numbers = chunk.filter(mine), numbers.filter(mine)
+                for number, n in zip(*_value_counts(numbers)):
+                    results[by_number[number]].read += n
+                progress.update(chunk.num_rows)
                 reason = src.validate(chunk) if src.validate else pa.nulls(chunk.num_rows, pa.string())
-                chunk = chunk.append_column("reason", reason)
-                for key, part in _split_months(chunk, by_number):
-                    if key != current:
-                        if writer is not None:
-                            writer.close()
-                        writer, current = None, key
-                        progress.update()
-                    result = results[key]
-                    result.read += part.num_rows
-                    bad = pc.is_valid(part["reason"])
-                    if pc.any(bad).as_py():
-                        rejected = part.filter(bad)
-                        quarantine.append(rejected)
-                        for r, n in zip(*_value_counts(rejected["reason"])):
-                            result.quarantined[r] = result.quarantined.get(r, 0) + n
-                        part = part.filter(pc.invert(bad))
-                    if part.num_rows:
-                        if writer is None:
-                            path = src.dataset.partition_path(staging, *_year_month(key))
-                            path.parent.mkdir(parents=True, exist_ok=True)
-                            writer = pq.ParquetWriter(path, src.dataset.schema,
-                                                      compression=PARQUET_OPTIONS["compression"])
-                        writer.write_table(conform(src.dataset, part))
-                        result.exported += part.num_rows
+                bad = pc.is_valid(reason)
+                if pc.any(bad).as_py():
+                    rejected = chunk.append_column("reason", reason).filter(bad)
+                    quarantine.append(rejected)
+                    counts = pa.table({"n": numbers.filter(bad), "r": rejected["reason"]}).group_by(
+                        ["n", "r"]).aggregate([([], "count_all")])
+                    for number, r, n in zip(*(counts.column(i).to_pylist() for i in range(3))):
+                        q = results[by_number[number]].quarantined
+                        q[r] = q.get(r, 0) + n
+                    chunk = chunk.filter(pc.invert(bad))
+                if chunk.num_rows:
+                    spill.add(conform(src.dataset, chunk))
+            spill.close()
+
+            def write(number: int) -> tuple[int, int]:
+                t = spill.read(number)
+                path = src.dataset.partition_path(staging, *_year_month(by_number[number]))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(t, path, **PARQUET_OPTIONS)
+                return number, t.num_rows
+
+            with ThreadPoolExecutor(PARQUET_WRITERS) as pool:
+                for number, n in pool.map(write, spill.months()):
+                    results[by_number[number]].exported = n
         finally:
-            if writer is not None:
-                writer.close()
+            spill.remove()
             progress.close()
         return results
 
@@ -318,7 +365,14 @@ class Exporter:
         return table.num_rows
 
     def run(self) -> dict:
+        with bulk_read.native_stderr_captured():
+            return self._run()
+
+    def _run(self) -> dict:
         db = connect(self.cfg, streaming=True)
+        self._listing = queue.SimpleQueue()  # connections for the months queries
+        for _ in range(LISTING_CONNECTIONS):
+            self._listing.put(connect(self.cfg, streaming=True))
         report = {"datasets": {}}
         try:
             with atomic.staged_dir(self.previous) as staging:
@@ -328,18 +382,23 @@ class Exporter:
                     if not src.dataset.partitioned:
                         report["datasets"][src.dataset.name] = {"rows": self.export_table(db, src, staging)}
                         continue
-                    todo, listed = self.months_to_read(db, src)
-                    self.carry_over(src, staging, set(listed) - set(todo))
+                    if self.full or src.dataset.name not in self.state:  # everything: no months query
+                        todo, listed = None, {}
+                    else:
+                        todo, listed = self.months_to_read(src)
+                        self.carry_over(src, staging, set(listed) - set(todo))
                     quarantine: list[pa.Table] = []
-                    months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, staging, quarantine).items()}
+                    months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, listed, staging,
+                                                                             quarantine).items()}
+                    listed = dict(sorted(listed.items()))
                     for key, res in months.items():
                         if res["read"] != res["exported"] + sum(res["quarantined"].values()):
                             raise SourceError(f"{src.dataset.name} {key}: rows read {res['read']} ≠ exported "
                                               f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
-                    self.write_quarantine(src, staging, quarantine, set(todo))
+                    self.write_quarantine(src, staging, quarantine, None if todo is None else set(todo))
                     new_state[src.dataset.name] = {"months": listed}
                     report["datasets"][src.dataset.name] = {
-                        "months_in_database": len(listed), "months_read": len(todo),
+                        "months_in_database": len(listed), "months_read": len(months),
                         "rows_read": sum(m["read"] for m in months.values()),
                         "rows_exported": sum(m["exported"] for m in months.values()),
                         "rows_quarantined": sum(sum(m["quarantined"].values()) for m in months.values()),
@@ -350,6 +409,8 @@ class Exporter:
                 (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
         finally:
             db.close()
+            while not self._listing.empty():
+                self._listing.get().close()
         # The state is only advanced once the new export is in place.
         atomic.write_bytes(self.state_path, json.dumps(
             {**new_state, "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
@@ -367,11 +428,12 @@ class Exporter:
             except OSError:
                 shutil.copyfile(old, new)
 
-    def write_quarantine(self, src: SourceTable, staging: Path, new: list[pa.Table], reread: set[str]) -> None:
-        """The dataset's quarantine: previous rows of months not re-read, plus this run's."""
+    def write_quarantine(self, src: SourceTable, staging: Path, new: list[pa.Table], reread: set[str] | None) -> None:
+        """The dataset's quarantine: previous rows of months not re-read (`reread` None: all
+        were), plus this run's."""
         old_path = self.previous / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
         parts = list(new)
-        if old_path.exists() and not self.full:
+        if old_path.exists() and reread is not None:
             old = pq.read_table(old_path)
             keys = pc.binary_join_element_wise(pc.cast(old["Year"], pa.string()),
                                                pc.utf8_lpad(pc.cast(old["Month"], pa.string()), 2, "0"), "-")
@@ -409,32 +471,54 @@ def quarantine_source(source_dir: Path) -> dict[str, int]:
     return counts
 
 
+def _year_spans(this_year: int) -> list[dict]:
+    """Parameters of the months query for one year each from 2000 to next year, and one
+    open-ended span on either side (rows there are quarantined, but they are listed too)."""
+    edges = [None, *range(2000, this_year + 3), None]
+    return [{"from_year": a, "to_year": b, "from_time": _new_year(a), "to_time": _new_year(b)}
+            for a, b in zip(edges, edges[1:])]
+
+
+def _new_year(year: int | None) -> str | None:
+    return None if year is None else f"{year:04d}-01-01 00:00:00"
+
+
 def _year_month(key: str) -> tuple[int, int]:
     """'2024-05' → (2024, 5): the month keys of the state file and report."""
     return int(key[:4]), int(key[5:])
 
 
-def _month_params(key: str) -> dict:
-    """Query parameters of a month: its numbers (HTC) and its span (by timestamp)."""
+def _month_params(key: str, all_months: bool = False) -> dict:
+    """Query parameters of a month: its numbers (HTC) and its span (by timestamp); with
+    `all_months`, the query's filter lets every row through."""
     year, month = _year_month(key)
     start = f"{year:04d}-{month:02d}-01 00:00:00" if 1 <= month <= 12 else "0001-01-01 00:00:00"
     end = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01 00:00:00" if 1 <= month <= 12 else start
-    return {"year": year, "month": month, "month_start": start, "month_end": end}
+    return {"year": year, "month": month, "month_start": start, "month_end": end, "all_months": int(all_months)}
 
 
 def _read_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, _READ_TYPES.get(f.type, f.type)) for f in schema])
 
 
-def _split_months(chunk: pa.Table, by_number: dict[int, str]):
-    """A chunk cut where (Year, Month) changes (the statements ran month after month);
-    `by_number` maps Year × 10000 + Month to the month key."""
-    numbers = pc.add(pc.multiply(pc.cast(chunk["Year"], pa.int64()), 10_000), pc.cast(chunk["Month"], pa.int64()))
-    runs = pc.run_end_encode(numbers.combine_chunks())
-    start = 0
-    for number, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
-        yield by_number[number], chunk.slice(start, end - start)
-        start = end
+def _list_months(chunk: pa.Table, numbers: pa.Array, updated: str, listed: dict, by_number: dict,
+                 results: dict) -> None:
+    """What the months query would say, from the rows themselves: rows and latest update per
+    month, formatted as the query's text (the session runs in UTC)."""
+    per_month = pa.table({"n": numbers, "u": chunk[updated]}).group_by("n").aggregate(
+        [("u", "max"), ([], "count_all")])
+    for number, latest, n in zip(per_month["n"].to_pylist(), per_month["u_max"].to_pylist(),
+                                 per_month["count_all"].to_pylist()):
+        key = by_number.get(number)
+        if key is None:
+            key = by_number[number] = f"{number // 10_000:04d}-{number % 10_000:02d}"
+            results[key] = MonthResult()
+            listed[key] = {"rows": 0, "max_update": None}
+        month = listed[key]
+        month["rows"] += n
+        if latest is not None:
+            text = latest.strftime("%Y-%m-%d %H:%M:%S")
+            month["max_update"] = max(month["max_update"] or text, text)
 
 
 def _value_counts(arr) -> tuple[list, list]:

@@ -1,6 +1,8 @@
 -- What each month of accelerator summaries holds: re-read when its row count or latest
--- update changed since the last export.
+-- update changed since the last export. Run for a span of years at a time (NULL:
+-- open-ended), several spans on parallel connections.
 SELECT Year, Month, COUNT(*) AS row_count, MAX(UpdateTime) AS max_update
 FROM AcceleratorSummaries
+WHERE (%(from_year)s IS NULL OR Year >= %(from_year)s) AND (%(to_year)s IS NULL OR Year < %(to_year)s)
 GROUP BY Year, Month
 ORDER BY Year, Month

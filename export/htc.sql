@@ -1,4 +1,4 @@
--- HTC summaries with names, one month: HybridSuperSummaries joined to its lookup tables
+-- HTC summaries with names, one month (or all of them: all_months = 1): HybridSuperSummaries joined to its lookup tables
 -- (APEL's VSuperSummaries has no normalised durations, so the join is done here).
 SELECT
     s.name AS Site, h.Month, h.Year, d.name AS GlobalUserName, v.name AS VO,
@@ -13,4 +13,4 @@ JOIN VOs AS v ON v.id = h.VOID
 JOIN VOGroups AS g ON g.id = h.VOGroupID
 JOIN VORoles AS r ON r.id = h.VORoleID
 JOIN SubmitHosts AS sh ON sh.id = h.SubmitHostId
-WHERE h.Year = %(year)s AND h.Month = %(month)s
+WHERE %(all_months)s OR (h.Year = %(year)s AND h.Month = %(month)s)

@@ -22,8 +22,9 @@ def _free_port() -> int:
 
 
 class MariaDB:
-    def __init__(self, base: Path):
-        self.base = Path(base)
+    def __init__(self, base: Path, buffer_pool: str = "512M"):
+        self.base = Path(base).resolve()  # the server changes into its data directory
+        self.buffer_pool = buffer_pool
         self.datadir = self.base / "data"
         self.socket = self.base / "mysqld.sock"
         self.port = _free_port()
@@ -46,7 +47,8 @@ class MariaDB:
         self.proc = subprocess.Popen(
             [binary, "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
              "--bind-address=127.0.0.1", f"--socket={self.socket}", "--user=root",
-             f"--pid-file={self.base / 'mysqld.pid'}", "--skip-log-bin", "--innodb-buffer-pool-size=512M",
+             f"--pid-file={self.base / 'mysqld.pid'}", "--skip-log-bin",
+             f"--innodb-buffer-pool-size={self.buffer_pool}",
              "--innodb-flush-log-at-trx-commit=2", "--local-infile=1", f"--log-error={self.base / 'error.log'}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60

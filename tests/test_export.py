@@ -197,6 +197,56 @@ def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
     assert _report(data)["rows_read"] > 0
 
 
+def test_server_lost_while_rows_stream(own_server, tmp_path):
+    """The server dies while ConnectorX streams rows (after pymysql's checks passed): one
+    line naming the server and the table, no panic report from the Rust side, data intact."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import EPOCH, ROOT
+
+    db, env = own_server
+    data = tmp_path / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    before = _hashes(data)
+    # Every joined row now waits 10 ms, so the read takes minutes and is caught midway.
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("RENAME TABLE VORoles TO VORoles_t")
+        cur.execute("CREATE VIEW VORoles AS SELECT id, name FROM VORoles_t WHERE SLEEP(0.01) = 0")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
+                             "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "RUST_BACKTRACE": "1", **env})
+    with db.root() as con:
+        cur = con.cursor()
+        for _ in range(300):
+            cur.execute("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
+                        "'%%HybridSuperSummaries%%' AND info NOT LIKE '%%LIMIT 0%%' AND id <> CONNECTION_ID()")
+            if cur.fetchone()[0]:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the row stream never started")
+    time.sleep(1)
+    assert proc.poll() is None
+    db.kill()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
+    assert "while reading htc" in lines[0]
+    assert "panicked" not in err and "backtrace" not in err, err
+    assert _hashes(data) == before
+    db.start()
+    with db.root() as con:
+        con.cursor().execute("DROP VIEW VORoles")
+        con.cursor().execute("RENAME TABLE VORoles_t TO VORoles")
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    assert _report(data)["rows_read"] > 0
+
+
 def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path):
     db, env = own_server
     with db.root() as con:
@@ -389,8 +439,9 @@ AWKWARD_NAMES = ["tab\there", "new\nline", "back\\slash", "NULL", "Zürich-ĹHC 
 
 
 def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
-    """The `mariadb` client path escapes tabs, newlines and backslashes and prints NULL as a
-    word: names holding each come out exactly as stored, and as pymysql reads them."""
+    """ConnectorX (the default) and pymysql (--no-bulk) give the same rows for every dataset,
+    NULLs included; names holding a tab, a newline, a backslash, the word NULL or non-ASCII
+    text come out exactly as stored."""
     db, env = own_server
     con = db.root()
     cur = con.cursor()
@@ -406,10 +457,13 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
     bulk, plain = tmp_path / "bulk", tmp_path / "plain"
     run_build("export", "--data-dir", str(bulk), "--quiet", env_extra=env)
     run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=env)
-    q = "SELECT * FROM read_parquet('{}/source/htc/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
+    q = "SELECT * FROM read_parquet('{}/source/{}/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
     duck = duckdb.connect()
-    rows = duck.execute(q.format(bulk)).fetchall()
-    assert rows == duck.execute(q.format(plain)).fetchall()
+    for dataset in ("storage", "cloud", "gpu"):
+        rows = duck.execute(q.format(bulk, dataset)).fetchall()
+        assert rows and rows == duck.execute(q.format(plain, dataset)).fetchall(), dataset
+    rows = duck.execute(q.format(bulk, "htc")).fetchall()
+    assert rows == duck.execute(q.format(plain, "htc")).fetchall()
     sites = {r[0] for r in duck.execute(
         f"SELECT DISTINCT Site FROM read_parquet('{bulk}/source/htc/year=2023/month=05/*.parquet')").fetchall()}
     assert set(AWKWARD_NAMES) <= sites
