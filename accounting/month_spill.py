@@ -58,10 +58,12 @@ class MonthSpill:
         return sorted(self._months)
 
     def read(self, number: int) -> pa.Table:
-        """One month's rows (call after `close`); its file is removed once read."""
+        """One month's rows in one chunk (call after `close`); its file is removed once read."""
         path = self._path(number)
-        # Not closed here: the table's buffers point into the mapping (unlinking is safe).
-        t = ipc.open_stream(pa.memory_map(str(path))).read_all()
+        # One copy into contiguous arrays: the Parquet writer is faster on them than on the
+        # hundreds of small slices the month was spilled in. The mapping is not closed here:
+        # a month spilled in one slice keeps pointing into it (unlinking is safe).
+        t = ipc.open_stream(pa.memory_map(str(path))).read_all().combine_chunks()
         path.unlink()
         return t
 

@@ -9,7 +9,10 @@ import pyarrow.parquet as pq
 
 from .contracts import Dataset
 
-PARQUET_OPTIONS = dict(compression="zstd", row_group_size=256 * 1024)
+# LZ4 rather than zstd: these files are the portal's own working copy, read back at once by
+# the cubes; on the default demo's HTC (1.1 M rows) writing took 0.76 s instead of 0.93 s,
+# for files 27 % larger (61 MB instead of 48 MB). Published downloads are written elsewhere.
+PARQUET_OPTIONS = dict(compression="lz4", row_group_size=256 * 1024)
 
 
 def conform(dataset: Dataset, table: pa.Table) -> pa.Table:
