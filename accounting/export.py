@@ -341,11 +341,14 @@ class Exporter:
             spill.close()
 
             def write(number: int) -> tuple[int, int]:
-                t = spill.read(number)
                 path = src.dataset.partition_path(staging, *_year_month(by_number[number]))
                 path.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(t, path, **PARQUET_OPTIONS)
-                return number, t.num_rows
+                written = 0
+                with pq.ParquetWriter(path, src.dataset.schema, compression=PARQUET_OPTIONS["compression"]) as w:
+                    for part in spill.read(number):
+                        w.write_table(part, row_group_size=PARQUET_OPTIONS["row_group_size"])
+                        written += part.num_rows
+                return number, written
 
             with ThreadPoolExecutor(PARQUET_WRITERS) as pool:
                 for number, n in pool.map(write, spill.months()):

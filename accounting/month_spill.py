@@ -4,17 +4,19 @@ One scan of a whole table is far cheaper for the server than a statement per mon
 reads the table in key order once), but the key starts with the site, so the rows come
 site by site with every month mixed in. Each batch is sorted by month here and its slices
 appended to one Arrow IPC stream file per month in a scratch directory; `months()` then
-gives the months back one whole table at a time. Memory holds one batch, not the table.
+gives each month back in parts. Memory holds a batch or a part, not the table or a month.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+PART_ROWS = 32 * 1024
 SPILL_BUFFER = 64 * 1024  # per month being spilled: a few hundred months at most
 
 
@@ -57,15 +59,23 @@ class MonthSpill:
     def months(self) -> list[int]:
         return sorted(self._months)
 
-    def read(self, number: int) -> pa.Table:
-        """One month's rows in one chunk (call after `close`); its file is removed once read."""
+    def read(self, number: int, rows: int = PART_ROWS) -> Iterator[pa.Table]:
+        """One month's rows (call after `close`) in contiguous parts of about `rows` rows:
+        the Parquet writer is faster on them than on the hundreds of small slices the month
+        was spilled in, and memory holds one part, however large the month. The month's
+        file is removed once read."""
         path = self._path(number)
-        # One copy into contiguous arrays: the Parquet writer is faster on them than on the
-        # hundreds of small slices the month was spilled in. The mapping is not closed here:
-        # a month spilled in one slice keeps pointing into it (unlinking is safe).
-        t = ipc.open_stream(pa.memory_map(str(path))).read_all().combine_chunks()
+        with pa.OSFile(str(path)) as source:  # read, not mapped: mapped pages count as memory
+            pending, n = [], 0
+            for batch in ipc.open_stream(source):
+                pending.append(batch)
+                n += batch.num_rows
+                if n >= rows:
+                    yield pa.Table.from_batches(pending).combine_chunks()
+                    pending, n = [], 0
+            if pending:
+                yield pa.Table.from_batches(pending).combine_chunks()
         path.unlink()
-        return t
 
     def close(self) -> None:
         for writer in self._writers.values():
