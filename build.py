@@ -119,7 +119,7 @@ def serve(data_dir, output, demo_scale, quiet, port):
               help="Releases to keep (the current and the previous one are never deleted).")
 @click.option("--rollback", is_flag=True, help="Point current back to the previous release; publish nothing.")
 def publish(data_dir, output, demo_scale, quiet, to, keep, rollback):
-    from accounting import release
+    from accounting.publish import directory as release
 
     try:
         if to.startswith("s3://"):
@@ -148,7 +148,7 @@ def publish(data_dir, output, demo_scale, quiet, to, keep, rollback):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the configuration here (default: standard output).")
 def apache_config(data_dir, output, demo_scale, quiet, root, port, out):
-    from accounting import apache
+    from accounting.publish import apache
 
     text = apache.config(root, port)
     if out is None:

@@ -2,7 +2,8 @@
 
     {"build_id":     first 16 hex of the SHA-256 over the sorted (path, sha256) list,
      "built_at":     the data's as-of time (ISO UTC), never the wall clock,
-     "code_version": SHA-256 prefix over accounting/*.py, cubes/**, site_templates/**, static/**,
+     "code_version": SHA-256 prefix over build.py, accounting/**, cubes/**, export/**, schema/**,
+                     site_templates/**, static/**,
      "datasets":     {name: {"rows": n, "sha256": over the dataset's source Parquet files}},
      "files":        {path: {"size": n, "sha256": hex}} for every file but manifest.json}
 
@@ -20,10 +21,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .catalogue import ROOT
+from accounting.locations import ROOT
 
 NAME = "manifest.json"
-CODE_GLOBS = ("accounting/*.py", "cubes/**/*", "site_templates/**/*", "static/**/*")
+CODE_GLOBS = ("build.py", "accounting/**/*", "cubes/**/*", "export/**/*", "schema/**/*", "site_templates/**/*",
+              "static/**/*")
 
 
 def file_sha256(path: Path) -> str:
@@ -44,7 +46,7 @@ def _digest_of(pairs) -> str:
 
 def code_version(root: Path = ROOT) -> str:
     files = sorted({p for g in CODE_GLOBS for p in root.glob(g)
-                    if p.is_file() and "__pycache__" not in p.parts})
+                    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"})
     return _digest_of((p.relative_to(root).as_posix(), file_sha256(p)) for p in files)[:16]
 
 

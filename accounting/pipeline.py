@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import atomic, cubes, database, site
-from . import export as export_db
+from accounting import files
+from accounting.cubes import build as cubes
+from accounting.source import database
+from accounting.site import builder as site
+from accounting.source import export as export_db
 
 class StageError(RuntimeError):
     """A stage failed; the message is the one line the operator sees."""
@@ -22,9 +25,9 @@ def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, f
             return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
     except database.SourceError as e:
         raise StageError(str(e)) from None
-    from . import demo
+    from accounting.source import demo
 
-    with atomic.staged_dir(Path(data_dir) / "source") as staging:
+    with files.staged_dir(Path(data_dir) / "source") as staging:
         counts = demo.generate(staging, scale=demo_scale, progress=progress)
         # The demo's deliberately bad rows meet the same validation as an export's.
         quarantined = export_db.quarantine_source(staging)
@@ -35,7 +38,8 @@ def load_demo_into_db(data_dir: Path, demo_scale: str, progress: bool = True) ->
     """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL."""
     import tempfile
 
-    from . import db_load, demo
+    from accounting.source import db_load
+    from accounting.source import demo
 
     try:
         cfg = database.config_from_env()

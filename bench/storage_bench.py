@@ -17,8 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from accounting import cubes, demo  # noqa: E402
-from accounting.catalogue import CUBES_DIR  # noqa: E402
+from accounting.cubes import build as cubes  # noqa: E402
+from accounting.source import demo  # noqa: E402
+from accounting.locations import CUBES_SQL  # noqa: E402
 
 
 def main() -> None:
@@ -42,7 +43,7 @@ def main() -> None:
         con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
     records = con.execute("SELECT count(*) FROM src_storage").fetchone()[0]
     t0 = time.perf_counter()
-    con.execute(f"CREATE TABLE storage_monthly AS {(CUBES_DIR / 'storage_monthly.sql').read_text()}")
+    con.execute(f"CREATE TABLE storage_monthly AS {(CUBES_SQL / 'storage_monthly.sql').read_text()}")
     seconds = time.perf_counter() - t0
     rows = con.execute("SELECT count(*) FROM storage_monthly").fetchone()[0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,7 +6,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from accounting import manifest, precompress
+from accounting import manifest
+from accounting.site import precompress
 
 
 def variant(site: Path, dest: Path, source: Path, marker: str) -> dict:

@@ -36,7 +36,7 @@ def server(built):
 
 
 def _names(built):
-    from accounting.paths import encode
+    from accounting.site.paths import encode
 
     import duckdb
     src = built["source"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from accounting.paths import encode
+from accounting.site.paths import encode
 from family_tables import check, expected, months_window
 
 # (numerator, denominator or None, how, divisor), restated from the help page.

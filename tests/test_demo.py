@@ -12,7 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import contracts, db_load, demo, demo_cloud, demo_gpu, demo_storage
+from accounting.source import contracts
+from accounting.source import db_load
+from accounting.source.demo import federation as demo, generate
+from accounting.source.demo import cloud as demo_cloud
+from accounting.source.demo import gpu as demo_gpu
+from accounting.source.demo import storage as demo_storage
 
 TODAY = dt.date(2025, 11, 24)
 # Every dataset the demo writes (the cloud one whether or not the site reads it yet).
@@ -24,7 +29,7 @@ KEY = ("Site", "Month", "Year", "GlobalUserName", "VO", "VOGroup", "VORole", "Su
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     source = tmp_path_factory.mktemp("demo-a")
-    return source, demo.generate(source, "small", today=TODAY, progress=False)
+    return source, generate(source, "small", today=TODAY, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,7 @@ def value(con, sql: str):
 
 
 def test_same_inputs_give_byte_identical_files(source, tmp_path):
-    demo.generate(tmp_path, "small", today=TODAY, progress=False)
+    generate(tmp_path, "small", today=TODAY, progress=False)
     files = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     for name in files:

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import demo_cloud
+from accounting.source.demo import cloud as demo_cloud
 from conftest import run_build
 from mariadb_server import PASSWORD, MariaDB, available
 

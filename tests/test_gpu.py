@@ -10,8 +10,8 @@ import math
 import duckdb
 import pytest
 
-from accounting import demo_gpu
-from accounting.paths import encode
+from accounting.source.demo import gpu as demo_gpu
+from accounting.site.paths import encode
 from family_tables import check, expected, months_window, table_csv
 
 # (numerator, denominator or None, how the value is taken), restated from the help page.

@@ -174,7 +174,7 @@ def _pages(built, db):
 
 
 def enc(name):
-    from accounting.paths import encode
+    from accounting.site.paths import encode
     return encode(name)
 
 

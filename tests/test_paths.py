@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from accounting.paths import decode, encode, relative
+from accounting.site.paths import decode, encode, relative
 
 NAMES = ["NGI_UK", "United Kingdom", "vo.access.egi.eu", "a/b", "~tilde", ".hidden", "..", "",
          "Ünïcödé site", "100%", "x?y#z", "T3_US_NotreDame", "ce01.example.org:9619/ce01-condor"]

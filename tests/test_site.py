@@ -112,7 +112,7 @@ def test_cube_downloads_and_catalogue(built):
 
 
 def test_quality_page_lists_the_demo_defects(built):
-    from accounting import demo
+    from accounting.source.demo import federation as demo
 
     html = (built["output"] / "quality" / "index.html").read_text()
     for site in demo.DEFECT_UNKNOWN_SITES:
@@ -182,7 +182,7 @@ def test_malformed_database_url_is_a_clear_error(tmp_path):
 
 
 def test_cube_sum_columns_match_the_python_contract(built):
-    from accounting.catalogue import SUM_COLUMNS
+    from accounting.cubes.catalogue import SUM_COLUMNS
 
     for cube in ("htc_monthly", "htc_submithost", "htc_processors"):
         names = pq.read_schema(built["cubes"] / f"{cube}.parquet").names

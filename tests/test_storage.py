@@ -16,7 +16,8 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from accounting import demo_storage, paths
+from accounting.source.demo import storage as demo_storage
+from accounting.site import paths
 from htmltables import parse
 
 KEY = ("Site", "StorageSystem", "StorageShare", "StorageMedia", "StorageClass", "Group", "SubGroup", "Role")

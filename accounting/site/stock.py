@@ -17,7 +17,7 @@ from statistics import fmean
 
 import pyarrow as pa
 
-from .report import fmt, records_arrow, records_csv
+from accounting.site.report import fmt, records_arrow, records_csv
 
 STATS = {"average": fmean, "peak": max}
 

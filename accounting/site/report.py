@@ -14,7 +14,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from .catalogue import FAMILY_SUM_COLUMNS, Metric
+from accounting.cubes.catalogue import FAMILY_SUM_COLUMNS, Metric
 
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from . import atomic
-from .catalogue import CUBES_DIR
-from .contracts import SOURCE_DATASETS
+from accounting import files
+from accounting.locations import CUBES_SQL, PAGE_QUERIES
+from accounting.source.contracts import SOURCE_DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,12 @@ def source_view_name(dataset) -> str:
 
 def query(name: str) -> str:
     """A page query of the site stage (cubes/queries/<name>.sql)."""
-    return (CUBES_DIR / "queries" / f"{name}.sql").read_text()
+    return (PAGE_QUERIES / f"{name}.sql").read_text()
 
 
 def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute((CUBES_DIR / "macros.sql").read_text())
+    con.execute((CUBES_SQL / "macros.sql").read_text())
     return con
 
 
@@ -76,7 +76,7 @@ def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> Non
 
 def cube_files() -> tuple[list[Path], list[Path]]:
     """(staging views, published cubes); a cube that reads another comes after it."""
-    files = sorted(p for p in CUBES_DIR.glob("*.sql") if p.name != "macros.sql")
+    files = sorted(p for p in CUBES_SQL.glob("*.sql") if p.name != "macros.sql")
     staging = [p for p in files if p.stem.startswith("stg_")]
     pending = {p.stem: p for p in files if not p.stem.startswith("stg_")}
     needs = {name: {other for other in pending if other != name
@@ -105,7 +105,7 @@ def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str,
     for path in staging:
         con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
     counts: dict[str, int] = {}
-    with atomic.staged_dir(cubes_dir) as out:
+    with files.staged_dir(cubes_dir) as out:
         for path in tqdm(published, desc="cubes", unit="cube", disable=not progress, leave=False):
             t0 = time.perf_counter()
             con.execute(f"CREATE OR REPLACE TABLE {path.stem} AS {path.read_text()}")

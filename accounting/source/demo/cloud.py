@@ -33,8 +33,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import demo
-from .contracts import CLOUD, UTC_TS
+from accounting.source.demo import federation as demo
+from accounting.source.contracts import CLOUD, UTC_TS
 
 
 @dataclass(frozen=True)

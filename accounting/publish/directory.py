@@ -20,7 +20,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import manifest
+from accounting import manifest
 
 RELEASES, CURRENT, STATE = "releases", "current", "releases.json"
 

@@ -30,9 +30,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from . import demo
-from .contracts import STORAGE, UTC_TS
-from .source_io import write_partition
+from accounting.source.demo import federation as demo
+from accounting.source.contracts import STORAGE, UTC_TS
+from accounting.source.parquet import write_partition
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import jinja2
 import markupsafe
 
-from . import charts, paths
-from .catalogue import ROOT, Catalogue
-from .contracts import BENCHMARKS
-from .pages import INFRA_FILTERS, KIND, STORAGE_KIND, VO_GROUPS, PageKind, TableSpec
-from .report import Table, build_table, records_arrow, records_csv
-from .timeframe import TimeFrame
-from .writer import SiteWriter
-
-TEMPLATES = ROOT / "site_templates"
+from accounting.site import charts
+from accounting.site import paths
+from accounting.cubes.catalogue import Catalogue
+from accounting.locations import TEMPLATES
+from accounting.source.contracts import BENCHMARKS
+from accounting.site.kinds import INFRA_FILTERS, KIND, STORAGE_KIND, VO_GROUPS, PageKind, TableSpec
+from accounting.site.report import Table, build_table, records_arrow, records_csv
+from accounting.site.timeframe import TimeFrame
+from accounting.site.writer import SiteWriter
 
 
 def make_env() -> jinja2.Environment:

@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import contracts
-from .catalogue import ROOT
-from .database import DbConfig, connect
+from accounting.source import contracts
+from accounting.locations import SCHEMA_SQL
+from accounting.source.database import DbConfig, connect
 
-SCHEMA = ROOT / "schema" / "apel.sql"
+SCHEMA = SCHEMA_SQL / "apel.sql"
 
 
 @dataclass(frozen=True)

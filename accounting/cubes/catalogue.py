@@ -5,10 +5,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from accounting.locations import CUBES_SQL
 
-ROOT = Path(__file__).resolve().parent.parent
-CUBES_DIR = ROOT / "cubes"
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class Catalogue:
 
 @cache
 def load() -> Catalogue:
-    raw = tomllib.loads((CUBES_DIR / "catalogue.toml").read_text())
+    raw = tomllib.loads((CUBES_SQL / "catalogue.toml").read_text())
     metrics = {k: Metric(id=k, **v) for k, v in raw["metrics"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"], storage)

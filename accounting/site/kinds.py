@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import paths
+from accounting.site import paths
 
 ALL_METRICS = ("njobs", "sumcpu", "normcpu", "sumelap", "normelap", "elap_processors",
                "normelap_processors", "cpueff")

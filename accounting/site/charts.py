@@ -13,7 +13,7 @@ from functools import cache
 
 import altair as alt
 
-from .contracts import BENCHMARKS
+from accounting.source.contracts import BENCHMARKS
 
 _WIDTH = "container"
 SERIES, ORDER, COLUMN, VALUE, RANK = "series", "order", "column", "value", "rank"

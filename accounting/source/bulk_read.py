@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .database import DbConfig, SourceError, describe
+from accounting.source.database import DbConfig, SourceError, describe
 
 # Rust's logger would print connection-pool errors on stderr itself, beside our one line.
 os.environ.setdefault("RUST_LOG", "off")

@@ -17,15 +17,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import atomic, charts, cubes, datasets_page, manifest, paths
-from .assets import write_assets
-from .catalogue import FAMILY_SUM_COLUMNS, Metric, load
-from .precompress import precompress_tree
-from .pages import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, STORAGE_KIND, PageKind, TableSpec
-from .render import Context, Renderer
-from .storage_site import StoragePages
-from .timeframe import TimeFrame
-from .writer import SiteWriter
+from accounting import files
+from accounting.site import charts
+from accounting.cubes import build as cubes
+from accounting.site import datasets_page
+from accounting import manifest
+from accounting.site import paths
+from accounting.site.assets import write_assets
+from accounting.cubes.catalogue import FAMILY_SUM_COLUMNS, Metric, load
+from accounting.site.precompress import precompress_tree
+from accounting.site.kinds import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, KINDS, STORAGE_KIND, PageKind, TableSpec
+from accounting.site.render import Context, Renderer
+from accounting.site.storage_pages import StoragePages
+from accounting.site.timeframe import TimeFrame
+from accounting.site.writer import SiteWriter
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +285,7 @@ def _tile(label: str, unit: str, value, previous) -> dict:
 def build(data_dir: Path, output: Path, progress: bool = True) -> dict:
     """Render the site into a staging directory beside `output` and swap it in when done."""
     data_dir = Path(data_dir)
-    with atomic.staged_dir(output) as staging:
+    with files.staged_dir(output) as staging:
         builder = SiteBuilder(data_dir / "cubes", SiteWriter(staging), data_dir / "cache", progress)
         stats = builder.build()
         # Last, before the swap: precompressed siblings, then the manifest listing them all.

@@ -24,10 +24,9 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from . import demo_cloud, demo_gpu, demo_storage
-from .contracts import (CLOUD, DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS,
+from accounting.source.contracts import (CLOUD, DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SI2K_PER_HS23, SITES, STORAGE, UTC_TS,
                         VOS, Dataset)
-from .source_io import write_partition, write_table
+from accounting.source.parquet import write_partition, write_table
 
 
 @dataclass(frozen=True)
@@ -320,26 +319,6 @@ _FIRST = ("Anna Pavel Maria Jan Sofia Luca Elena Tomas Laura Marco Eva Pierre An
 _LAST = ("Novak Rossi Muller Dubois Garcia Silva Kowalski Horvath Jensen Smith Papadopoulos Ivanov "
          "Yilmaz Cohen Nagy Popescu Costa Bianchi Schmidt Martin Kovac Lindqvist Tanaka Chen Kim "
          "Fernandez Petrov Walsh Moreau Berg").split()
-
-
-def generate(source_dir: Path, scale: str = "default", today: dt.date | None = None,
-             progress: bool = True) -> dict[str, int]:
-    """Write the whole demo federation into source_dir (which exists and is empty).
-
-    Returns the row count of every dataset, by dataset name."""
-    sc, today = SCALES[scale], today or _today()
-    sites, vos = _sites(sc), _vos(sc)
-    fed = _Federation(sc, sites, vos, _site_vo_weights(sites, vos), today)
-    rows = write_months(HTC, source_dir, 0, today, fed.month, progress)
-    storage_rows = demo_storage.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
-    gpu_rows = demo_gpu.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
-    cloud_rows = demo_cloud.generate(source_dir, scale, sites, vos, fed.site_vo, today, progress)
-    topology = {SITES: _sites_table(sites), VOS: _vos_table(vos), DISCIPLINES: _disciplines_table(),
-                PLEDGES: _pledges_table(sc, fed, today), GPU_MODELS: demo_gpu.models_table()}
-    for dataset, table in topology.items():
-        write_table(dataset, table, source_dir)
-    return {HTC.name: rows, STORAGE.name: storage_rows, GPU.name: gpu_rows, CLOUD.name: cloud_rows,
-            **{d.name: t.num_rows for d, t in topology.items()}}
 
 
 def write_months(dataset: Dataset, source_dir: Path, first: int, today: dt.date, draw, progress: bool) -> int:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .catalogue import ROOT
+from accounting.locations import TEMPLATES
 
 DEBIAN_MODULES = "/usr/lib/apache2/modules"
 
 
 def config(root: Path, port: int | None = None, modules: str = DEBIAN_MODULES) -> str:
-    env = Environment(loader=FileSystemLoader(ROOT / "site_templates"), undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     root = Path(root).absolute().as_posix().rstrip("/")
     if '"' in root or "\n" in root:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .manifest import file_sha256
+from accounting.manifest import file_sha256
 
 # Arrow type → Frictionless Table Schema type.
 _FRICTIONLESS = {"int": "integer", "uint": "integer", "double": "number", "float": "number",

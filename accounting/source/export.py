@@ -28,16 +28,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from . import atomic, bulk_read, contracts
-from .catalogue import ROOT
-from .contracts import Dataset
-from .database import DbConfig, SourceError, connect, describe
-from .month_spill import MonthSpill, month_numbers
-from .source_io import PARQUET_OPTIONS, conform, write_table
+from accounting import files
+from accounting.source import bulk_read
+from accounting.source import contracts
+from accounting.locations import EXPORT_SQL
+from accounting.source.contracts import Dataset
+from accounting.source.database import DbConfig, SourceError, connect, describe
+from accounting.source.month_spill import MonthSpill, month_numbers
+from accounting.source.parquet import PARQUET_OPTIONS, conform, write_table
 
 log = logging.getLogger(__name__)
 
-QUERIES = ROOT / "export"
 CHUNK_ROWS = 50_000
 STATE_FILE = "export_state.json"
 QUARANTINE_DIR = "quarantine"
@@ -151,7 +152,7 @@ class SourceTable:
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
-            return (QUERIES / self.query).read_text()
+            return (EXPORT_SQL / self.query).read_text()
         return f"SELECT {', '.join(self.dataset.schema.names)} FROM {self.query}"
 
     @property
@@ -239,7 +240,7 @@ class Exporter:
         """(months to re-read, the database's month list) by row count and latest update.
         Counting every row is the costly part of a nightly run (a scan of an index of the
         whole table), so the months query runs a year at a time on parallel connections."""
-        sql = (QUERIES / src.months_query).read_text()
+        sql = (EXPORT_SQL / src.months_query).read_text()
 
         def list_span(span: dict) -> list[tuple]:
             db = self._listing.get()
@@ -378,7 +379,7 @@ class Exporter:
             self._listing.put(connect(self.cfg, streaming=True))
         report = {"datasets": {}}
         try:
-            with atomic.staged_dir(self.previous) as staging:
+            with files.staged_dir(self.previous) as staging:
                 new_state = {}
                 for src in SOURCES:
                     started = time.perf_counter()
@@ -415,7 +416,7 @@ class Exporter:
             while not self._listing.empty():
                 self._listing.get().close()
         # The state is only advanced once the new export is in place.
-        atomic.write_bytes(self.state_path, json.dumps(
+        files.write_bytes(self.state_path, json.dumps(
             {**new_state, "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
             indent=1, sort_keys=True).encode())
         return report

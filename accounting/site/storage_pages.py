@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import charts, cubes, paths
-from .pages import STORAGE_DEFAULT_METRIC, STORAGE_KIND as KIND, STORAGE_KINDS as KINDS, StorageKind
-from .render import cross_links
-from .stock import StockTable, add_rows
+from accounting.site import charts
+from accounting.cubes import build as cubes
+from accounting.site import paths
+from accounting.site.kinds import STORAGE_DEFAULT_METRIC, STORAGE_KIND as KIND, STORAGE_KINDS as KINDS, StorageKind
+from accounting.site.render import cross_links
+from accounting.site.stock import StockTable, add_rows
 
 class StoragePages:
     """Queries storage_monthly once per kind, table and measure, and renders every page."""

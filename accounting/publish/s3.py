@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import manifest as manifest_lib
+from accounting import manifest as manifest_lib
 
 MANIFEST = manifest_lib.NAME
 POINTER = "current.json"

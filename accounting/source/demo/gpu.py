@@ -29,8 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import demo
-from .contracts import GPU, GPU_MODELS, UTC_TS
+from accounting.source.demo import federation as demo
+from accounting.source.contracts import GPU, GPU_MODELS, UTC_TS
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import charts
-from .catalogue import ROOT
-from .writer import SiteWriter
-
-STATIC = ROOT / "static"
+from accounting.site import charts
+from accounting.locations import STATIC
+from accounting.site.writer import SiteWriter
 
 
 def cached_vega_bundle(cache_dir: Path) -> str:
