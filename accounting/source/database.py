@@ -11,13 +11,11 @@ from urllib.parse import unquote, urlparse
 import pymysql
 from pymysql.constants import FIELD_TYPE
 
+from accounting.errors import SourceError
+
 DB_URL_ENV = "ACCOUNTING_DB_URL"
 PASSWORD_ENV = "ACCOUNTING_DB_PASSWORD"
 OPTION_FILE_ENV = "ACCOUNTING_DB_OPTION_FILE"
-
-
-class SourceError(RuntimeError):
-    """The source database failed; the message is one line naming what, never a secret."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""The one root of every expected failure.
+
+An `AccountingError` is a `click.ClickException`: wherever it is raised, the command line
+prints its message as one line (`error: <what failed>`) and exits with status 2, with no
+traceback. Each stage raises its own subclass, so a caller can tell them apart; the
+message names what failed and never holds a secret (a password, a key).
+"""
+
+from __future__ import annotations
+
+import click
+
+
+class AccountingError(click.ClickException):
+    exit_code = 2
+
+    def __init__(self, message: str):
+        # One line, whatever the wrapped library said.
+        super().__init__(" ".join(str(message).split()))
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class SourceError(AccountingError):
+    """The source stage: the database, the demo, validation."""
+
+
+class CubesError(AccountingError):
+    """The cubes stage: a source dataset missing or unreadable, a cube's SQL failing."""
+
+
+class SiteError(AccountingError):
+    """The site stage: a cube missing or corrupt, a template, the output directory."""
+
+
+class PublishError(AccountingError):
+    """Publishing: a release directory, the object store."""
