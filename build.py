@@ -3,7 +3,8 @@
 
 With no command this is the nightly job: export the accounting data (from the MariaDB in
 ACCOUNTING_DB_URL, or the built-in demo federation when it is not set), compute the report
-cubes, and render the static site into the output directory. Each stage can run alone.
+cubes, and render the static site into the output directory (and, with --publish-to,
+publish it). Each stage can run alone.
 """
 
 from __future__ import annotations
@@ -11,97 +12,137 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
-import sys
+import os
 from pathlib import Path
 
 import click
 
 from accounting import pipeline
+from accounting.errors import AccountingError
+
+DEBUG_ENV = "ACCOUNTING_DEBUG"  # set: an unexpected failure shows its traceback
 
 
-def common_options(fn):
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-                  show_default=True, help="Where source Parquet (data/source) and cubes (data/cubes) live.")
-    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-                  show_default=True, help="Directory of the built site (replaced atomically).")
-    @click.option("--demo-scale", type=click.Choice(["small", "default", "egi"]), default="default",
-                  show_default=True, help="Size of the demo federation used when no database is configured: "
-                  "small (seconds, for tests), default (~1M summary rows), egi (~10M rows).")
-    @click.option("--quiet", is_flag=True, help="No progress bars.")
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return fn(*args, **kwargs)
-    return wrapper
+def _option(*decls, **attrs):
+    return functools.partial(click.option, *decls, **attrs)
+
+
+DATA_DIR = _option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+                   show_default=True, help="Where source Parquet (data/source) and cubes (data/cubes) live.")
+OUTPUT = _option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+                 show_default=True, help="Directory of the built site (replaced atomically).")
+DEMO_SCALE = _option("--demo-scale", type=click.Choice(["small", "default", "egi"]), default="default",
+                     show_default=True, help="Size of the demo federation used when no database is configured: "
+                     "small (seconds, for tests), default (~1M summary rows), egi (~10M rows).")
+QUIET = _option("--quiet", is_flag=True, help="No progress bars.")
+KEEP = _option("--keep", type=click.IntRange(1), default=5, show_default=True,
+               help="Releases to keep (the current and the previous one are never deleted).")
+
+
+def options(*decorators):
+    def apply(fn):
+        for d in reversed(decorators):
+            fn = d()(fn)
+        return fn
+    return apply
 
 
 def run_stage(name: str, fn, *args, **kwargs):
     click.echo(f"[{name}] …", err=True)
     try:
         result, seconds = pipeline.timed(fn, *args, **kwargs)
-    except pipeline.StageError as e:
-        click.echo(f"error: {name}: {e}", err=True)
-        sys.exit(2)
+    except AccountingError as e:
+        raise type(e)(f"{name}: {e.message}") from None
+    except Exception as e:  # noqa: BLE001 - an unforeseen failure still gets one line
+        if os.environ.get(DEBUG_ENV):
+            raise
+        raise AccountingError(f"{name}: unexpected {type(e).__name__}: {e} (set {DEBUG_ENV}=1 for the "
+                              "traceback)") from None
     click.echo(f"[{name}] done in {seconds:.1f} s: {result}", err=True)
     return result
 
 
 @click.group(invoke_without_command=True, help=__doc__)
-@common_options
+@options(DATA_DIR, OUTPUT, DEMO_SCALE, QUIET)
+@click.option("--publish-to", metavar="DIR|s3://BUCKET/PREFIX", default=None,
+              help="Publish the built site there as the last stage (see the publish command).")
+@KEEP()
 @click.pass_context
-def cli(ctx, data_dir, output, demo_scale, quiet):
+def cli(ctx, data_dir, output, demo_scale, quiet, publish_to, keep):
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if ctx.invoked_subcommand is None:
-        run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
-        run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
-        run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+    if ctx.invoked_subcommand is not None:
+        given = [p.opts[0] for p in ctx.command.params
+                 if ctx.get_parameter_source(p.name) != click.core.ParameterSource.DEFAULT]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} before a command apply to the nightly job only: "
+                                   f"give them after {ctx.invoked_subcommand!r}")
+        return
+    run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
+    run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
+    run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+    if publish_to:
+        run_stage("publish", pipeline.publish, output, publish_to, keep)
+    else:
         click.echo(f"Site built in {output}/. Look at it with: python build.py serve", err=True)
 
 
 @cli.command(help="Export the accounting data to Parquet in DATA_DIR/source: from the MariaDB in "
                   "ACCOUNTING_DB_URL (mysql://user:password@host:port/db) or, when it is not set, "
                   "from the built-in demo federation at --demo-scale.")
-@common_options
+@options(DATA_DIR, DEMO_SCALE, QUIET)
 @click.option("--full", is_flag=True, help="Re-read every month, not only the changed and recent ones.")
 @click.option("--restate-months", type=click.IntRange(0), default=3, show_default=True,
               help="Always re-read this many latest months (APEL restates recent months for weeks).")
 @click.option("--no-bulk", is_flag=True,
               help="Read rows through pymysql only, not the faster ConnectorX path (same result).")
-def export(data_dir, output, demo_scale, quiet, full, restate_months, no_bulk):
+def export(data_dir, demo_scale, quiet, full, restate_months, no_bulk):
     run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet, full=full,
               restate_months=restate_months, bulk=not no_bulk)
 
 
 @cli.command(help="Generate the demo federation at --demo-scale. With --to-db, create the APEL "
                   "schema in the MariaDB of ACCOUNTING_DB_URL and load the demo into it (replacing "
-                  "its accounting and topology tables), to try or test the real export path.")
-@common_options
-@click.option("--to-db", is_flag=True, required=True, help="Load into the database (the only mode).")
-def demo(data_dir, output, demo_scale, quiet, to_db):
-    run_stage("demo", pipeline.load_demo_into_db, data_dir, demo_scale, progress=not quiet)
+                  "its accounting and topology tables), to try or test the real export path. With "
+                  "--to DIR, write its source Parquet (as the export would) into DIR.")
+@options(DEMO_SCALE, QUIET)
+@click.option("--to-db", is_flag=True, help="Load into the database of ACCOUNTING_DB_URL.")
+@click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the source Parquet into this directory (replaced atomically).")
+def demo(demo_scale, quiet, to_db, to_dir):
+    if to_db == (to_dir is not None):
+        raise click.UsageError("give exactly one of --to-db and --to DIR")
+    if to_db:
+        run_stage("demo", pipeline.load_demo_into_db, demo_scale, progress=not quiet)
+    else:
+        run_stage("demo", pipeline.write_demo, to_dir, demo_scale, progress=not quiet)
 
 
 @cli.command(help="Compute the report cubes (cubes/*.sql, run by DuckDB) from DATA_DIR/source "
                   "into DATA_DIR/cubes.")
-@common_options
-def cubes(data_dir, output, demo_scale, quiet):
+@options(DATA_DIR, QUIET)
+def cubes(data_dir, quiet):
     run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
 
 
 @cli.command(help="Render the static site from DATA_DIR/cubes into OUTPUT. The site is built "
                   "beside OUTPUT and swapped in only when complete.")
-@common_options
-def site(data_dir, output, demo_scale, quiet):
+@options(DATA_DIR, OUTPUT, QUIET)
+def site(data_dir, output, quiet):
     run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
 
 
 @cli.command(help="Serve OUTPUT on 127.0.0.1 for a local preview.")
-@common_options
+@options(OUTPUT)
 @click.option("--port", default=8000, show_default=True, help="TCP port on 127.0.0.1.")
-def serve(data_dir, output, demo_scale, quiet, port):
+def serve(output, port):
     if not (output / "index.html").exists():
-        raise click.ClickException(f"no site in {output}/: run python build.py first")
+        raise AccountingError(f"serve: no site in {output}/: run python build.py first")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+    try:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as e:
+        raise AccountingError(f"serve: cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from None
+    with httpd:
         click.echo(f"Serving {output}/ at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         try:
             httpd.serve_forever()
@@ -113,49 +154,34 @@ def serve(data_dir, output, demo_scale, quiet, port):
                   "unchanged since the current release are hard-linked, not copied), then switch the "
                   "DIR/current symlink to it atomically. With --to s3://bucket/prefix, publish to "
                   "S3-compatible object storage instead (endpoint and credentials from the environment).")
-@common_options
+@options(OUTPUT, KEEP)
 @click.option("--to", "to", required=True, metavar="DIR|s3://BUCKET/PREFIX", help="Where to publish.")
-@click.option("--keep", type=click.IntRange(1), default=5, show_default=True,
-              help="Releases to keep (the current and the previous one are never deleted).")
 @click.option("--rollback", is_flag=True, help="Point current back to the previous release; publish nothing.")
-def publish(data_dir, output, demo_scale, quiet, to, keep, rollback):
-    from accounting.publish import directory as release
-
-    try:
-        if to.startswith("s3://"):
-            from accounting import publish_s3  # only needed (with boto3) for object storage
-
-            try:
-                result = publish_s3.publish(output, to, keep, rollback)
-            except publish_s3.PublishError as e:
-                raise release.ReleaseError(str(e)) from None
-        else:
-            result = release.rollback(Path(to)) if rollback else release.publish(output, Path(to), keep)
-    except release.ReleaseError as e:
-        click.echo(f"error: publish: {e}", err=True)  # one line, like the build stages
-        sys.exit(2)
-    click.echo(f"[publish] {to}: {result}", err=True)
+def publish(output, keep, to, rollback):
+    run_stage("publish", pipeline.publish, output, to, keep, rollback)
 
 
 @cli.command("apache-config", help="Write an Apache 2.4 configuration serving ROOT (normally "
                                    "<publish dir>/current): precompressed .br/.gz siblings, cache "
                                    "headers, download MIME types, the 404 page and security headers.")
-@common_options
 @click.option("--root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The directory to serve (the `current` symlink of a publish directory).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Add a Listen directive and a "
               "<VirtualHost *:PORT> for this port (without it: directives for the enclosing server).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the configuration here (default: standard output).")
-def apache_config(data_dir, output, demo_scale, quiet, root, port, out):
+def apache_config(root, port, out):
     from accounting.publish import apache
 
     text = apache.config(root, port)
     if out is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         out.write_text(text)
-        click.echo(f"[apache-config] written to {out}", err=True)
+    except OSError as e:
+        raise AccountingError(f"apache-config: cannot write {out}: {e.strerror or e}") from None
+    click.echo(f"[apache-config] written to {out}", err=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,3 +13,9 @@ SCHEMA_SQL = ROOT / "schema"  # the APEL-shaped schema `demo --to-db` creates
 TEMPLATES = ROOT / "site_templates"
 STATIC = ROOT / "static"
 DEMO_DATA = ROOT / "accounting" / "source" / "demo" / "data"
+
+
+def templates_dir() -> Path:
+    """The page templates; ACCOUNTING_TEMPLATES_DIR points elsewhere (a site's own look, or a
+    test's broken copy)."""
+    return Path(os.environ.get("ACCOUNTING_TEMPLATES_DIR") or TEMPLATES)

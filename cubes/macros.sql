@@ -22,20 +22,15 @@ CREATE OR REPLACE MACRO canonical_benchmark(t) AS
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
 
--- The additive HTC measures every HTC cube sums (in this order; accounting.catalogue.SUM_COLUMNS
--- mirrors it). Used as sum(COLUMNS(lambda c: htc_sum_column(c))), which keeps the names.
-CREATE OR REPLACE MACRO htc_sum_column(c) AS
-    c IN ('njobs', 'cpu_s', 'normcpu_s', 'wall_s', 'normwall_s', 'wall_proc_s', 'normwall_proc_s');
+-- The additive measures of each metric family, named in cubes/catalogue.toml ([families]) and
+-- set as variables by accounting/duck.py before this file runs. Used as
+-- sum(COLUMNS(lambda c: htc_sum_column(c))), which keeps the names.
+CREATE OR REPLACE MACRO htc_sum_column(c) AS list_contains(getvariable('htc_sum_columns'), c);
 
--- The additive GPU measures (accounting.catalogue.GPU_SUM_COLUMNS mirrors them), exact
--- DECIMAL sums of Count × duration so every roll-up gives the same digits.
-CREATE OR REPLACE MACRO gpu_sum_column(c) AS
-    c IN ('gpu_available_s', 'gpu_active_s', 'gpu_normalised_s', 'gpu_records');
+-- GPU sums are exact DECIMAL sums of Count × duration, so every roll-up gives the same digits.
+CREATE OR REPLACE MACRO gpu_sum_column(c) AS list_contains(getvariable('gpu_sum_columns'), c);
 
--- The additive cloud measures (accounting.catalogue.CLOUD_SUM_COLUMNS mirrors them).
-CREATE OR REPLACE MACRO cloud_sum_column(c) AS
-    c IN ('cloud_vms', 'cloud_wall_s', 'cloud_cpu_s', 'cloud_core_s', 'cloud_normalised_s', 'cloud_memory_mb',
-          'cloud_disk_gb', 'cloud_net_in_gb', 'cloud_net_out_gb');
+CREATE OR REPLACE MACRO cloud_sum_column(c) AS list_contains(getvariable('cloud_sum_columns'), c);
 
 -- The same filters as a bit mask, for distinct counts of every filter in one pass: bit
 -- 3 × g + f is set when a row is in VO group g (0 all, 1 egi, 2 lhc) and infrastructure

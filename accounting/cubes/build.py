@@ -14,78 +14,62 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from accounting import files
-from accounting.locations import CUBES_SQL, PAGE_QUERIES
-from accounting.source.contracts import SOURCE_DATASETS
+from accounting import duck, files
+from accounting.errors import CubesError
+from accounting.locations import CUBES_SQL
+from accounting.source.contracts import QUARANTINES, SOURCE_DATASETS
 
 log = logging.getLogger(__name__)
 
-PARQUET_COPY = "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+PARQUET = dict(compression="zstd", row_group_size=122880)
 
 
 def source_view_name(dataset) -> str:
     return "src_" + dataset.name.split("/")[-1]
 
 
-def query(name: str) -> str:
-    """A page query of the site stage (cubes/queries/<name>.sql)."""
-    return (PAGE_QUERIES / f"{name}.sql").read_text()
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute((CUBES_SQL / "macros.sql").read_text())
-    return con
-
-
 def register_sources(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
     for ds in SOURCE_DATASETS:
         glob = ds.file_glob(source_dir)
-        if not globlib.glob(glob):
-            raise FileNotFoundError(f"source dataset {ds.name!r} has no files at {glob}")
-        con.execute(
-            f"CREATE OR REPLACE VIEW {source_view_name(ds)} AS "
-            f"SELECT * FROM read_parquet('{glob}', hive_partitioning = false, union_by_name = false)"
-        )
-
-
-# Rows the export quarantined (accounting/export.py), the columns the findings use; absent
-# for the demo and for a dataset nothing was quarantined from.
-QUARANTINE_COLUMNS = {
-    "htc": "Site VARCHAR, Year INTEGER, Month INTEGER, NumberOfJobs BIGINT, WallDuration BIGINT, "
-           "Processors INTEGER, reason VARCHAR",
-    "storage": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
-    "gpu": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
-    "cloud": "Site VARCHAR, Year INTEGER, Month INTEGER, reason VARCHAR",
-}
-_QUARANTINE_RENAMES = {"gpu": {"Site": "SiteName"}, "cloud": {"Site": "SiteName"}}  # the dataset's own name of a column
+        paths = sorted(globlib.glob(glob))
+        if not paths:
+            raise CubesError(f"source dataset {ds.name!r} has no files at {glob}: run the export stage first")
+        try:
+            duck.view_parquet(con, source_view_name(ds), glob)
+        except duck.Error as e:
+            raise CubesError(f"cannot read source dataset {ds.name!r} at {glob}: {e}") from None
 
 
 def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
-    for dataset, columns in QUARANTINE_COLUMNS.items():
-        path = Path(source_dir) / "quarantine" / f"{dataset}.parquet"
-        renames = _QUARANTINE_RENAMES.get(dataset, {})
-        names = ", ".join(f"{renames.get(c.split()[0], c.split()[0])} AS {c.split()[0]}" for c in columns.split(", "))
+    """Rows the export quarantined, as the findings read them; an empty table where nothing was."""
+    for q in QUARANTINES.values():
+        path = q.path(source_dir)
         if path.exists():
-            con.execute(f"CREATE OR REPLACE VIEW src_quarantine_{dataset} AS SELECT {names} FROM read_parquet('{path}')")
+            try:
+                table = pq.read_table(path, columns=q.source_columns)
+            except (OSError, ValueError) as e:
+                raise CubesError(f"cannot read the quarantine file {path}: {e}") from None
+            table = table.rename_columns(q.schema.names).cast(q.schema)
         else:
-            con.execute(f"CREATE OR REPLACE TABLE src_quarantine_{dataset} ({columns})")
+            table = q.schema.empty_table()
+        con.register(q.view, table)
 
 
 def cube_files() -> tuple[list[Path], list[Path]]:
     """(staging views, published cubes); a cube that reads another comes after it."""
-    files = sorted(p for p in CUBES_SQL.glob("*.sql") if p.name != "macros.sql")
-    staging = [p for p in files if p.stem.startswith("stg_")]
-    pending = {p.stem: p for p in files if not p.stem.startswith("stg_")}
+    sql_files = sorted(p for p in CUBES_SQL.glob("*.sql") if p not in duck.SETUP)
+    staging = [p for p in sql_files if p.stem.startswith("stg_")]
+    pending = {p.stem: p for p in sql_files if not p.stem.startswith("stg_")}
     needs = {name: {other for other in pending if other != name
-                    and re.search(rf"\b{other}\b", path.read_text())} for name, path in pending.items()}
+                    and re.search(rf"\b{other}\b", duck.sql(path))} for name, path in pending.items()}
     ordered: list[Path] = []
     while pending:
         ready = sorted(n for n in pending if not needs[n] & set(pending))
         if not ready:
-            raise ValueError(f"cubes that read each other: {', '.join(sorted(pending))}")
+            raise CubesError(f"cubes that read each other: {', '.join(sorted(pending))}")
         ordered += [pending.pop(n) for n in ready]
     return staging, ordered
 
@@ -93,23 +77,36 @@ def cube_files() -> tuple[list[Path], list[Path]]:
 def register_cube_views(con: duckdb.DuckDBPyConnection, cubes_dir: Path) -> None:
     """Make every published cube queryable by its name (for the site stage)."""
     for path in sorted(Path(cubes_dir).glob("*.parquet")):
-        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS SELECT * FROM read_parquet('{path}')")
+        duck.view_parquet(con, path.stem, path)
+
+
+def _run(con: duckdb.DuckDBPyConnection, path: Path, what):
+    try:
+        return what(con.sql(duck.sql(path)))
+    except duck.Error as e:
+        raise CubesError(f"cube {path.stem} ({path.relative_to(CUBES_SQL.parent)}): {e}") from None
 
 
 def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str, int]:
-    """Run every cube; return {cube: rows}. Raises on any SQL error, leaving `cubes_dir` as it was."""
-    con = connect()
+    """Run every cube; return {cube: rows}. Raises CubesError, leaving `cubes_dir` as it was."""
+    if not Path(source_dir).is_dir():
+        raise CubesError(f"no source data in {source_dir}: run the export stage first")
+    con = duck.connect()
     register_sources(con, source_dir)
     register_quarantine(con, source_dir)
     staging, published = cube_files()
     for path in staging:
-        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
+        _run(con, path, lambda rel, name=path.stem: rel.create_view(name, replace=True))
     counts: dict[str, int] = {}
     with files.staged_dir(cubes_dir) as out:
         for path in tqdm(published, desc="cubes", unit="cube", disable=not progress, leave=False):
             t0 = time.perf_counter()
-            con.execute(f"CREATE OR REPLACE TABLE {path.stem} AS {path.read_text()}")
-            con.execute(f"COPY {path.stem} TO '{out / (path.stem + '.parquet')}' {PARQUET_COPY}")
-            counts[path.stem] = con.execute(f"SELECT count(*) FROM {path.stem}").fetchone()[0]
+            _run(con, path, lambda rel, name=path.stem: rel.create(name))
+            cube = con.table(path.stem)
+            try:
+                cube.write_parquet(str(out / f"{path.stem}.parquet"), **PARQUET)
+            except duck.Error as e:
+                raise CubesError(f"cannot write cube {path.stem} into {out}: {e}") from None
+            counts[path.stem] = cube.shape[0]
             log.info("cube %s: %d rows in %.1f s", path.stem, counts[path.stem], time.perf_counter() - t0)
     return counts

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from accounting.locations import CUBES_SQL
 
+from accounting.locations import CUBES_SQL
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Metric:
     multiplier: float = 1
     family: str = "htc"  # htc, gpu or cloud: which cube's sums it reads
     per_period: bool = False  # divided by the seconds of the period shown (an average over it)
+    normalised: bool = False  # benchmark-normalised work
 
     @property
     def is_ratio(self) -> bool:
@@ -41,8 +42,17 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Family:
+    id: str
+    sums: tuple[str, ...]  # the additive columns of the family's cubes, in order
+    default: str  # the metric a page shows first
+    metrics: tuple[str, ...]  # the family's metrics, in catalogue order
+
+
+@dataclass(frozen=True)
 class Catalogue:
     metrics: dict[str, Metric]
+    families: dict[str, Family]
     dimensions: dict[str, dict]
     vo_groups: dict[str, dict]
     infra_filters: dict[str, dict]
@@ -57,15 +67,12 @@ class Catalogue:
 def load() -> Catalogue:
     raw = tomllib.loads((CUBES_SQL / "catalogue.toml").read_text())
     metrics = {k: Metric(id=k, **v) for k, v in raw["metrics"].items()}
+    families = {f: Family(f, tuple(v["sums"]), v["default"], tuple(m.id for m in metrics.values() if m.family == f))
+                for f, v in raw["families"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
-    return Catalogue(metrics, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"], storage)
+    return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
+                     storage)
 
 
-# Sum columns every HTC cube carries, in catalogue order (cubes/macros.sql: htc_sum_column).
-SUM_COLUMNS = ("njobs", "cpu_s", "normcpu_s", "wall_s", "normwall_s", "wall_proc_s", "normwall_proc_s")
-# The GPU cube's (gpu_sum_column).
-GPU_SUM_COLUMNS = ("gpu_available_s", "gpu_active_s", "gpu_normalised_s", "gpu_records")
-# The cloud cube's (cloud_sum_column).
-CLOUD_SUM_COLUMNS = ("cloud_vms", "cloud_wall_s", "cloud_cpu_s", "cloud_core_s", "cloud_normalised_s",
-                     "cloud_memory_mb", "cloud_disk_gb", "cloud_net_in_gb", "cloud_net_out_gb")
-FAMILY_SUM_COLUMNS = {"htc": SUM_COLUMNS, "gpu": GPU_SUM_COLUMNS, "cloud": CLOUD_SUM_COLUMNS}
+def sum_columns(family: str) -> tuple[str, ...]:
+    return load().families[family].sums

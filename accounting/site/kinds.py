@@ -1,4 +1,4 @@
-"""The page kinds of the site and the URL of every page variant (DESIGN §6).
+"""The page kinds of the site and the URL of every page variant.
 
 A page kind says which entity it is about (its scope column in the cube), which tables it
 shows, and which variants exist: one per metric, and on the infrastructure-wide views one
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accounting.cubes.catalogue import load
 from accounting.site import paths
 
-ALL_METRICS = ("njobs", "sumcpu", "normcpu", "sumelap", "normelap", "elap_processors",
-               "normelap_processors", "cpueff")
-NORMALISED_METRICS = ("normcpu", "normelap", "normelap_processors")
-DEFAULT_METRIC = "normcpu"
+_FAMILIES = load().families
+ALL_METRICS = _FAMILIES["htc"].metrics
+NORMALISED_METRICS = tuple(m for m in ALL_METRICS if load().metrics[m].normalised)
+DEFAULT_METRIC = _FAMILIES["htc"].default
 DEFAULT_VO_GROUP = "all"
 DEFAULT_INFRA = "localinfrajobs"
 VO_GROUPS = ("all", "egi", "lhc")
@@ -123,12 +124,12 @@ KINDS: tuple[PageKind, ...] = (
              default_metric="normelap_processors", row_links={"Site": "site"}),
 )
 
-GPU_METRICS = ("gpu_available", "gpu_active", "gpu_utilisation", "gpu_count", "gpu_normalised")
+GPU_METRICS = _FAMILIES["gpu"].metrics
 _GPU_LINKS = {"NGI": "gpu_ngi", "Country": "gpu_country", "Site": "gpu_site", "VO": "gpu_vo", "Model": "gpu_model"}
 
 
 def _gpu(id: str, path: str, scope: str | None, tables: tuple[TableSpec, ...], heading: str) -> PageKind:
-    return PageKind(id, path, scope, tables, heading, metrics=GPU_METRICS, default_metric="gpu_available",
+    return PageKind(id, path, scope, tables, heading, metrics=GPU_METRICS, default_metric=_FAMILIES["gpu"].default,
                     row_links=_GPU_LINKS, family="gpu")
 
 
@@ -154,14 +155,13 @@ KINDS += (
     _gpu("gpu_model", "gpu/model/{name}/", "Model", _gpu_tables("Site", "VO"), "GPU model {name}"),
 )
 
-CLOUD_METRICS = ("cloud_vms", "cloud_wall", "cloud_cpu", "cloud_core_hours", "cloud_normalised", "cloud_cpueff",
-                 "cloud_memory", "cloud_disk", "cloud_net_in", "cloud_net_out")
+CLOUD_METRICS = _FAMILIES["cloud"].metrics
 _CLOUD_LINKS = {"NGI": "cloud_ngi", "Country": "cloud_country", "Site": "cloud_site", "VO": "cloud_vo"}
 
 
 def _cloud(id: str, path: str, scope: str | None, heading: str, row: str, *more: str) -> PageKind:
     return PageKind(id, path, scope, _family_tables("cloud_monthly", row, *more), heading, metrics=CLOUD_METRICS,
-                    default_metric="cloud_core_hours", row_links=_CLOUD_LINKS, family="cloud")
+                    default_metric=_FAMILIES["cloud"].default, row_links=_CLOUD_LINKS, family="cloud")
 
 
 KINDS += (
@@ -188,6 +188,7 @@ class StorageKind:
     rows: tuple[str, ...]  # row dimension of each monthly table; the first also gets yearly tables
     heading: str
     links: tuple[tuple[str, str], ...] = ()  # (row dimension, page kind its rows link to)
+    family: str = "storage"
 
     def base_path(self, name: str | None = None) -> str:
         return self.path.format(name=paths.encode(name)) if name is not None else self.path

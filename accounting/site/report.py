@@ -14,7 +14,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from accounting.cubes.catalogue import FAMILY_SUM_COLUMNS, Metric
+from accounting.cubes.catalogue import Metric, sum_columns as family_sums
 
 
 
@@ -180,7 +180,7 @@ def build_table(*, id: str, title: str, row_dim: str, row_label: str, columns: l
                 href=None, period_s: list[int] | None = None) -> Table:
     """`sums[row][column]` holds the cube sums in the order of the metric family's sum
     columns; `period_s`, the length of each column, is needed by per-period metrics."""
-    sum_columns = FAMILY_SUM_COLUMNS[metric.family]
+    sum_columns = family_sums(metric.family)
     num_i = sum_columns.index(metric.numerator)
     den_i = sum_columns.index(metric.denominator) if metric.denominator else None
     if metric.per_period and not period_s:

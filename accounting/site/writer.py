@@ -43,6 +43,13 @@ class SiteWriter:
     def done(self, rel: str) -> None:
         self.written[rel] = (self.root / rel).stat().st_size
 
+    def adopt(self, written: dict[str, int]) -> None:
+        """Files another process wrote under the same root (the report workers)."""
+        for rel, size in written.items():
+            if rel in self.written:
+                raise RuntimeError(f"two outputs for the same path: {rel}")
+            self.written[rel] = size
+
     def write_parquet(self, rel: str, table: pa.Table) -> str:
         # Through memory: Arrow writes a file column chunk by column chunk, dozens of small
         # writes per page table; one write per file is kinder to the disk.

@@ -1,0 +1,51 @@
+"""Stage 1: the accounting source as Parquet in `data/source/` (layout: `contracts`).
+
+From the MariaDB of ACCOUNTING_DB_URL (APEL's summaries and the portal's topology tables,
+`export`), or, with no database configured, from the built-in demo federation (`demo`).
+Both meet the same validation (`validation`): rows that fail are quarantined with their
+reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from accounting import files
+from accounting.errors import SourceError
+from accounting.source import database, validation
+
+
+def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, full: bool = False,
+           restate_months: int = 3, bulk: bool = True) -> dict:
+    """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
+    cfg = database.config_from_env()
+    if cfg is not None:
+        from accounting.source import export as db_export
+
+        report = db_export.export(cfg, Path(data_dir), full, restate_months, progress, bulk)
+        return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
+    return write_demo(Path(data_dir) / "source", demo_scale, progress)
+
+
+def write_demo(target: Path, demo_scale: str = "default", progress: bool = True) -> dict:
+    """The demo federation as source Parquet in `target` (replaced atomically)."""
+    from accounting.source import demo
+
+    with files.staged_dir(target) as staging:
+        counts = demo.generate(staging, scale=demo_scale, progress=progress)
+        # The demo's deliberately bad rows meet the same validation as an export's.
+        quarantined = validation.quarantine_source(staging)
+    return {**counts, "quarantined": {k: v for k, v in quarantined.items() if v}}
+
+
+def load_demo_into_db(demo_scale: str = "default", progress: bool = True) -> dict:
+    """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL."""
+    from accounting.source import db_load, demo
+
+    cfg = database.config_from_env()
+    if cfg is None:
+        raise SourceError(f"{database.DB_URL_ENV} is not set: nowhere to load the demo")
+    with tempfile.TemporaryDirectory() as tmp:
+        demo.generate(Path(tmp), scale=demo_scale, progress=progress)
+        return db_load.load(Path(tmp), cfg)

@@ -32,6 +32,11 @@ class Dataset:
     def partition_path(self, source_dir: Path, year: int, month: int) -> Path:
         return self.path(source_dir) / f"year={year:04d}" / f"month={month:02d}" / "part-0.parquet"
 
+    @property
+    def db_table(self) -> str:
+        """The portal database's table of an unpartitioned dataset: topology/sites → topology_sites."""
+        return self.name.replace("/", "_")
+
     def file_glob(self, source_dir: Path) -> str:
         if self.partitioned:
             return str(self.path(source_dir) / "year=*" / "month=*" / "*.parquet")
@@ -232,6 +237,53 @@ GPU_MODELS = Dataset(
 )
 
 SOURCE_DATASETS = (HTC, CLOUD, STORAGE, GPU, SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
+TOPOLOGY_DATASETS = tuple(d for d in SOURCE_DATASETS if not d.partitioned)
+
+QUARANTINE_DIR = "quarantine"
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """Where a dataset's rejected rows go (all its columns and a `reason`), and the columns
+    the data-quality cubes read from them, under the names the cubes use."""
+
+    dataset: Dataset
+    site_column: str  # the dataset's name for the site, read as Site
+    extra: tuple[str, ...] = ()  # more columns the findings use
+
+    def path(self, source_dir: Path) -> Path:
+        return Path(source_dir) / QUARANTINE_DIR / f"{self.dataset.name}.parquet"
+
+    @property
+    def view(self) -> str:
+        return f"src_quarantine_{self.dataset.name}"
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The findings' columns; counts are signed, as the export reads them."""
+        ds = self.dataset.schema
+        fields = [pa.field("Site", pa.string()), pa.field("Year", pa.int32()), pa.field("Month", pa.int32())]
+        fields += [pa.field(c, pa.int64() if pa.types.is_unsigned_integer(ds.field(c).type) else ds.field(c).type)
+                   for c in self.extra]
+        return pa.schema(fields + [pa.field("reason", pa.string())])
+
+    @property
+    def source_columns(self) -> list[str]:
+        """The file's column behind each of `schema`'s, in order."""
+        return [self.site_column, "Year", "Month", *self.extra, "reason"]
+
+
+QUARANTINES = {q.dataset.name: q for q in (
+    Quarantine(HTC, "Site", ("NumberOfJobs", "WallDuration", "Processors")),
+    Quarantine(STORAGE, "Site"),
+    Quarantine(GPU, "SiteName"),
+    Quarantine(CLOUD, "SiteName"),
+)}
+
+# Columns that identify a person: read by the export (the cubes count distinct users) but
+# never written to a cube, a page or a download.
+PERSONAL_COLUMNS = {HTC.name: ("GlobalUserName",), CLOUD.name: ("GlobalUserName",), GPU.name: ("GlobalUserName",),
+                    STORAGE.name: ("UserIdentity",)}
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")

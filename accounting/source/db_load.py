@@ -56,9 +56,6 @@ FACTS = (
          ("CLOUD", "UpdateTime")),
 )
 LOOKUP_TABLES = tuple(dict.fromkeys(table for fact in FACTS for table, _, _ in fact.lookups))
-TOPOLOGY = ((contracts.SITES, "topology_sites"), (contracts.VOS, "topology_vos"),
-            (contracts.DISCIPLINES, "topology_disciplines"), (contracts.PLEDGES, "topology_pledges"),
-            (contracts.GPU_MODELS, "topology_gpu_models"))
 
 
 def schema_statements() -> list[str]:
@@ -79,14 +76,15 @@ def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
         cur = db.cursor()
         for stmt in schema_statements():
             cur.execute(stmt)
-        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated", *(t for _, t in TOPOLOGY)]:
+        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated", *(d.db_table for d in contracts.TOPOLOGY_DATASETS)]:
             cur.execute(f"DELETE FROM `{table}`")
         for table in LOOKUP_TABLES:
             _fill_lookup(duck, cur, table)
         with tempfile.TemporaryDirectory() as tmp:
             for fact in FACTS:
                 counts[fact.dataset.name] = _load_fact(duck, cur, fact, Path(tmp) / f"{fact.table}.tsv")
-        for dataset, table in TOPOLOGY:
+        for dataset in contracts.TOPOLOGY_DATASETS:
+            table = dataset.db_table
             rows = duck.execute(f"SELECT * FROM read_parquet('{dataset.file_glob(source_dir)}')").fetchall()
             marks = ", ".join(["%s"] * len(dataset.schema.names))
             cur.executemany(f"INSERT INTO {table} ({', '.join(dataset.schema.names)}) VALUES ({marks})", rows)

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from accounting import files
 from accounting.source import bulk_read
-from accounting.source import contracts
+from accounting.source import contracts, validation
 from accounting.locations import EXPORT_SQL
 from accounting.source.contracts import Dataset
 from accounting.source.database import DbConfig, SourceError, connect, describe
@@ -41,103 +41,10 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
 STATE_FILE = "export_state.json"
-QUARANTINE_DIR = "quarantine"
 SPILL_DIR = ".spill"  # inside the staging directory: gone with it
 PARQUET_WRITERS = 2
 # The months queries of a nightly run share the server's cores: two connections at a time.
 LISTING_CONNECTIONS = 2
-
-
-# -- validation -----------------------------------------------------------------------
-
-def _reasons_htc(t: pa.Table) -> pa.Array:
-    """The first failed rule of each row (null: valid). Rules of DESIGN §3 / issue 3."""
-    today = date.today()
-    bench = pc.utf8_lower(pc.fill_null(t["ServiceLevelType"], ""))
-    factor = pc.if_else(pc.equal(bench, "si2k"), 1 / contracts.SI2K_PER_HS23, 1.0)
-    expected = pc.multiply(pc.multiply(pc.cast(t["WallDuration"], pa.float64()), t["ServiceLevel"]), factor)
-    off = pc.abs(pc.subtract(pc.cast(t["NormalisedWallDuration"], pa.float64()), expected))
-    rules = [
-        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
-        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
-        ("negative duration or job count", pc.or_(
-            pc.or_(pc.less(t["WallDuration"], 0), pc.less(t["CpuDuration"], 0)),
-            pc.or_(pc.or_(pc.less(t["NormalisedWallDuration"], 0), pc.less(t["NormalisedCpuDuration"], 0)),
-                   pc.less(t["NumberOfJobs"], 0)))),
-        ("unknown benchmark type", pc.invert(pc.is_in(bench, pa.array(["si2k", "hepspec", "hepscore23"])))),
-        ("empty site", _empty(t, "Site")),
-        ("empty VO", _empty(t, "VO")),
-        ("normalised wall time inconsistent with wall time × benchmark",
-         pc.greater(off, pc.add(pc.multiply(expected, 0.01), 1.0))),
-    ]
-    return _first_failed(rules, t.num_rows, null_fails=True)
-
-
-def _reasons_storage(t: pa.Table) -> pa.Array:
-    """The first failed rule of each StAR record (null: valid)."""
-    today = date.today()
-    rules = [
-        ("no snapshot time", pc.is_null(t["EndTime"])),
-        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
-        ("start after end", pc.greater(t["StartTime"], t["EndTime"])),
-        ("negative capacity or file count", pc.or_(
-            pc.or_(pc.less(t["ResourceCapacityUsed"], 0), pc.less(t["LogicalCapacityUsed"], 0)),
-            pc.or_(pc.less(t["ResourceCapacityAllocated"], 0), pc.less(t["FileCount"], 0)))),
-        ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
-        ("empty site", _empty(t, "Site")),
-        ("empty VO", _empty(t, "Group")),
-    ]
-    return _first_failed(rules, t.num_rows, null_fails=False)  # optional columns may be NULL
-
-
-def _reasons_gpu(t: pa.Table) -> pa.Array:
-    """The first failed rule of each accelerator summary (null: valid). Activity above
-    availability and models missing from the model table are kept and flagged by the cubes."""
-    today = date.today()
-    rules = [
-        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
-        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
-        ("negative duration or count", pc.or_(
-            pc.or_(pc.less(t["AvailableDuration"], 0), pc.less(t["ActiveDuration"], 0)),
-            pc.or_(pc.less(t["Count"], 0), pc.less(t["NumberOfRecords"], 0)))),
-        ("empty site", _empty(t, "SiteName")),
-        ("empty VO", _empty(t, "FQAN")),
-        ("unknown record type", pc.invert(pc.is_in(pc.utf8_lower(t["AssociatedRecordType"]),
-                                                   pa.array(["job", "cloud"])))),
-    ]
-    return _first_failed(rules, t.num_rows, null_fails=True)
-
-
-CLOUD_STATUSES = ("started", "completed", "suspended", "paused", "error", "stopped", "deleted")
-
-
-def _reasons_cloud(t: pa.Table) -> pa.Array:
-    """The first failed rule of each cloud summary (null: valid). CPU time above wall time
-    × vCPUs is kept and flagged by the cubes."""
-    today = date.today()
-    rules = [
-        ("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12))),
-        ("year out of range", pc.or_(pc.less(t["Year"], 2000), pc.greater(t["Year"], today.year + 1))),
-        ("negative duration or count", pc.or_(
-            pc.or_(pc.less(t["WallDuration"], 0), pc.less(t["CpuDuration"], 0)), pc.less(t["NumberOfVMs"], 0))),
-        ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
-        ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
-        ("empty site", _empty(t, "SiteName")),
-        ("empty VO", _empty(t, "VO")),
-    ]
-    return _first_failed(rules, t.num_rows, null_fails=True)
-
-
-def _empty(t: pa.Table, column: str) -> pa.Array:
-    return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[column], "")), "")
-
-
-def _first_failed(rules: list[tuple[str, pa.Array]], n: int, null_fails: bool) -> pa.Array:
-    """`null_fails`: whether a rule that cannot be evaluated (a NULL) fails the row."""
-    reason = pa.nulls(n, pa.string())
-    for text, failed in reversed(rules):  # the first rule that fails wins
-        reason = pc.if_else(pc.fill_null(failed, null_fails), pa.scalar(text), reason)
-    return reason
 
 
 @dataclass(frozen=True)
@@ -147,13 +54,14 @@ class SourceTable:
     dataset: Dataset
     query: str  # file in export/, or a table whose contract columns are read as they are
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
-    validate: Callable[[pa.Table], pa.Array] | None = None
     updated: str = "UpdateTime"  # the column whose latest value the months query reports
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
             return (EXPORT_SQL / self.query).read_text()
-        return f"SELECT {', '.join(self.dataset.schema.names)} FROM {self.query}"
+        # Identifiers from the contract, never from input.
+        return (EXPORT_SQL / "table.sql").read_text().format(columns=", ".join(self.dataset.schema.names),
+                                                              table=self.query)
 
     @property
     def table(self) -> str:
@@ -161,15 +69,11 @@ class SourceTable:
 
 
 SOURCES = (
-    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", _reasons_htc),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", _reasons_cloud),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", _reasons_storage, "CreateTime"),
-    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", _reasons_gpu),
-    SourceTable(contracts.SITES, "topology_sites"),
-    SourceTable(contracts.VOS, "topology_vos"),
-    SourceTable(contracts.DISCIPLINES, "topology_disciplines"),
-    SourceTable(contracts.PLEDGES, "topology_pledges"),
-    SourceTable(contracts.GPU_MODELS, "topology_gpu_models"),
+    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql"),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql"),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime"),
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql"),
+    *(SourceTable(d, d.db_table) for d in contracts.TOPOLOGY_DATASETS),
 )
 
 
@@ -275,7 +179,8 @@ class Exporter:
         # pymysql runs the query first with no rows: a missing table or column fails here,
         # with its one-line message, before any row is read.
         any_month = keys[0] if keys else "2000-01"
-        self._execute(cur, f"SELECT * FROM ({src.sql()}) AS q LIMIT 0", _month_params(any_month), src.table)
+        probe = (EXPORT_SQL / "probe.sql").read_text().format(query=src.sql())
+        self._execute(cur, probe, _month_params(any_month), src.table)
         if keys is None or 2 * sum(listed[k]["rows"] for k in keys) >= sum(m["rows"] for m in listed.values()):
             params = [_month_params(any_month, all_months=True)]
         else:
@@ -326,7 +231,7 @@ class Exporter:
                 for number, n in zip(*_value_counts(numbers)):
                     results[by_number[number]].read += n
                 progress.update(chunk.num_rows)
-                reason = src.validate(chunk) if src.validate else pa.nulls(chunk.num_rows, pa.string())
+                reason = validation.reasons(src.dataset, chunk)
                 bad = pc.is_valid(reason)
                 if pc.any(bad).as_py():
                     rejected = chunk.append_column("reason", reason).filter(bad)
@@ -435,44 +340,14 @@ class Exporter:
     def write_quarantine(self, src: SourceTable, staging: Path, new: list[pa.Table], reread: set[str] | None) -> None:
         """The dataset's quarantine: previous rows of months not re-read (`reread` None: all
         were), plus this run's."""
-        old_path = self.previous / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
+        old_path = contracts.QUARANTINES[src.dataset.name].path(self.previous)
         parts = list(new)
         if old_path.exists() and reread is not None:
             old = pq.read_table(old_path)
             keys = pc.binary_join_element_wise(pc.cast(old["Year"], pa.string()),
                                                pc.utf8_lpad(pc.cast(old["Month"], pa.string()), 2, "0"), "-")
             parts.insert(0, old.filter(pc.invert(pc.is_in(keys, pa.array(sorted(reread), pa.string())))))
-        _write_quarantine_file(staging, src, parts)
-
-
-def _write_quarantine_file(source_dir: Path, src: SourceTable, parts: list[pa.Table]) -> None:
-    """source_dir/quarantine/<dataset>.parquet: the rejected rows with their reason (none: no file)."""
-    if not parts:
-        return
-    path = source_dir / QUARANTINE_DIR / f"{src.dataset.name}.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    schema = parts[-1].schema
-    pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
-
-
-def quarantine_source(source_dir: Path) -> dict[str, int]:
-    """The export's validation over source Parquet written without a database (the demo):
-    rows that fail move to the quarantine file, exactly as an export would put them."""
-    counts = {}
-    for src in SOURCES:
-        if not (src.dataset.partitioned and src.validate):
-            continue
-        rejected = []
-        for path in sorted(src.dataset.path(source_dir).glob("year=*/month=*/*.parquet")):
-            table = pq.read_table(path)
-            reason = src.validate(table)
-            bad = pc.is_valid(reason)
-            if pc.any(bad).as_py():
-                rejected.append(table.filter(bad).append_column("reason", reason.filter(bad)))
-                pq.write_table(table.filter(pc.invert(bad)), path, **PARQUET_OPTIONS)
-        _write_quarantine_file(Path(source_dir), src, rejected)
-        counts[src.dataset.name] = sum(t.num_rows for t in rejected)
-    return counts
+        validation.write_quarantine(staging, src.dataset, parts)
 
 
 def _year_spans(this_year: int) -> list[dict]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from accounting.manifest import file_sha256
+from accounting.site.generators import Build
 
 # Arrow type → Frictionless Table Schema type.
 _FRICTIONLESS = {"int": "integer", "uint": "integer", "double": "number", "float": "number",
@@ -25,10 +25,10 @@ def _table_schema_type(arrow_type) -> str:
     return "any"
 
 
-def write(builder, cubes_dir: Path) -> None:
-    cat, writer, con = builder.ctx.cat, builder.writer, builder.con
+def generate(b: Build) -> None:
+    cat, writer = b.ctx.cat, b.writer
     entries, resources = [], []
-    for src in sorted(Path(cubes_dir).glob("*.parquet")):
+    for src in b.reader.cube_files():
         name = src.stem
         schema = pq.read_schema(src)
         rows = pq.read_metadata(src).num_rows
@@ -40,7 +40,7 @@ def write(builder, cubes_dir: Path) -> None:
             if fmt == "parquet":
                 shutil.copyfile(src, dest)
             else:
-                con.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{dest}' (HEADER, DELIMITER ',')")
+                b.reader.write_csv(name, dest)
             writer.done(rel)
             files.append({"format": fmt, "path": f"{name}.{fmt}", "bytes": dest.stat().st_size,
                           "sha256": file_sha256(dest)})
@@ -61,9 +61,9 @@ def write(builder, cubes_dir: Path) -> None:
                        "seconds; normalised durations are seconds × HEPscore23 (HEPSPEC06 1:1, si2k ÷250). "
                        "User identities are never included.",
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        "version": builder.ctx.frame.as_of.strftime("%Y-%m-%d"),
+        "version": b.ctx.frame.as_of.strftime("%Y-%m-%d"),
         "resources": resources,
     }
     writer.write("data/datapackage.json", json.dumps(package, indent=2, sort_keys=True) + "\n")
-    builder.render("datasets.html", "data/", title="Data downloads", crumbs=[("Data", "./")],
-                   entries=entries)
+    b.render("datasets.html", "data/", title="Data downloads", crumbs=[("Data", "./")],
+             entries=entries)

@@ -5,41 +5,28 @@ across time."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from accounting.site import charts
-from accounting.cubes import build as cubes
-from accounting.site import paths
+from accounting.site import charts, paths
+from accounting.site.generators import Build
 from accounting.site.kinds import STORAGE_DEFAULT_METRIC, STORAGE_KIND as KIND, STORAGE_KINDS as KINDS, StorageKind
-from accounting.site.render import cross_links
 from accounting.site.stock import StockTable, add_rows
+
+def generate(b: Build) -> None:
+    if b.reader.has_cube("storage_monthly"):
+        StoragePages(b).build()
+
 
 class StoragePages:
     """Queries storage_monthly once per kind, table and measure, and renders every page."""
 
-    def __init__(self, builder):
-        self.b = builder
-        self.ctx = builder.ctx
+    def __init__(self, b: Build):
+        self.b = b
+        self.ctx = b.ctx
         self.metrics = self.ctx.cat.storage_metrics
 
-    def monthly(self, kind: StorageKind, row: str, column: str) -> dict:
-        """{scope: {row: {month: value}}} of the measure column, every entity at once."""
-        for ident in (kind.scope, row):
-            if ident is not None and ident not in self.b.identifiers:
-                raise ValueError(f"not a known dimension: {ident!r}")
-        sql = cubes.query("storage").format(scope=kind.scope or "'EGI'", row=row, measure=column)
-        out: dict = defaultdict(lambda: defaultdict(dict))
-        for scope, key, month, value in self.b.con.execute(sql).fetchall():
-            out[scope][key][month] = value
-        return out
-
-    def build(self) -> int:
-        pages = 0
-        if not self.b.has_cube("storage_monthly"):
-            return pages
+    def build(self) -> None:
         for kind in KINDS:
-            data = {m: {row: self.monthly(kind, row, f"{spec['column']}_avg") for row in kind.rows}
-                    for m, spec in self.metrics.items()}
+            data = {m: {row: self.b.reader.storage_monthly(kind.scope, row, f"{spec['column']}_avg")
+                        for row in kind.rows} for m, spec in self.metrics.items()}
             names = sorted(data[STORAGE_DEFAULT_METRIC][kind.rows[0]]) if kind.scope else [None]
             for name in names:
                 for metric_id in self.metrics:
@@ -47,8 +34,6 @@ class StoragePages:
                     self.page(kind, name, metric_id, {r: d.get(scope, {}) for r, d in data[metric_id].items()},
                               {r: d.get(scope, {}) for r, d in data["allocated"].items()},
                               {r: d.get(scope, {}) for r, d in data["used"].items()})
-                    pages += 1
-        return pages
 
     def page(self, kind: StorageKind, name: str | None, metric_id: str, monthly: dict,
              allocated: dict, used: dict) -> None:
@@ -96,7 +81,7 @@ class StoragePages:
 
         heading = kind.heading.format(name=name)
         self.b.render("storage.html", page_dir, heading=heading, title=f"{heading} — {metric['name']}",
-                      crumbs=[(label, rel(p)) for label, p in self.crumbs(kind, name)], metric=metric,
+                      crumbs=[(label, rel(p)) for label, p in self.ctx.crumbs(kind, name)], metric=metric,
                       metric_links=[(m["name"], rel(kind.metric_path(name, k)), k == metric_id)
                                     for k, m in self.metrics.items()],
                       tables=tables, capacity={"id": "capacity", "title": capacity.title,
@@ -118,19 +103,8 @@ class StoragePages:
         return StockTable("capacity", "Capacity used and allocated, monthly average", "Capacity", "Capacity",
                           months, labels, "TB", {k: v for k, v in rows.items() if v})
 
-    def crumbs(self, kind: StorageKind, name: str | None) -> list[tuple[str, str]]:
-        top = [("Storage", "storage/")]
-        if kind.id == "storage_countries":
-            return top + [("Countries", kind.base_path())]
-        if kind.id == "storage_country":
-            return top + [("Countries", "storage/countries/"), (name, kind.base_path(name))]
-        if kind.id == "storage_site":
-            ngi = self.ctx.site_homes.get(name, (None, None))[0]
-            return top + ([(ngi, KIND["storage_ngi"].base_path(ngi))] if ngi else []) + [(name, kind.base_path(name))]
-        return top + ([(name, kind.base_path(name))] if name else [])
-
     def extra_links(self, kind: StorageKind, name: str | None, rel) -> list[tuple[str, str]]:
         """The same entity's CPU and GPU pages, where it has them."""
         if name is None:
             return [("CPU (HTC) accounting of EGI", rel("egi/" if kind.id == "storage" else "egi/countries/"))]
-        return cross_links(self.ctx, kind.id, name, rel)
+        return self.ctx.cross_links(kind.id, name, rel)

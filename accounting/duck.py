@@ -1,0 +1,46 @@
+"""DuckDB as the cubes and the site stage use it: one connection with the shared macros,
+SQL read from the repository's .sql files, Parquet files attached as views.
+
+File paths never go into SQL text: views are made from relations (the path is an argument),
+and COPY takes the target as a parameter.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from accounting.cubes import catalogue
+from accounting.locations import CUBES_SQL
+
+# Run by `connect` before any query, in this order; not cubes.
+SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "macros.sql")
+
+Error = duckdb.Error
+
+
+@cache
+def sql(path: Path) -> str:
+    """The text of one .sql file of the repository (read once per process)."""
+    return Path(path).read_text()
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for family in catalogue.load().families.values():
+        con.execute(sql(SETUP[0]).format(family=family.id), {"columns": list(family.sums)})
+    con.execute(sql(SETUP[1]))
+    return con
+
+
+def view_parquet(con: duckdb.DuckDBPyConnection, name: str, files: str | Path | list[str]) -> None:
+    """Make `name` a view over Parquet files (a path, a glob or a list), read as they are."""
+    files = [str(f) for f in files] if isinstance(files, list) else str(files)
+    con.read_parquet(files, hive_partitioning=False, union_by_name=False).create_view(name, replace=True)
+
+
+def copy_to(con: duckdb.DuckDBPyConnection, query: str, path: Path, options: str) -> None:
+    """COPY (query) TO path (options): the path as a parameter, the options from our code."""
+    con.execute(f"COPY ({query}) TO $path ({options})", {"path": str(path)})

@@ -1,0 +1,26 @@
+"""The site's page generators. Each module has one `generate(b: Build)` that writes its
+pages through the build's one writer and renderer, from the build's one reader of the
+cubes; `accounting.site.build` runs them in order (as Pelican's generators share its writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounting.site.context import Context
+from accounting.site.reader import CubeReader
+from accounting.site.render import Renderer
+from accounting.site.writer import SiteWriter
+
+
+@dataclass
+class Build:
+    ctx: Context
+    reader: CubeReader
+    writer: SiteWriter
+    renderer: Renderer
+    progress: bool = True
+    workers: int = 1
+
+    def render(self, template: str, page_dir: str, **page) -> None:
+        self.renderer.render(template, page_dir, **page)

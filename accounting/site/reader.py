@@ -1,0 +1,115 @@
+"""The site stage's one way into the cubes: a DuckDB connection over `data/cubes/*.parquet`
+and the page queries of `cubes/queries/`. Generators ask it for figures; none of them
+holds SQL or a connection of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from accounting import duck
+from accounting.cubes.build import register_cube_views
+from accounting.cubes.catalogue import Catalogue
+from accounting.errors import SiteError
+from accounting.locations import PAGE_QUERIES
+
+# A view's entities by the cube that holds them (the storage view's page kinds are storage_*).
+ENTITY_CUBES = (("htc_monthly", ""), ("gpu_monthly", "gpu_"), ("cloud_monthly", "cloud_"),
+                ("storage_monthly", "storage_"))
+ENTITY_COLUMNS = (("ngi", "NGI"), ("country", "Country"), ("site", "Site"), ("vo", "VO"))
+COLUMN_EXPR = {"month": "month_label(Year, Month)", "history": "month_label(Year, Month)",
+               "year": "printf('%04d', Year)"}
+
+
+def query(name: str) -> str:
+    return duck.sql(PAGE_QUERIES / f"{name}.sql")
+
+
+class CubeReader:
+    def __init__(self, cubes_dir: Path, cat: Catalogue):
+        self.cubes_dir = Path(cubes_dir)
+        if not (self.cubes_dir / "htc_monthly.parquet").exists():
+            raise SiteError(f"no cubes in {self.cubes_dir}: run the cubes stage first")
+        self.con = duck.connect()
+        register_cube_views(self.con, self.cubes_dir)
+        # Identifiers go into the query text: only catalogue dimensions and cubes may.
+        self.identifiers = set(cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
+
+    def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
+        try:
+            return self.con.execute(sql, {k: v for k, v in (params or {}).items() if f"${k}" in sql}).fetchall()
+        except duck.Error as e:
+            raise SiteError(f"cannot read the cubes in {self.cubes_dir}: {e}") from None
+
+    def _checked(self, *identifiers: str | None) -> None:
+        for ident in identifiers:
+            if ident is not None and ident not in self.identifiers:
+                raise ValueError(f"not a known cube or dimension: {ident!r}")
+
+    def has_cube(self, name: str) -> bool:
+        return (self.cubes_dir / f"{name}.parquet").exists()
+
+    def cube_files(self) -> list[Path]:
+        return sorted(self.cubes_dir.glob("*.parquet"))
+
+    def as_of(self) -> datetime:
+        return self._rows(query("as_of"))[0][0]
+
+    def site_homes(self) -> dict[str, tuple[str, str]]:
+        return {s: (n, c) for s, n, c in self._rows(query("site_homes"))}
+
+    def disciplines(self) -> list[tuple[str, str, str, str]]:
+        return self._rows(query("disciplines"))
+
+    def entities(self) -> dict[str, frozenset[str]]:
+        """Names that have a page, per kind of each view (so that pages of one entity in
+        different views can link to each other)."""
+        out = {}
+        for cube, prefix in ENTITY_CUBES:
+            for kind_id, column in ENTITY_COLUMNS:
+                names = self._rows(query("entity_names").format(column=column, cube=cube)) \
+                    if self.has_cube(cube) else []
+                out[prefix + kind_id] = frozenset(n for (n,) in names)
+        return out
+
+    def sums(self, scope: str | None, row: str, column: str, cube: str, family: str, first: int, last: int,
+             vo_group: str, infra: str) -> dict:
+        """{scope: {row: {column: sums}}} of one kind of table, every entity at once."""
+        self._checked(scope, row, cube)
+        name = "report" if family == "htc" else "family_report"
+        sql = query(name).format(scope=scope or "'EGI'", row=row, family=family,
+                                 column=COLUMN_EXPR.get(column, column), cube=cube)
+        out: dict = defaultdict(lambda: defaultdict(dict))
+        for scope_key, row_key, col, *s in self._rows(sql, {"vo_group": vo_group, "infra_filter": infra,
+                                                             "first": first, "last": last}):
+            out[scope_key][row_key][col] = tuple(s)
+        return out
+
+    def activity(self, vo_group: str, infra: str) -> dict[tuple[str, str], tuple]:
+        return {(r[0], r[1]): r[2:] for r in self._rows(query("activity"), {"vo_group": vo_group,
+                                                                             "infra_filter": infra})}
+
+    def storage_monthly(self, scope: str | None, row: str, measure: str) -> dict:
+        """{scope: {row: {month: value}}} of one storage measure, every entity at once."""
+        self._checked(scope, row)
+        out: dict = defaultdict(lambda: defaultdict(dict))
+        for scope_key, key, month, value in self._rows(query("storage").format(scope=scope or "'EGI'", row=row,
+                                                                                 measure=measure)):
+            out[scope_key][key][month] = value
+        return out
+
+    def records(self, cube: str) -> list[dict]:
+        """A whole (small) cube as dicts: the findings."""
+        self._checked(cube)
+        cur = self.con.execute(query("cube_rows").format(cube=cube))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def write_csv(self, cube: str, dest: Path) -> None:
+        self._checked(cube)
+        try:
+            duck.copy_to(self.con, query("cube_rows").format(cube=cube), dest, "HEADER, DELIMITER ','")
+        except duck.Error as e:
+            raise SiteError(f"cannot write {dest} from cube {cube}: {e}") from None

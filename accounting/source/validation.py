@@ -1,0 +1,144 @@
+"""Validation of source rows and their quarantine, the same for a MariaDB export and the demo.
+
+Each partitioned dataset has its rules: the first rule a row fails is its reason, and a row
+with a reason goes to `<source>/quarantine/<dataset>.parquet` (`contracts.QUARANTINES`)
+instead of the dataset, never dropped. Suspicious rows that are kept (a zero benchmark,
+CPU above wall × processors) are the cubes' findings, not rules here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from accounting.source import contracts
+from accounting.source.contracts import Dataset
+from accounting.source.parquet import PARQUET_OPTIONS
+
+CLOUD_STATUSES = ("started", "completed", "suspended", "paused", "error", "stopped", "deleted")
+FIRST_YEAR = 2000  # no grid accounting before
+
+
+def _period(t: pa.Table, month: bool = True) -> list[tuple[str, pa.Array]]:
+    """The month and year rules every summary shares (a StAR record has no month column of
+    its own: its month is that of its snapshot time)."""
+    last_year = date.today().year + 1
+    rules = [("month not in 1-12", pc.or_(pc.less(t["Month"], 1), pc.greater(t["Month"], 12)))] if month else []
+    return rules + [("year out of range", pc.or_(pc.less(t["Year"], FIRST_YEAR), pc.greater(t["Year"], last_year)))]
+
+
+def _negative(t: pa.Table, *columns: str) -> pa.Array:
+    failed = pc.less(t[columns[0]], 0)
+    for c in columns[1:]:
+        failed = pc.or_(failed, pc.less(t[c], 0))
+    return failed
+
+
+def _empty(t: pa.Table, column: str) -> pa.Array:
+    return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[column], "")), "")
+
+
+def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
+    bench = pc.utf8_lower(pc.fill_null(t["ServiceLevelType"], ""))
+    factor = pc.if_else(pc.equal(bench, "si2k"), 1 / contracts.SI2K_PER_HS23, 1.0)
+    expected = pc.multiply(pc.multiply(pc.cast(t["WallDuration"], pa.float64()), t["ServiceLevel"]), factor)
+    off = pc.abs(pc.subtract(pc.cast(t["NormalisedWallDuration"], pa.float64()), expected))
+    return _period(t) + [
+        ("negative duration or job count", _negative(t, "WallDuration", "CpuDuration", "NormalisedWallDuration",
+                                                     "NormalisedCpuDuration", "NumberOfJobs")),
+        ("unknown benchmark type", pc.invert(pc.is_in(bench, pa.array([b.lower() for b in contracts.BENCHMARKS])))),
+        ("empty site", _empty(t, "Site")),
+        ("empty VO", _empty(t, "VO")),
+        ("normalised wall time inconsistent with wall time × benchmark",
+         pc.greater(off, pc.add(pc.multiply(expected, 0.01), 1.0))),
+    ]
+
+
+def _storage(t: pa.Table) -> list[tuple[str, pa.Array]]:
+    return [("no snapshot time", pc.is_null(t["EndTime"]))] + _period(t, month=False) + [
+        ("start after end", pc.greater(t["StartTime"], t["EndTime"])),
+        ("negative capacity or file count", _negative(t, "ResourceCapacityUsed", "LogicalCapacityUsed",
+                                                      "ResourceCapacityAllocated", "FileCount")),
+        ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
+        ("empty site", _empty(t, "Site")),
+        ("empty VO", _empty(t, "Group")),
+    ]
+
+
+def _gpu(t: pa.Table) -> list[tuple[str, pa.Array]]:
+    """Activity above availability and models missing from the model table are kept and
+    flagged by the cubes."""
+    return _period(t) + [
+        ("negative duration or count", _negative(t, "AvailableDuration", "ActiveDuration", "Count", "NumberOfRecords")),
+        ("empty site", _empty(t, "SiteName")),
+        ("empty VO", _empty(t, "FQAN")),
+        ("unknown record type", pc.invert(pc.is_in(pc.utf8_lower(t["AssociatedRecordType"]),
+                                                   pa.array(["job", "cloud"])))),
+    ]
+
+
+def _cloud(t: pa.Table) -> list[tuple[str, pa.Array]]:
+    """CPU time above wall time × vCPUs is kept and flagged by the cubes."""
+    return _period(t) + [
+        ("negative duration or count", _negative(t, "WallDuration", "CpuDuration", "NumberOfVMs")),
+        ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
+        ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
+        ("empty site", _empty(t, "SiteName")),
+        ("empty VO", _empty(t, "VO")),
+    ]
+
+
+# The rules of each validated dataset, and whether a rule that meets a NULL fails the row
+# (a StAR record's optional columns may be NULL).
+RULES: dict[str, tuple[Callable[[pa.Table], list], bool]] = {
+    contracts.HTC.name: (_htc, True),
+    contracts.STORAGE.name: (_storage, False),
+    contracts.GPU.name: (_gpu, True),
+    contracts.CLOUD.name: (_cloud, True),
+}
+
+
+def reasons(dataset: Dataset, t: pa.Table) -> pa.Array:
+    """The first failed rule of each row (null: valid; every row valid where the dataset has no rules)."""
+    if dataset.name not in RULES:
+        return pa.nulls(t.num_rows, pa.string())
+    rules, null_fails = RULES[dataset.name]
+    reason = pa.nulls(t.num_rows, pa.string())
+    for text, failed in reversed(rules(t)):  # the first rule that fails wins
+        reason = pc.if_else(pc.fill_null(failed, null_fails), pa.scalar(text), reason)
+    return reason
+
+
+def write_quarantine(source_dir: Path, dataset: Dataset, parts: list[pa.Table]) -> None:
+    """The rejected rows of a dataset with their reason (no rows: no file)."""
+    if not parts:
+        return
+    path = contracts.QUARANTINES[dataset.name].path(source_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = parts[-1].schema
+    pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
+
+
+def quarantine_source(source_dir: Path) -> dict[str, int]:
+    """Validate source Parquet written without a database (the demo): rows that fail move
+    to the quarantine file, exactly as an export would put them."""
+    counts = {}
+    for dataset in contracts.SOURCE_DATASETS:
+        if dataset.name not in RULES:
+            continue
+        rejected = []
+        for path in sorted(dataset.path(source_dir).glob("year=*/month=*/*.parquet")):
+            table = pq.read_table(path)
+            reason = reasons(dataset, table)
+            bad = pc.is_valid(reason)
+            if pc.any(bad).as_py():
+                rejected.append(table.filter(bad).append_column("reason", reason.filter(bad)))
+                pq.write_table(table.filter(pc.invert(bad)), path, **PARQUET_OPTIONS)
+        write_quarantine(Path(source_dir), dataset, rejected)
+        counts[dataset.name] = sum(t.num_rows for t in rejected)
+    return counts

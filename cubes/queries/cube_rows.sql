@@ -1,0 +1,2 @@
+-- A whole cube as it is: the data-quality findings, and the CSV download of every cube.
+SELECT * FROM {cube}
