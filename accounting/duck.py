@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from accounting.cubes import catalogue
+from accounting import catalogue
 from accounting.locations import CUBES_SQL
 
 # Run by `connect` before any query, in this order; not cubes.

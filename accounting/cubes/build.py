@@ -20,9 +20,12 @@ from tqdm import tqdm
 from accounting import duck, files
 from accounting.errors import CubesError
 from accounting.locations import CUBES_SQL
-from accounting.source.contracts import QUARANTINES, SOURCE_DATASETS
+from accounting.source.contracts import PERSONAL_COLUMNS, QUARANTINES, SOURCE_DATASETS
 
 log = logging.getLogger(__name__)
+
+# Cubes are published as they are (pages, downloads): none may carry an identity column.
+PERSONAL = frozenset(c for columns in PERSONAL_COLUMNS.values() for c in columns)
 
 PARQUET = dict(compression="zstd", row_group_size=122880)
 
@@ -74,12 +77,6 @@ def cube_files() -> tuple[list[Path], list[Path]]:
     return staging, ordered
 
 
-def register_cube_views(con: duckdb.DuckDBPyConnection, cubes_dir: Path) -> None:
-    """Make every published cube queryable by its name (for the site stage)."""
-    for path in sorted(Path(cubes_dir).glob("*.parquet")):
-        duck.view_parquet(con, path.stem, path)
-
-
 def _run(con: duckdb.DuckDBPyConnection, path: Path, what):
     try:
         return what(con.sql(duck.sql(path)))
@@ -103,6 +100,9 @@ def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str,
             t0 = time.perf_counter()
             _run(con, path, lambda rel, name=path.stem: rel.create(name))
             cube = con.table(path.stem)
+            personal = PERSONAL & set(cube.columns)
+            if personal:
+                raise CubesError(f"cube {path.stem} would publish personal data: {', '.join(sorted(personal))}")
             try:
                 cube.write_parquet(str(out / f"{path.stem}.parquet"), **PARQUET)
             except duck.Error as e:

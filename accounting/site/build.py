@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from accounting import duck, files, manifest
-from accounting.cubes.catalogue import load
+from accounting.catalogue import load
 from accounting.errors import SiteError
 from accounting.site.assets import write_assets
 from accounting.site.context import make_context

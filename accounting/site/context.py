@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounting.cubes.catalogue import Catalogue
+from accounting.catalogue import Catalogue
 from accounting.site.kinds import KIND, STORAGE_KIND, PageKind, StorageKind
 from accounting.site.reader import CubeReader
 from accounting.site.timeframe import TimeFrame

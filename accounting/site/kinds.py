@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accounting.cubes.catalogue import load
+from accounting.catalogue import load
 from accounting.site import paths
 
 _FAMILIES = load().families

@@ -10,8 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from accounting import duck
-from accounting.cubes.build import register_cube_views
-from accounting.cubes.catalogue import Catalogue
+from accounting.catalogue import Catalogue
 from accounting.errors import SiteError
 from accounting.locations import PAGE_QUERIES
 
@@ -33,7 +32,11 @@ class CubeReader:
         if not (self.cubes_dir / "htc_monthly.parquet").exists():
             raise SiteError(f"no cubes in {self.cubes_dir}: run the cubes stage first")
         self.con = duck.connect()
-        register_cube_views(self.con, self.cubes_dir)
+        for path in self.cube_files():
+            try:
+                duck.view_parquet(self.con, path.stem, path)
+            except duck.Error as e:
+                raise SiteError(f"cube {path} is unreadable (rebuild it with the cubes stage): {e}") from None
         # Identifiers go into the query text: only catalogue dimensions and cubes may.
         self.identifiers = set(cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
 

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from accounting.cubes.catalogue import Metric, sum_columns as family_sums
+from accounting.catalogue import Metric, sum_columns as family_sums
 
 
 

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from accounting.source import contracts
+from accounting.duck import copy_to, sql, view_parquet
 from accounting.locations import SCHEMA_SQL
 from accounting.source.database import DbConfig, connect
 
 SCHEMA = SCHEMA_SQL / "apel.sql"
+LOAD_SQL = SCHEMA_SQL / "load"
 
 
 @dataclass(frozen=True)
@@ -63,31 +66,39 @@ def schema_statements() -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
+def _sql(name: str, **identifiers: str) -> str:
+    """A statement of schema/load/; identifiers come from the contracts and FACTS above, never from data."""
+    return sql(LOAD_SQL / f"{name}.sql").format(**identifiers)
+
+
+def _view(fact: Fact) -> str:
+    return fact.dataset.name.replace("/", "_")
+
+
 def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     """Replace the database's accounting and topology tables with the Parquet in source_dir."""
-    duck = duckdb.connect()
-    duck.execute("SET TimeZone = 'UTC'")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
     for fact in FACTS:
-        duck.execute(f"CREATE VIEW {fact.dataset.name} AS SELECT * FROM "
-                     f"read_parquet('{fact.dataset.file_glob(source_dir)}', hive_partitioning = false)")
+        view_parquet(con, _view(fact), fact.dataset.file_glob(source_dir))
     db = connect(cfg)
     counts = {}
     try:
         cur = db.cursor()
         for stmt in schema_statements():
             cur.execute(stmt)
-        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated", *(d.db_table for d in contracts.TOPOLOGY_DATASETS)]:
-            cur.execute(f"DELETE FROM `{table}`")
+        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated",
+                      *(d.db_table for d in contracts.TOPOLOGY_DATASETS)]:
+            cur.execute(_sql("clear", table=table))
         for table in LOOKUP_TABLES:
-            _fill_lookup(duck, cur, table)
+            _fill_lookup(con, cur, table)
         with tempfile.TemporaryDirectory() as tmp:
             for fact in FACTS:
-                counts[fact.dataset.name] = _load_fact(duck, cur, fact, Path(tmp) / f"{fact.table}.tsv")
+                counts[fact.dataset.name] = _load_fact(con, cur, fact, Path(tmp) / f"{fact.table}.tsv")
         for dataset in contracts.TOPOLOGY_DATASETS:
-            table = dataset.db_table
-            rows = duck.execute(f"SELECT * FROM read_parquet('{dataset.file_glob(source_dir)}')").fetchall()
-            marks = ", ".join(["%s"] * len(dataset.schema.names))
-            cur.executemany(f"INSERT INTO {table} ({', '.join(dataset.schema.names)}) VALUES ({marks})", rows)
+            rows = [tuple(r.values()) for r in pq.read_table(dataset.file_glob(source_dir)).to_pylist()]
+            cur.executemany(_sql("topology_insert", table=dataset.db_table, columns=", ".join(dataset.schema.names),
+                                 marks=", ".join(["%s"] * len(dataset.schema.names))), rows)
             counts[dataset.name] = len(rows)
         db.commit()
     finally:
@@ -95,35 +106,33 @@ def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     return counts
 
 
-def _fill_lookup(duck: duckdb.DuckDBPyConnection, cur, table: str) -> None:
+def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str) -> None:
     """Every name the facts hold for this lookup table (a shared one, Sites, gets the union),
     then its ids, registered in DuckDB as ids_<table>."""
-    names = " UNION ".join(f'SELECT "{column}" AS name FROM {fact.dataset.name}'
+    names = " UNION ".join(_sql("lookup_column", column=column, view=_view(fact))
                            for fact in FACTS for t, column, _ in fact.lookups if t == table)
-    rows = duck.execute(f"SELECT DISTINCT name FROM ({names}) WHERE name IS NOT NULL ORDER BY 1").fetchall()
-    cur.executemany(f"INSERT INTO `{table}` (name) VALUES (%s)", rows)
-    cur.execute(f"SELECT id, name FROM `{table}`")
+    rows = con.execute(_sql("lookup_names", names=names)).fetchall()
+    cur.executemany(_sql("lookup_insert", table=table), rows)
+    cur.execute(_sql("lookup_ids", table=table))
     ids = cur.fetchall()
-    duck.register(f"ids_{table}", pa.table({"id": pa.array([i for i, _ in ids], pa.int64()),
-                                            "name": pa.array([n for _, n in ids], pa.string())}))
+    con.register(f"ids_{table}", pa.table({"id": pa.array([i for i, _ in ids], pa.int64()),
+                                           "name": pa.array([n for _, n in ids], pa.string())}))
 
 
-def _load_fact(duck: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> int:
+def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> int:
     """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it; returns the
-    table's row count. A NULL name gives a NULL id (LEFT JOIN), written as \\N."""
+    table's row count (NULL written as \\N)."""
     joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
     ids = [f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups]
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
     stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
     cols = [f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns]
-    duck.execute(f"COPY (SELECT {', '.join(ids + cols)} FROM {fact.dataset.name} AS f {joins}) TO '{tsv}' "
-                 "(HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N')")
-    # The demo's text holds no tab, newline or backslash, so nothing else needs escaping.
+    copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=_view(fact), joins=joins), tsv,
+            "HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N'")
     target = ", ".join(f"`{c}`" for c in [idcol for _, _, idcol in fact.lookups] + list(fact.columns))
-    cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {fact.table} FIELDS TERMINATED BY '\\t' ({target})",
-                (str(tsv),))
-    cur.execute(f"SELECT COUNT(*) FROM {fact.table}")
+    cur.execute(_sql("fact_load", table=fact.table, columns=target), {"file": str(tsv)})
+    cur.execute(_sql("fact_count", table=fact.table))
     count = cur.fetchone()[0]
     kind, column = fact.updated
-    cur.execute(f"INSERT INTO LastUpdated (Type, UpdateTime) SELECT '{kind}', MAX({column}) FROM {fact.table}")
+    cur.execute(_sql("last_updated", table=fact.table, column=column), {"type": kind})
     return count

@@ -3,7 +3,7 @@ previous ones, and the whole history of normalised work by infrastructure (grid,
 
 from __future__ import annotations
 
-from accounting.cubes.catalogue import Metric, sum_columns
+from accounting.catalogue import Metric, sum_columns
 from accounting.site import charts
 from accounting.site.generators import Build
 from accounting.site.generators.reports import make_table, sums

@@ -1,0 +1,2 @@
+-- The ids MariaDB gave those names.
+SELECT id, name FROM `{table}`

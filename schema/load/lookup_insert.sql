@@ -1,0 +1,2 @@
+-- The names of one lookup table (Sites, VOs, DNs, ...), one row each.
+INSERT INTO `{table}` (name) VALUES (%s)
