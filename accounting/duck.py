@@ -43,4 +43,4 @@ def view_parquet(con: duckdb.DuckDBPyConnection, name: str, files: str | Path | 
 
 def copy_to(con: duckdb.DuckDBPyConnection, query: str, path: Path, options: str) -> None:
     """COPY (query) TO path (options): the path as a parameter, the options from our code."""
-    con.execute(f"COPY ({query}) TO $path ({options})", {"path": str(path)})
+    con.execute(sql(CUBES_SQL / "queries" / "copy.sql").format(query=query, options=options), {"path": str(path)})

@@ -1,4 +1,4 @@
--- The source database as a real APEL server keeps it (DESIGN §3): names in lookup
+-- The source database as a real APEL server keeps it: names in lookup
 -- tables, facts referencing them by id, plus the portal's own topology tables beside.
 -- `build.py demo --to-db` creates this schema; the exporter reads any database with it.
 -- Names compare case-sensitively (utf8mb4_bin): "ATLAS" and "atlas" are reported apart.

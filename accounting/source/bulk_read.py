@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from accounting.source.database import DbConfig, SourceError, describe
+from accounting.source.database import SESSION_UTC, DbConfig, SourceError, describe
 
 # Rust's logger would print connection-pool errors on stderr itself, beside our one line.
 os.environ.setdefault("RUST_LOG", "off")
@@ -65,7 +65,7 @@ def read(url: str, statements: list[str], schema: pa.Schema, cfg: DbConfig, tabl
     for sql in statements:
         try:
             reader = connectorx.read_sql(url, sql, return_type="arrow_stream", protocol="binary",
-                                         batch_size=BATCH_ROWS, pre_execution_query=["SET time_zone = '+00:00'"])
+                                         batch_size=BATCH_ROWS, pre_execution_query=[SESSION_UTC])
             for batch in reader:
                 if batch.num_rows:
                     yield _typed(batch, schema, table)

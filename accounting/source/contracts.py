@@ -47,7 +47,7 @@ def _schema(*fields: tuple[str, pa.DataType, str]) -> pa.Schema:
     return pa.schema([pa.field(n, t, metadata={"description": d}) for n, t, d in fields])
 
 
-# APEL HybridSuperSummaries joined to its lookup tables (DESIGN §3).
+# APEL HybridSuperSummaries joined to its lookup tables (schema/apel.sql, export/htc.sql).
 HTC = Dataset(
     name="htc",
     partitioned=True,
@@ -77,7 +77,7 @@ HTC = Dataset(
     ),
 )
 
-# APEL StAR storage records (VStarRecords, DESIGN §3): raw snapshots, not summaries.
+# APEL StAR storage records (the VStarRecords view): raw snapshots, not summaries.
 # Partitioned by the month of EndTime (the moment the snapshot describes), carried as
 # Year and Month so every partitioned dataset has the same partition columns.
 STORAGE = Dataset(
@@ -110,7 +110,7 @@ STORAGE = Dataset(
     ),
 )
 
-# APEL cloud summaries (VCloudSummaries, DESIGN §3): VMs per month, site, cloud compute
+# APEL cloud summaries (the VCloudSummaries view): VMs per month, site, cloud compute
 # service, user, VO, status, image and CPU count.
 CLOUD = Dataset(
     name="cloud",
@@ -144,7 +144,7 @@ CLOUD = Dataset(
     ),
 )
 
-# APEL accelerator (GPU) summaries (DESIGN §3): flat, names rather than ids.
+# APEL accelerator (GPU) summaries: flat, names rather than ids.
 GPU = Dataset(
     name="gpu",
     partitioned=True,
@@ -169,7 +169,7 @@ GPU = Dataset(
     ),
 )
 
-# Portal-owned topology (DESIGN §3). Sites carry validity dates: a site that moves to
+# Portal-owned topology (the topology_* tables of schema/apel.sql). Sites carry validity dates: a site that moves to
 # another NGI or federation has one row per period; ValidTo is exclusive, null = open.
 SITES = Dataset(
     name="topology/sites",

@@ -16,6 +16,8 @@ from accounting.errors import SourceError
 DB_URL_ENV = "ACCOUNTING_DB_URL"
 PASSWORD_ENV = "ACCOUNTING_DB_PASSWORD"
 OPTION_FILE_ENV = "ACCOUNTING_DB_OPTION_FILE"
+# Every session reads and writes timestamps in UTC, whatever the server's zone.
+SESSION_UTC = "SET time_zone = '+00:00'"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ for _t in (FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.NEWDECIMAL, FIE
 def connect(cfg: DbConfig, streaming: bool = False) -> pymysql.connections.Connection:
     kwargs = dict(host=cfg.host, port=cfg.port, user=cfg.user, database=cfg.database,
                   charset="utf8mb4", connect_timeout=10, read_timeout=600, write_timeout=600,
-                  init_command="SET time_zone = '+00:00'", local_infile=True)
+                  init_command=SESSION_UTC, local_infile=True)
     if cfg.password is not None:
         kwargs["password"] = cfg.password
     if cfg.option_file:
