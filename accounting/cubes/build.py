@@ -66,8 +66,10 @@ def cube_files() -> tuple[list[Path], list[Path]]:
     sql_files = sorted(p for p in CUBES_SQL.glob("*.sql") if p not in duck.SETUP)
     staging = [p for p in sql_files if p.stem.startswith("stg_")]
     pending = {p.stem: p for p in sql_files if not p.stem.startswith("stg_")}
-    needs = {name: {other for other in pending if other != name
-                    and re.search(rf"\b{other}\b", duck.sql(path))} for name, path in pending.items()}
+    # A cube reads another when its SQL (comments aside: a cube named in a comment is no edge) names it.
+    code = {name: re.sub(r"--[^\n]*", "", duck.sql(path)) for name, path in pending.items()}
+    needs = {name: {other for other in pending if other != name and re.search(rf"\b{other}\b", code[name])}
+             for name in pending}
     ordered: list[Path] = []
     while pending:
         ready = sorted(n for n in pending if not needs[n] & set(pending))
