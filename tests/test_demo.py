@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting.source import contracts
-from accounting.source import db_load
-from accounting.source.demo import federation as demo, generate
+from accounting.source import contracts, db_load
 from accounting.source.demo import cloud as demo_cloud
+from accounting.source.demo import federation as demo
+from accounting.source.demo import generate
 from accounting.source.demo import gpu as demo_gpu
 from accounting.source.demo import storage as demo_storage
 
@@ -65,7 +65,7 @@ def test_same_inputs_give_byte_identical_files(source, tmp_path):
 
 def test_today_defaults_to_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1763942400")
-    assert demo._today() == TODAY
+    assert demo.today() == TODAY
 
 
 def test_every_file_has_the_contract_schema(source):
@@ -108,7 +108,7 @@ def test_months_run_from_2004_to_today(source, con):
 
 
 def test_times_lie_in_their_month_and_before_today(con):
-    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.UTC)
     assert value(con, """SELECT count(*) FROM htc WHERE EarliestEndTime > LatestEndTime
         OR year(EarliestEndTime) != Year OR month(EarliestEndTime) != Month
         OR year(LatestEndTime) != Year OR month(LatestEndTime) != Month OR UpdateTime < LatestEndTime""") == 0
@@ -193,12 +193,12 @@ STAR_KEY = 'Site, StorageSystem, StorageShare, StorageMedia, StorageClass, "Grou
 
 def test_storage_records(con):
     assert 10_000 <= value(con, "SELECT count(*) FROM storage") <= 40_000
-    assert value(con, "SELECT count(DISTINCT Site) FROM storage") == demo_storage._SIZES["small"].sites
+    assert value(con, "SELECT count(DISTINCT Site) FROM storage") == demo_storage.SIZES["small"].sites
     assert {r[0] for r in rows(con, "SELECT DISTINCT StorageMedia FROM storage")} == {"disk", "tape"}
     assert value(con, "SELECT count(DISTINCT RecordId) = count(*) FROM storage")
     assert value(con, """SELECT count(*) FROM storage WHERE Year != year(EndTime) OR Month != month(EndTime)
         OR StartTime >= EndTime OR CreateTime < EndTime OR LogicalCapacityUsed > ResourceCapacityUsed""") == 0
-    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.UTC)
     assert value(con, "SELECT min(Year) FROM storage") == 2015
     assert value(con, "SELECT max(CreateTime) FROM storage") < today
     assert value(con, """SELECT count(*) FROM storage JOIN (SELECT Site, min(ValidFrom) AS since FROM sites GROUP BY 1)
@@ -235,7 +235,7 @@ GPU_HOURS = "sum(Count * AvailableDuration) / 3600"
 
 def test_gpu_records(con, source):
     assert 2_000 <= value(con, "SELECT count(*) FROM gpu") <= 5_000
-    assert value(con, "SELECT count(DISTINCT SiteName) FROM gpu") == demo_gpu._SIZES["small"].sites
+    assert value(con, "SELECT count(DISTINCT SiteName) FROM gpu") == demo_gpu.SIZES["small"].sites
     months = [(y, m) for y in range(2020, TODAY.year + 1) for m in range(1, 13) if (y, m) <= (TODAY.year, TODAY.month)]
     assert rows(con, "SELECT DISTINCT Year, Month FROM gpu ORDER BY ALL") == months
     for path in sorted(contracts.GPU.path(source).rglob("*.parquet")):  # one row per summary key, sorted on it
@@ -259,7 +259,7 @@ def test_gpu_records(con, source):
     assert {r[0] for r in rows(con, "SELECT DISTINCT BenchmarkType FROM gpu WHERE BenchmarkType IS NOT NULL")} <= \
         {"hepscore23-gpu", "gpu-mlperf"}
     # Past months summarised a few days after their end, the current one before today.
-    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.UTC)
     assert value(con, "SELECT max(UpdateTime) FROM gpu") < today
     assert value(con, f"""SELECT count(*) FROM (SELECT *, make_timestamptz(Year, Month, 1, 0, 0, 0, 'UTC')
             + INTERVAL 1 MONTH AS month_end FROM gpu)
@@ -301,7 +301,7 @@ CLOUD_KEY = ("Year", "Month", *demo_cloud.SUMMARY_KEY)
 
 def test_cloud_records(con, source):
     assert 3_000 <= value(con, "SELECT count(*) FROM cloud") <= 8_000
-    assert value(con, "SELECT count(DISTINCT SiteName) FROM cloud") == demo_cloud._SIZES["small"].sites
+    assert value(con, "SELECT count(DISTINCT SiteName) FROM cloud") == demo_cloud.SIZES["small"].sites
     assert {r[0] for r in rows(con, "SELECT DISTINCT SiteName FROM cloud")} >= {"CESNET-MetaCloud", "IFCA-LCG2"}
     months = [(y, m) for y in range(2014, TODAY.year + 1) for m in range(1, 13) if (y, m) <= (TODAY.year, TODAY.month)]
     assert rows(con, "SELECT DISTINCT Year, Month FROM cloud ORDER BY ALL") == months
@@ -321,7 +321,8 @@ def test_cloud_records(con, source):
     assert set(types) == {"OpenStack", "OpenNebula", "Synnefo"} and max(types, key=types.get) == "OpenStack"
     assert value(con, "SELECT min(n) FROM (SELECT count(DISTINCT ImageId) AS n FROM cloud GROUP BY SiteName)") >= 3
     assert value(con, """SELECT count(*) FROM cloud
-        WHERE NOT (starts_with(ImageId, 'https://appdb.egi.eu/store/vo/image/') OR starts_with(ImageId, 'os_tpl#'))""") == 0
+        WHERE NOT (starts_with(ImageId, 'https://appdb.egi.eu/store/vo/image/')
+            OR starts_with(ImageId, 'os_tpl#'))""") == 0
     statuses = dict(rows(con, "SELECT Status, count(*) FROM cloud GROUP BY 1"))
     known = {s: n for s, n in statuses.items() if s in demo_cloud.KNOWN_STATUSES}
     assert set(known) == set(demo_cloud.KNOWN_STATUSES)
@@ -336,7 +337,7 @@ def test_cloud_records(con, source):
     assert {r[0] for r in rows(con, "SELECT DISTINCT BenchmarkType FROM cloud WHERE BenchmarkType IS NOT NULL")} == \
         {"HEPSPEC", "HEPscore23"}
     # VMs started in the month or before it; past months summarised a few days after their end.
-    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.timezone.utc)
+    today = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.UTC)
     assert value(con, f"""SELECT count(*) FROM (SELECT *,
             make_timestamptz(Year, Month, 1, 0, 0, 0, 'UTC') + INTERVAL 1 MONTH AS month_end FROM cloud)
         WHERE EarliestStartTime > LatestStartTime OR LatestStartTime >= month_end OR UpdateTime < LatestStartTime
@@ -347,13 +348,13 @@ def test_cloud_records(con, source):
     assert value(con, "SELECT max(UpdateTime) FROM cloud") < today
     # The EGI cloud VOs dominate, LHC VOs only at a few sites; usage grows.
     assert value(con, "SELECT count(DISTINCT SiteName) FROM cloud WHERE VO = 'vo.access.egi.eu'") == \
-        demo_cloud._SIZES["small"].sites
+        demo_cloud.SIZES["small"].sites
     lhc = value(con, f"SELECT count(DISTINCT SiteName) FROM cloud WHERE VO IN {tuple(demo.LHC_VOS)}")
     assert 1 <= lhc <= 3
     per_year = dict(rows(con, "SELECT Year, sum(WallDuration * CpuCount) / 3600 FROM cloud GROUP BY 1"))
     assert per_year[2014] < per_year[2017] < per_year[2020] < per_year[2024]
     # User DNs are the demo VOs' (personal data, never published), as in HTC.
-    dns = set(demo._vos(demo.SCALES["small"]).dns.sorted.to_pylist())
+    dns = set(demo.draw_vos(demo.SCALES["small"]).dns.sorted.to_pylist())
     assert {r[0] for r in rows(con, "SELECT DISTINCT GlobalUserName FROM cloud")} <= dns
 
 

@@ -33,18 +33,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from accounting.source.demo import federation as demo
 from accounting.source.contracts import CLOUD, UTC_TS
+from accounting.source.demo import federation as fed
 
 
 @dataclass(frozen=True)
-class _Size:
+class Size:
+    """How much of the cloud accounting a demo scale has."""
+
     sites: int  # cloud sites
     samples: float  # samples per month of a unit-capacity site in mid-2025, before merging keys
     users: int  # at most this many personal DNs per VO start VMs
 
 
-_SIZES = {"small": _Size(6, 16.0, 10), "default": _Size(25, 40.0, 40), "egi": _Size(28, 70.0, 120)}
+SIZES = {"small": Size(6, 16.0, 10), "default": Size(25, 40.0, 40), "egi": Size(28, 70.0, 120)}
 
 # The columns one summary row stands for (APEL's summariser groups by them), with Month and Year.
 SUMMARY_KEY = ("SiteName", "CloudComputeService", "GlobalUserName", "VO", "VOGroup", "VORole", "Status", "ImageId",
@@ -81,12 +83,7 @@ _ENDPOINTS = (("nova.{}:8774", "openstack.{}:5000/v3", "fedcloud.{}:8774"),
               ("opennebula.{}", "one.{}:2633", "cloud.{}:11443"),
               ("cyclades.{}", "okeanos.{}", "synnefo.{}"))
 _MAX_SERVICES, _MAX_IMAGES = 3, 10
-# os_tpl image templates: name, years offered (inclusive; "-": still offered).
-_TEMPLATES = """
-ubuntu-14.04 2014-2019 | centos-6 2014-2020 | centos-7 2014-2024 | debian-8 2015-2020 | ubuntu-16.04 2016-2021
-egi-docker 2017- | ubuntu-18.04 2018-2023 | debian-10 2019-2024 | jupyter-notebook 2019- | ubuntu-20.04 2020-
-almalinux-8 2021- | rocky-9 2022- | ubuntu-22.04 2022- | debian-12 2023- | ubuntu-24.04 2024-
-"""
+_TEMPLATES = fed.load("cloud_templates.txt")  # os_tpl templates: name, years offered
 # Cloud users among the VOs (relative weight); only those in the demo's VO list take part.
 _CLOUD_VOS = {"vo.access.egi.eu": 1.0, "fedcloud.egi.eu": 0.9, "biomed": 0.5, "enmr.eu": 0.45,
               "vo.notebooks.egi.eu": 0.4, "vo.elixir-europe.org": 0.35, "training.egi.eu": 0.2,
@@ -106,20 +103,15 @@ _CPU_COUNTS, _CPU_COUNT_P = np.array([1, 2, 4, 8, 16]), [0.28, 0.32, 0.22, 0.13,
 _BENCH_TYPES = ("", "HEPSPEC", "HEPscore23")  # "" = no benchmark (null)
 
 
-def generate(source_dir: Path, scale: str, sites: demo._Sites, vos: demo._Vos, site_vo: np.ndarray,
+def generate(source_dir: Path, scale: str, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
              today: dt.date, progress: bool = True) -> int:
     """Write the cloud month partitions of the demo federation; returns the row count.
 
     sites, vos and site_vo (the VOs' share of each site's jobs) are the demo federation's."""
-    seed = demo.SCALES[scale].seed
-    clouds = _Clouds(np.random.default_rng([seed, 9]), sites, vos, site_vo, _SIZES[scale], today)
-    return demo.write_months(CLOUD, source_dir, demo._month_index(*_CLOUD_FROM), today,
-                             lambda m: clouds.month(np.random.default_rng([seed, 10, m]), m), progress)
-
-
-def _in(m: int, months: dict[str, tuple]) -> list[str]:
-    """The sites whose defect months include month index m."""
-    return [site for site, (first, last) in months.items() if demo._within(m, first, last)]
+    seed = fed.SCALES[scale].seed
+    clouds = _Clouds(np.random.default_rng([seed, 9]), sites, vos, site_vo, SIZES[scale], today)
+    return fed.write_months(CLOUD, source_dir, fed.month_index(*_CLOUD_FROM), today,
+                            lambda m: clouds.month(np.random.default_rng([seed, 10, m]), m), progress)
 
 
 def _uuid(rng: np.random.Generator) -> str:
@@ -130,23 +122,23 @@ def _uuid(rng: np.random.Generator) -> str:
 class _Clouds:
     """The cloud sites, their services, images, VOs and users; draws one month at a time."""
 
-    def __init__(self, rng: np.random.Generator, sites: demo._Sites, vos: demo._Vos, site_vo: np.ndarray,
-                 size: _Size, today: dt.date):
+    def __init__(self, rng: np.random.Generator, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
+                 size: Size, today: dt.date):
         self.size, self.vos = size, vos
-        self.today_ts = (today - dt.date(1970, 1, 1)).days * _DAY
-        today_m = demo._month_index(today.year, today.month)
+        self.today_ts = fed.timestamp(today)
+        today_m = fed.month_index(today.year, today.month)
         chosen = _choose_sites(rng, sites, size, today_m)
         self.names = names = [sites.names[s] for s in chosen]
         self.ngi = [sites.ngi[s] for s in chosen]
-        self.site_names = demo._Names(names)
+        self.site_names = fed.Names(names)
         n = len(chosen)
         index = np.array(chosen, np.int64)
-        first = demo._month_index(*_CLOUD_FROM)
+        first = fed.month_index(*_CLOUD_FROM)
         forced = np.isin(names, _DEFECT_SITES)
         self.start = np.maximum(sites.start[index], first + np.where(forced, 0, rng.integers(0, 30, n)))
         self.end = sites.end[index]  # a decommissioned site's cloud closes with it
         self.capacity = rng.lognormal(0, 0.5, n) * np.sqrt(sites.size[index])
-        self._services(rng, [demo.site_domain(sites.names[s], sites.country[s]) for s in chosen], today_m)
+        self._services(rng, [fed.site_domain(sites.names[s], sites.country[s]) for s in chosen], today_m)
         self._images(rng, today_m)
         self._vos(rng, index, site_vo)
 
@@ -177,21 +169,20 @@ class _Clouds:
         for s, k in zip(site, self.service_type):
             taken[s, k] = taken.get((s, k), -1) + 1
             names.append(_ENDPOINTS[k][taken[s, k]].format(domains[s]))
-        self.services = demo._Names(names)
+        self.services = fed.Names(names)
         ns = len(names)
         self.reports = rng.random((ns, 2)) < [0.75, 0.9]  # network, disk (else null)
         # Benchmarks (HS06-like per vCPU): from some month on, HEPscore23 later at some services.
         self.bench_from = np.where(rng.random(ns) < 0.7, self.service_since + rng.integers(12, 96, ns), 10**6)
-        self.hs23_from = np.where(rng.random(ns) < 0.6, demo._month_index(2023, 3) + rng.integers(0, 30, ns), 10**6)
+        self.hs23_from = np.where(rng.random(ns) < 0.6, fed.month_index(2023, 3) + rng.integers(0, 30, ns), 10**6)
         self.bench = rng.uniform(8.0, 13.0, ns)[:, None] * np.array([0.0, 1.0, 1.0])
         self.bench[:, 2] *= rng.uniform(0.97, 1.08, ns)
 
     def _images(self, rng: np.random.Generator, today_m: int) -> None:
         """Per service up to _MAX_IMAGES images, each offered for some months of its life."""
         ns = len(self.service_site)
-        templates = [t.strip().split() for t in _TEMPLATES.replace("\n", "|").split("|") if t.strip()]
-        first_years = np.array([int(y[:4]) for _, y in templates])
-        last_years = np.array([int(y[5:]) if y[5:] else 9999 for _, y in templates])
+        first_years = np.array([int(y[:4]) for _, y in _TEMPLATES])
+        last_years = np.array([int(y[5:]) if y[5:] else 9999 for _, y in _TEMPLATES])
         self.image_since = np.full((ns, _MAX_IMAGES), 10**6)
         self.image_until = np.zeros((ns, _MAX_IMAGES), np.int64)
         self.image_weight = rng.lognormal(0, 1.0, (ns, _MAX_IMAGES))
@@ -207,14 +198,14 @@ class _Clouds:
                     start = since if i == 0 else since + rng.integers(0, life)
                     span = (since, until) if i == 0 else (start, start + rng.integers(18, 96))
                 else:
-                    t = rng.integers(len(templates))
-                    name = f"os_tpl#{templates[t][0]}"
-                    span = (max(since, demo._month_index(first_years[t], 1)),
-                            min(until, demo._month_index(last_years[t] + 1, 1) if last_years[t] < 9999 else until))
+                    t = rng.integers(len(_TEMPLATES))
+                    name = f"os_tpl#{_TEMPLATES[t][0]}"
+                    span = (max(since, fed.month_index(first_years[t], 1)),
+                            min(until, fed.month_index(last_years[t] + 1, 1) if last_years[t] < 9999 else until))
                 self.image_since[j, i], self.image_until[j, i] = span
                 codes[j, i] = image_ids.setdefault(name, len(image_ids))
         self.image_code = codes
-        self.images = demo._Names(list(image_ids))
+        self.images = fed.Names(list(image_ids))
 
     def _vos(self, rng: np.random.Generator, index: np.ndarray, site_vo: np.ndarray) -> None:
         """The VOs each site serves: the EGI-wide ones everywhere, LHC VOs at a few sites that
@@ -235,11 +226,11 @@ class _Clouds:
         self.kind_p = _KIND_P[lhc.astype(np.int64)]
         self.ops = np.array(names) == "ops"
         self.users = np.minimum(v.dn_count[self.vo], self.size.users)
-        self.roles = demo._Names(list(_ROLES))
-        self.vo_names = demo._Names(v.names)
+        self.roles = fed.Names(list(_ROLES))
+        self.vo_names = fed.Names(v.names)
 
     def month(self, rng: np.random.Generator, m: int) -> pa.Table | None:
-        start, full_end, end = demo.month_span(m, self.today_ts)
+        start, full_end, end = fed.month_span(m, self.today_ts)
         if end <= start:
             return None
         site, forced = self._draw_sites(rng, m, (end - start) / (full_end - start))
@@ -251,16 +242,18 @@ class _Clouds:
     def _draw_sites(self, rng: np.random.Generator, m: int, fraction: float) -> tuple[np.ndarray, dict]:
         """Each sample's site: clouds ramp up for half a year and grow ~20% a year. This month's
         defect samples come first: (site, CpuCount, status) forced where not -1."""
-        year = demo.FIRST_YEAR + m // 12 + (m % 12 + 0.5) / 12
+        year = fed.FIRST_YEAR + m // 12 + (m % 12 + 0.5) / 12
         ramp = np.clip((m - self.start + 1) / 6, 0, 1) * (m < self.end)
         expected = self.size.samples * self.capacity * ramp * np.exp(0.18 * (year - 2025.5)) * fraction
         counts = rng.poisson(expected)
         if counts.sum() == 0:
             counts[np.argmax(expected)] = 1
         unknown = len(KNOWN_STATUSES)
-        forced = ([(s, 0, status) for s in _in(m, _ZERO_CPU_COUNT_AT) for status in range(_DEFECT_ROWS)]
-                  + [(s, c, unknown) for s in _in(m, _UNKNOWN_STATUS_AT) for c in _CPU_COUNTS[1:1 + _DEFECT_ROWS]]
-                  + [(s, c, -1) for s in _in(m, _CPU_OVER_WALL_AT) for c in _CPU_COUNTS[:4]])  # rows to pick from
+        forced = ([(s, 0, status) for s in fed.active_in(m, _ZERO_CPU_COUNT_AT) for status in range(_DEFECT_ROWS)]
+                  + [(s, c, unknown) for s in fed.active_in(m, _UNKNOWN_STATUS_AT)
+                     for c in _CPU_COUNTS[1:1 + _DEFECT_ROWS]]
+                  + [(s, c, -1) for s in fed.active_in(m, _CPU_OVER_WALL_AT)
+                     for c in _CPU_COUNTS[:4]])  # rows to pick from
         site = np.r_[[self.names.index(s) for s, _, _ in forced], np.repeat(np.arange(len(counts)), counts)]
         return site.astype(np.int64), {"count": np.array([c for _, c, _ in forced], np.int64),
                                        "status": np.array([st for _, _, st in forced], np.int64)}
@@ -271,12 +264,12 @@ class _Clouds:
         slot_active = np.zeros(self.slot_weight.shape, bool)
         slot_active[self.service_site, self.slot_of] = active
         slot_active[~slot_active.any(axis=1)] = True  # sites without a service now (no samples): any will do
-        service = self.service_index[site, demo._choose(rng, self.slot_weight * slot_active, site)]
+        service = self.service_index[site, fed.choose(rng, self.slot_weight * slot_active, site)]
         open_images = (self.image_since <= m) & (m < self.image_until)
         open_images[~open_images.any(axis=1), 0] = True
-        image = self.image_code[service, demo._choose(rng, self.image_weight * open_images, service)]
-        vo = demo._choose(rng, self.vo_weight * ((v.start[self.vo] <= m) & (m < v.end[self.vo])), site)
-        kind = demo._choose(rng, self.kind_p, vo)
+        image = self.image_code[service, fed.choose(rng, self.image_weight * open_images, service)]
+        vo = fed.choose(rng, self.vo_weight * ((v.start[self.vo] <= m) & (m < v.end[self.vo])), site)
+        kind = fed.choose(rng, self.kind_p, vo)
         kind = np.where((kind == 1) & (v.group_count[self.vo[vo]] < 2), 0, kind)
         subgroup = 1 + (rng.random(n) * np.maximum(v.group_count[self.vo[vo]] - 1, 1)).astype(np.int64)
         # Personal DNs: a few users per VO, changing every year; the ops VO's VMs are SAM's.
@@ -320,7 +313,7 @@ class _Clouds:
         latest = start + (rng.random(n) * (end - start)).astype(np.int64)
         running = _LONG_RUNNING[np.minimum(keys["status"], len(KNOWN_STATUSES) - 1)]
         lead = np.where(running, rng.exponential(40 * _DAY, n), rng.random(n) * (latest - start)).astype(np.int64)
-        since = np.array([demo._epoch(m) for m in self.service_since])[service]
+        since = np.array([fed.epoch(m) for m in self.service_since])[service]
         earliest = np.maximum(latest - lead, np.minimum(since, latest))
         if current:  # the current month: summarised some time since the last VM started
             update = latest + (rng.random(n) * (self.today_ts - latest)).astype(np.int64)
@@ -330,29 +323,29 @@ class _Clouds:
 
     def _summarise(self, rng: np.random.Generator, m: int, keys: dict, sums: tuple, times: tuple) -> pa.Table:
         """Merge samples sharing the summary key; rows come out sorted by it (no benchmark first)."""
-        statuses = demo._Names([*KNOWN_STATUSES, UNKNOWN_STATUS])
-        benches, v = demo._Names(list(_BENCH_TYPES)), self.vos
+        statuses = fed.Names([*KNOWN_STATUSES, UNKNOWN_STATUS])
+        benches, v = fed.Names(list(_BENCH_TYPES)), self.vos
         ranked = [self.site_names.rank[keys["site"]], self.services.rank[keys["service"]], v.dns.rank[keys["dn"]],
                   self.vo_names.rank[keys["vo"]], v.groups.rank[keys["group"]], self.roles.rank[keys["role"]],
                   statuses.rank[keys["status"]], self.images.rank[keys["image"]], keys["count"],
                   benches.rank[keys["bench"]]]
         earliest, latest, update = times
-        ranked, sums, (earliest,), (latest, update) = demo._merge(ranked, sums, [earliest], [latest, update])
+        ranked, sums, (earliest,), (latest, update) = fed.merge(ranked, sums, [earliest], [latest, update])
         site, service, dn, vo, group, role, status, image, count, bench = ranked
         vms, wall, cpu, inbound, outbound, memory, disk = sums
         site_names, service_names = self.site_names.sorted.take(site), self.services.sorted.take(service)
         service = self.services.code[service]
-        for name in _in(m, _CPU_OVER_WALL_AT):  # e.g. a hypervisor reporting host CPU time
+        for name in fed.active_in(m, _CPU_OVER_WALL_AT):  # e.g. a hypervisor reporting host CPU time
             over = rng.choice(np.flatnonzero(pc.equal(site_names, name).to_numpy(zero_copy_only=False) & (count > 0)),
                               _DEFECT_ROWS, replace=False)
             cpu[over] = np.ceil(wall[over] * count[over] * rng.uniform(1.05, 1.35, _DEFECT_ROWS)).astype(np.int64)
         bench_type = benches.code[bench]
-        value = np.rint(self.bench[service, bench_type] * 1.03 ** (m // 12 + demo.FIRST_YEAR - 2014) * 1000) / 1000
+        value = np.rint(self.bench[service, bench_type] * 1.03 ** (m // 12 + fed.FIRST_YEAR - 2014) * 1000) / 1000
         network, has_disk = self.reports[service, 0], self.reports[service, 1]
         n = len(site)
         return pa.table({
             "SiteName": site_names, "CloudComputeService": service_names,
-            "Month": np.full(n, m % 12 + 1, np.int32), "Year": np.full(n, demo.FIRST_YEAR + m // 12, np.int32),
+            "Month": np.full(n, m % 12 + 1, np.int32), "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32),
             "GlobalUserName": v.dns.sorted.take(dn), "VO": self.vo_names.sorted.take(vo),
             "VOGroup": v.groups.sorted.take(group), "VORole": self.roles.sorted.take(role),
             "Status": statuses.sorted.take(status),
@@ -369,17 +362,14 @@ class _Clouds:
             "UpdateTime": pa.array(update, UTC_TS)})
 
 
-def _choose_sites(rng: np.random.Generator, sites: demo._Sites, size: _Size, today_m: int) -> list[int]:
+def _choose_sites(rng: np.random.Generator, sites: fed.Sites, size: Size, today_m: int) -> list[int]:
     """Cloud sites in name order: the defect sites, those of _PREFERRED that exist (in its order),
-    then a draw weighted by size (Gumbel top-k) among the others, cloud-named ones likelier."""
-    n = len(sites.names)
+    then a draw weighted by size among the others, cloud-named ones likelier."""
     eligible = (sites.registered & (sites.start <= today_m - 6)
-                & (sites.end > demo._month_index(*_CLOUD_FROM) + 12))
+                & (sites.end > fed.month_index(*_CLOUD_FROM) + 12))
     preferred = [sites.names.index(name) for name in dict.fromkeys([*_DEFECT_SITES, *_PREFERRED])
                  if name in sites.names and eligible[sites.names.index(name)]]
-    take = preferred[:size.sites]
+    forced = preferred[:size.sites]
     cloudy = np.array(["cloud" in name.lower() for name in sites.names])
-    key = np.log(sites.size * np.where(cloudy, 5.0, 1.0)) + rng.gumbel(size=n)
-    key[~eligible | np.isin(np.arange(n), take)] = -np.inf
-    take += [int(s) for s in np.argsort(-key, kind="stable")[:size.sites - len(take)] if key[s] > -np.inf]
-    return sorted(take, key=sites.names.__getitem__)
+    return fed.choose_sites(rng, sites.names, forced, eligible, sites.size * np.where(cloudy, 5.0, 1.0),
+                            [(eligible, size.sites - len(forced))])

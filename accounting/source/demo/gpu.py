@@ -29,19 +29,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from accounting.source.demo import federation as demo
 from accounting.source.contracts import GPU, GPU_MODELS, UTC_TS
+from accounting.source.demo import federation as fed
 
 
 @dataclass(frozen=True)
-class _Size:
+class Size:
+    """How much of the GPU accounting a demo scale has."""
+
     sites: int  # GPU sites
     non_wlcg: int  # of which outside WLCG
     samples: float  # samples per month of a unit-capacity site in mid-2025, before merging keys
     users: int  # at most this many personal DNs per VO use GPUs
 
 
-_SIZES = {"small": _Size(6, 2, 11.0, 12), "default": _Size(20, 5, 40.0, 60), "egi": _Size(22, 6, 80.0, 150)}
+SIZES = {"small": Size(6, 2, 11.0, 12), "default": Size(20, 5, 40.0, 60), "egi": Size(22, 6, 80.0, 150)}
 
 # Injected defects, present at every scale; months are inclusive (year, month) ranges.
 UNKNOWN_MODEL = "NVIDIA Tesla K80-custom"
@@ -55,21 +57,6 @@ _OVER_PER_MONTH = 2  # rows per month; 3 months -> ACTIVE_OVER_AVAILABLE_ROWS
 _GPU_FROM = (2020, 1)  # accelerator accounting starts
 _DAY = 86_400
 _COUNTS = np.array([1, 2, 4, 8])
-# Model | vendor | category | type | cores per device | on the market from | benchmark per device
-# (hepscore23-gpu-like scale; "-": none) | share of sites that have it: Tier-0/1, Tier-2, others
-_MODELS = """
-NVIDIA V100 | NVIDIA | data-centre | GPU | 5120 | 2020-01 | 100 | .9 .4 .25
-NVIDIA T4 | NVIDIA | data-centre | GPU | 2560 | 2020-01 | 42 | .3 .35 .4
-NVIDIA GeForce GTX 1080 Ti | NVIDIA | consumer | GPU | 3584 | 2020-01 | 55 | .05 .3 .35
-NVIDIA A100 | NVIDIA | data-centre | GPU | 6912 | 2020-09 | 190 | .9 .5 .35
-NVIDIA GeForce RTX 3090 | NVIDIA | consumer | GPU | 10496 | 2020-12 | 120 | .05 .25 .3
-AMD Instinct MI100 | AMD | data-centre | GPU | 7680 | 2021-01 | 110 | .15 .1 .05
-AMD Instinct MI250X | AMD | data-centre | GPU | 14080 | 2022-03 | 260 | .2 .08 .03
-NVIDIA GeForce RTX 4090 | NVIDIA | consumer | GPU | 16384 | 2023-01 | 210 | .05 .2 .3
-NVIDIA H100 | NVIDIA | data-centre | GPU | 16896 | 2023-06 | 380 | .7 .25 .15
-NVIDIA L40S | NVIDIA | data-centre | GPU | 18176 | 2024-01 | 250 | .3 .3 .2
-Xilinx Alveo U250 | Xilinx | data-centre | FPGA | 12288 | 2020-01 | - | .1 .03 .08
-"""
 _STARTERS = ("NVIDIA V100", "NVIDIA T4", "NVIDIA GeForce GTX 1080 Ti")  # a site's first model
 _OLD = ("NVIDIA V100", "NVIDIA T4", "NVIDIA GeForce GTX 1080 Ti")  # retired after some years (not the starter)
 _FLEET_WEIGHT = {"NVIDIA H100": 1.5, "NVIDIA A100": 1.3, "AMD Instinct MI250X": 1.2, "Xilinx Alveo U250": 0.15}
@@ -99,11 +86,12 @@ class _Models:
 
 
 def _models() -> _Models:
-    rows = [[p.strip() for p in line.split("|")] for line in _MODELS.strip().splitlines()]
+    """The models of data/gpu_models.txt, then UNKNOWN_MODEL."""
+    rows = fed.load("gpu_models.txt")
     rows.append([UNKNOWN_MODEL, "NVIDIA", "data-centre", "GPU", "2496", "2020-01", "-", "0 0 0"])
     name, vendor, category, kind, cores, intro, bench, have = map(list, zip(*rows))
     return _Models(names=name, vendor=vendor, category=category, type=kind, cores=np.array(cores, np.int64),
-                   intro=np.array([demo._month_index(int(d[:4]), int(d[5:])) for d in intro]),
+                   intro=np.array([fed.month_index(int(d[:4]), int(d[5:])) for d in intro]),
                    bench=np.array([np.nan if b == "-" else float(b) for b in bench]),
                    have=np.array([h.split() for h in have], float))
 
@@ -116,36 +104,32 @@ def models_table() -> pa.Table:
                      "Category": [m.category[i] for i in order]}, schema=GPU_MODELS.schema)
 
 
-def generate(source_dir: Path, scale: str, sites: demo._Sites, vos: demo._Vos, site_vo: np.ndarray,
+def generate(source_dir: Path, scale: str, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
              today: dt.date, progress: bool = True) -> int:
     """Write the GPU month partitions of the demo federation; returns the row count.
 
     sites, vos and site_vo (the VOs' share of each site's jobs) are the demo federation's."""
-    sc, size = demo.SCALES[scale], _SIZES[scale]
+    sc, size = fed.SCALES[scale], SIZES[scale]
     fleet = _Fleet(np.random.default_rng([sc.seed, 7]), sites, vos, site_vo, size, today)
-    return demo.write_months(GPU, source_dir, demo._month_index(*_GPU_FROM), today,
-                             lambda m: fleet.month(np.random.default_rng([sc.seed, 8, m]), m), progress)
-
-
-def _within(m: int, months: tuple[tuple[int, int], tuple[int, int]]) -> bool:
-    return demo._month_index(*months[0]) <= m <= demo._month_index(*months[1])
+    return fed.write_months(GPU, source_dir, fed.month_index(*_GPU_FROM), today,
+                            lambda m: fleet.month(np.random.default_rng([sc.seed, 8, m]), m), progress)
 
 
 class _Fleet:
     """The GPU sites, their models over time, VOs and users; draws one month at a time."""
 
-    def __init__(self, rng: np.random.Generator, sites: demo._Sites, vos: demo._Vos, site_vo: np.ndarray,
-                 size: _Size, today: dt.date):
+    def __init__(self, rng: np.random.Generator, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
+                 size: Size, today: dt.date):
         self.size, self.vos, self.models = size, vos, _models()
-        self.today_ts = (today - dt.date(1970, 1, 1)).days * _DAY
-        chosen = _choose_sites(rng, sites, size, demo._month_index(today.year, today.month))
+        self.today_ts = fed.timestamp(today)
+        chosen = _choose_sites(rng, sites, size, fed.month_index(today.year, today.month))
         self.site_index = np.array(chosen, np.int64)
         self.names = names = [sites.names[s] for s in chosen]
-        self.site_names = demo._Names(names)
+        self.site_names = fed.Names(names)
         tier = np.array([{"Tier-0": 0, "Tier-1": 0, "Tier-2": 1}.get(sites.tier[s], 2) for s in chosen])
         n = len(chosen)
         forced = np.isin(names, [*UNKNOWN_MODEL_SITES, *ACTIVE_OVER_AVAILABLE_SITES])
-        first = demo._month_index(*_GPU_FROM)
+        first = fed.month_index(*_GPU_FROM)
         self.start = np.maximum(sites.start[self.site_index], first + np.where(
             forced, 0, np.where(tier == 0, rng.integers(0, 6, n), rng.integers(0, 40, n))))
         self.capacity = np.array([3.0, 1.0, 0.6])[tier] * rng.lognormal(0, 0.4, n)
@@ -187,14 +171,14 @@ class _Fleet:
                           * rng.lognormal(0, 0.6, served.shape))
         self.fqan_kind = _FQAN_KINDS[np.where(lhc, 0, 1)]
         fqans = [[f"/{v.names[i]}", f"/{v.names[i]}/Role=pilot", f"/{v.names[i]}/Role=production"]
-                 + [f"/{v.names[i]}/{g}" for g in demo._VO_SUBGROUPS.get(v.names[i], "").split()] for i in self.vo]
-        self.fqans = demo._Names([f for fs in fqans for f in fs])
+                 + [f"/{v.names[i]}/{g}" for g in fed.VO_SUBGROUPS.get(v.names[i], ())] for i in self.vo]
+        self.fqans = fed.Names([f for fs in fqans for f in fs])
         self.fqan_offset = np.cumsum([0] + [len(fs) for fs in fqans[:-1]])
         self.groups = np.array([len(fs) - 3 for fs in fqans])
         self.users = np.minimum(v.dn_count[self.vo], self.size.users)
 
     def month(self, rng: np.random.Generator, m: int) -> pa.Table | None:
-        start, full_end, end = demo.month_span(m, self.today_ts)
+        start, full_end, end = fed.month_span(m, self.today_ts)
         if end <= start:
             return None
         forced = self._forced(m)
@@ -210,7 +194,7 @@ class _Fleet:
     def _draw_sites(self, rng: np.random.Generator, m: int, fraction: float, forced: list) -> np.ndarray:
         """Each sample's site: sites ramp up for half a year and grow ~30% a year. The forced
         samples (of the defect sites in their defect months) come first."""
-        year = demo.FIRST_YEAR + m // 12 + (m % 12 + 0.5) / 12
+        year = fed.FIRST_YEAR + m // 12 + (m % 12 + 0.5) / 12
         ramp = np.clip((m - self.start + 1) / 6, 0, 1)
         expected = self.size.samples * self.capacity * ramp * np.exp(0.27 * (year - 2025.5)) * fraction
         counts = rng.poisson(expected)
@@ -222,19 +206,19 @@ class _Fleet:
     def _forced(self, m: int) -> list[tuple[str, int, int]]:
         """(site, model or -1, count or 0) of this month's forced samples."""
         unknown = len(self.models.names) - 1
-        forced = [(site, unknown, 0) for site, months in _UNKNOWN_MODEL_AT.items() if _within(m, months)] * 3
-        return forced + [(site, -1, int(c)) for site, months in _ACTIVE_OVER_AVAILABLE_AT.items()
-                         if _within(m, months) for c in _COUNTS]  # distinct keys: enough rows to pick from
+        forced = [(site, unknown, 0) for site in fed.active_in(m, _UNKNOWN_MODEL_AT)] * 3
+        return forced + [(site, -1, int(c)) for site in fed.active_in(m, _ACTIVE_OVER_AVAILABLE_AT)
+                         for c in _COUNTS]  # distinct keys: enough rows to pick from
 
     def _draw_keys(self, rng: np.random.Generator, m: int, s: np.ndarray, forced: list) -> dict:
         n, md, nf = len(s), self.models, len(forced)
         in_use = (self.since <= m) & (m < self.until)
         in_use[~in_use.any(axis=1)] = True  # sites not started yet (no samples): any row will do
-        model = demo._choose(rng, self.share * in_use, s)
+        model = fed.choose(rng, self.share * in_use, s)
         model[:nf] = np.where([f[1] >= 0 for f in forced], [f[1] for f in forced], model[:nf])
         cloud = (rng.random(n) < self.cloud[s]) & (np.array(md.type)[model] == "GPU")
-        vo = demo._choose(rng, self.vo_weight, s)
-        kind = demo._choose(rng, self.fqan_kind, vo)
+        vo = fed.choose(rng, self.vo_weight, s)
+        kind = fed.choose(rng, self.fqan_kind, vo)
         kind = np.where(cloud & (kind == 1), 0, kind)  # no pilots in VMs
         kind = np.where((kind == 3) & (self.groups[vo] == 0), 0, kind)
         group = (rng.random(n) * np.maximum(self.groups[vo], 1)).astype(np.int64)
@@ -245,7 +229,7 @@ class _Fleet:
         dn = self.vos.dn_offset[v] + np.where((kind == 1) | (kind == 2), kind, 3 + personal)
         klass = np.where(cloud, 2, np.where(np.array(md.category)[model] == "consumer", 1, 0))
         klass = np.where(np.array(md.type)[model] == "FPGA", 1, klass)
-        count = _COUNTS[demo._choose(rng, _COUNT_P, klass)]
+        count = _COUNTS[fed.choose(rng, _COUNT_P, klass)]
         count[:nf] = np.where([f[2] > 0 for f in forced], [f[2] for f in forced], count[:nf])
         benched = (self.bench_type[s] > 0) & (m >= self.bench_from[s]) & ~np.isnan(md.bench[model])
         return {"site": s, "dn": dn, "fqan": fqan, "model": model, "count": count,
@@ -268,20 +252,20 @@ class _Fleet:
     def _summarise(self, rng: np.random.Generator, m: int, keys: dict, sums: tuple, update: np.ndarray) -> pa.Table:
         """Merge samples sharing the summary key; rows come out sorted by it (a null
         benchmark first). Type and Cores follow from the model."""
-        md, models = self.models, demo._Names(self.models.names)
+        md, models = self.models, fed.Names(self.models.names)
         types = sorted(set(md.type))  # in name order: the position is the rank
-        benches, records = demo._Names(list(_BENCH_TYPES)), demo._Names(_RECORDS)
+        benches, records = fed.Names(list(_BENCH_TYPES)), fed.Names(_RECORDS)
         ranked = [self.site_names.rank[keys["site"]], self.vos.dns.rank[keys["dn"]], self.fqans.rank[keys["fqan"]],
                   np.searchsorted(types, md.type)[keys["model"]],
                   models.rank[keys["model"]], keys["count"], benches.rank[keys["bench_type"]], keys["bench"],
                   records.rank[keys["cloud"]]]
-        ranked, (available, active, number), _, (update,) = demo._merge(ranked, sums, [], [update])
+        ranked, (available, active, number), _, (update,) = fed.merge(ranked, sums, [], [update])
         site, dn, fqan, kind, model, count, bench_type, bench, record = ranked
         self._over(rng, m, self.site_names.sorted.take(site), available, active)
         bench_type = benches.sorted.take(bench_type)
         n = len(site)
         return pa.table({
-            "Month": np.full(n, m % 12 + 1, np.int32), "Year": np.full(n, demo.FIRST_YEAR + m // 12, np.int32),
+            "Month": np.full(n, m % 12 + 1, np.int32), "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32),
             "SiteName": self.site_names.sorted.take(site), "GlobalUserName": self.vos.dns.sorted.take(dn),
             "FQAN": self.fqans.sorted.take(fqan), "Type": pa.array(types).take(kind),
             "Model": models.sorted.take(model), "Count": count.astype(np.float64),
@@ -294,25 +278,20 @@ class _Fleet:
     def _over(self, rng: np.random.Generator, m: int, site: pa.Array, available: np.ndarray,
               active: np.ndarray) -> None:
         """In a defect month, a few rows of the site: more seconds active than available."""
-        for name, months in _ACTIVE_OVER_AVAILABLE_AT.items():
-            if _within(m, months):
-                rows = rng.choice(np.flatnonzero(pc.equal(site, name).to_numpy(zero_copy_only=False)),
-                                  _OVER_PER_MONTH, replace=False)
-                active[rows] = np.ceil(available[rows] * rng.uniform(1.05, 1.35, len(rows))).astype(np.int64)
+        for name in fed.active_in(m, _ACTIVE_OVER_AVAILABLE_AT):
+            rows = rng.choice(np.flatnonzero(pc.equal(site, name).to_numpy(zero_copy_only=False)),
+                              _OVER_PER_MONTH, replace=False)
+            active[rows] = np.ceil(available[rows] * rng.uniform(1.05, 1.35, len(rows))).astype(np.int64)
 
 
-def _choose_sites(rng: np.random.Generator, sites: demo._Sites, size: _Size, today_m: int) -> list[int]:
-    """GPU sites in name order: the defect sites, then a draw weighted by size (Gumbel top-k)
-    among WLCG sites, preferring the big ones, and a few non-WLCG ones (cloud sites likelier)."""
-    n, defects = len(sites.names), [*UNKNOWN_MODEL_SITES, *ACTIVE_OVER_AVAILABLE_SITES]
-    forced = [sites.names.index(name) for name in defects]
+def _choose_sites(rng: np.random.Generator, sites: fed.Sites, size: Size, today_m: int) -> list[int]:
+    """GPU sites in name order: the defect sites, then a draw weighted by size among WLCG sites,
+    preferring the big ones, and a few non-WLCG ones (cloud sites likelier)."""
+    forced = [sites.names.index(name) for name in [*UNKNOWN_MODEL_SITES, *ACTIVE_OVER_AVAILABLE_SITES]]
     wlcg = np.array([t is not None for t in sites.tier])
     eligible = sites.registered & ~sites.decommissioned & (sites.start <= today_m - 12)
-    eligible[forced] = False
     cloudy = np.array(["cloud" in name.lower() for name in sites.names])
-    key = np.log(sites.size ** np.where(wlcg, 1.5, 1.0) * np.where(cloudy, 5.0, 1.0)) + rng.gumbel(size=n)
-    key[~eligible] = -np.inf
     others = size.non_wlcg - int((~wlcg[forced]).sum())
-    take = [s for group, k in ((wlcg, size.sites - len(forced) - others), (~wlcg, others))
-            for s in np.argsort(-np.where(group, key, -np.inf), kind="stable")[:k] if key[s] > -np.inf]
-    return sorted(forced + [int(s) for s in take], key=sites.names.__getitem__)
+    return fed.choose_sites(rng, sites.names, forced, eligible,
+                            sites.size ** np.where(wlcg, 1.5, 1.0) * np.where(cloudy, 5.0, 1.0),
+                            [(wlcg, size.sites - len(forced) - others), (~wlcg, others)])

@@ -30,19 +30,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from accounting.source.demo import federation as demo
 from accounting.source.contracts import STORAGE, UTC_TS
+from accounting.source.demo import federation as fed
 from accounting.source.parquet import write_partition
 
 
 @dataclass(frozen=True)
-class _Size:
+class Size:
+    """How much of the storage accounting a demo scale has."""
+
     sites: int  # storage sites
     max_shares: int  # storage shares per site
     max_entries: int  # VO entries (Group, SubGroup, Role) per share
 
 
-_SIZES = {"small": _Size(12, 2, 1), "default": _Size(80, 4, 3), "egi": _Size(80, 4, 3)}
+SIZES = {"small": Size(12, 2, 1), "default": Size(80, 4, 3), "egi": Size(80, 4, 3)}
 
 # Injected defects, present at every scale.
 # Site -> months (year, month) in each of which one snapshot record is published twice.
@@ -66,21 +68,21 @@ _STRINGS = ("Site", "StorageSystem", "StorageShare", "StorageMedia", "StorageCla
             "LocalUser", "LocalGroup", "UserIdentity", "Group", "SubGroup", "Role")
 
 
-def generate(source_dir: Path, scale: str, sites: demo._Sites, vos: demo._Vos, site_vo: np.ndarray,
+def generate(source_dir: Path, scale: str, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
              today: dt.date, progress: bool = True) -> int:
     """Write the storage month partitions of the demo federation; returns the row count.
 
     sites, vos and site_vo (the VOs' share of each site's jobs) are the demo federation's."""
-    size, rng = _SIZES[scale], np.random.default_rng([demo.SCALES[scale].seed, 6])
-    today_ts = (today - dt.date(1970, 1, 1)).days * _DAY
-    today_m = demo._month_index(today.year, today.month)
+    size, rng = SIZES[scale], np.random.default_rng([fed.SCALES[scale].seed, 6])
+    today_ts = fed.timestamp(today)
+    today_m = fed.month_index(today.year, today.month)
     entries, parts = _Entries(), []
     for s, cadence in _choose_sites(rng, sites, size, today_m):
         first = len(entries.start)
         _site_entries(rng, entries, sites, vos, site_vo, size, s, today_m)
         if len(entries.start) == first:  # no VO active long enough
             continue
-        stop = min(today_ts, demo._epoch(today_m - STOPPED_SITES.get(sites.names[s], -1)))
+        stop = min(today_ts, fed.epoch(today_m - STOPPED_SITES.get(sites.names[s], -1)))
         times = _snapshots(rng, cadence, entries.start[first], stop, GAP_SITES.get(sites.names[s]))
         parts.append(_site_rows(rng, entries, first, times, _FIRST_INTERVAL[cadence], today_ts))
     records = entries.values(rng, *(np.concatenate(x) for x in zip(*parts)))
@@ -104,23 +106,19 @@ def _month_start(month) -> np.ndarray:
     return np.asarray(month, np.int64).astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
 
 
-def _choose_sites(rng: np.random.Generator, sites: demo._Sites, size: _Size, today_m: int) -> list[tuple[int, str]]:
+def _choose_sites(rng: np.random.Generator, sites: fed.Sites, size: Size, today_m: int) -> list[tuple[int, str]]:
     """(site, cadence) in site name order: the defect sites, then a draw weighted by size
     that takes every Tier-0/1 first and prefers Tier-2s; cadences in fixed proportions."""
-    n = len(sites.names)
     forced = [sites.names.index(name) for name in sorted({*REPUBLISHED, *GAP_SITES, *STOPPED_SITES})]
-    tier = _tier(sites)
     eligible = sites.registered & ~sites.decommissioned & (sites.start <= today_m - 24)
-    key = np.log(sites.size * np.array([1e6, 1e6, 4.0, 1.0])[tier]) + rng.gumbel(size=n)  # Gumbel top-k
-    key[~eligible | np.isin(np.arange(n), forced)] = -np.inf
-    chosen = sorted(forced + [int(s) for s in np.argsort(-key, kind="stable")[:size.sites - len(forced)]],
-                    key=sites.names.__getitem__)
+    weight = sites.size * np.array([1e6, 1e6, 4.0, 1.0])[_tier(sites)]
+    chosen = fed.choose_sites(rng, sites.names, forced, eligible, weight, [(eligible, size.sites - len(forced))])
     daily, weekly = round(0.3 * len(chosen)), round(0.5 * len(chosen))
     cadence = np.repeat([0, 1, 2], [daily, weekly, len(chosen) - daily - weekly])[rng.permutation(len(chosen))]
     return [(s, _CADENCES[c]) for s, c in zip(chosen, cadence)]
 
 
-def _tier(sites: demo._Sites) -> np.ndarray:
+def _tier(sites: fed.Sites) -> np.ndarray:
     return np.array([{"Tier-0": 0, "Tier-1": 1, "Tier-2": 2}.get(t, 3) for t in sites.tier])
 
 
@@ -159,25 +157,25 @@ class _Entries:
                 "files": np.floor(used / np.array(self.file_size)[e] * rng.lognormal(0, 0.003, len(e)))}
 
 
-def _site_entries(rng: np.random.Generator, entries: _Entries, sites: demo._Sites, vos: demo._Vos,
-                  site_vo: np.ndarray, size: _Size, s: int, today_m: int) -> None:
+def _site_entries(rng: np.random.Generator, entries: _Entries, sites: fed.Sites, vos: fed.Vos,
+                  site_vo: np.ndarray, size: Size, s: int, today_m: int) -> None:
     """The shares of site s, most important first, and their VO entries."""
-    name, tier, cc = sites.names[s], int(_tier(sites)[s]), demo._COUNTRY_CODES[sites.country[s]]
-    domain = f"{name.lower().replace('_', '-')}.{ {'UK': 'ac.uk', 'US': 'edu'}.get(cc, cc.lower())}"
+    name, tier, cc = sites.names[s], int(_tier(sites)[s]), fed.COUNTRY_CODES[sites.country[s]]
+    domain = fed.site_domain(name, sites.country[s])
     delay = 0 if name in {*REPUBLISHED, *GAP_SITES, *STOPPED_SITES} else rng.integers([6, 6, 36, 72][tier])
-    first_m = max(int(sites.start[s]), demo._month_index(*_STORAGE_FROM) + int(delay))
+    first_m = max(int(sites.start[s]), fed.month_index(*_STORAGE_FROM) + int(delay))
     flavour = "eos" if tier == 0 else "dcache" if tier == 1 else rng.choice(["dpm", "dcache", "storm", "xrootd"],
                                                                             p=[.45, .25, .2, .1])
     site = dict(Site=name, rank=len(set(entries.site_rank)), tier=tier, size=sites.size[s], cc=cc, domain=domain,
-                start=demo._epoch(first_m) + int(rng.uniform(1, 20) * _DAY), today_m=today_m,
+                start=fed.epoch(first_m) + int(rng.uniform(1, 20) * _DAY), today_m=today_m,
                 root={"dpm": f"/dpm/{domain}/home", "dcache": f"/pnfs/{domain}/data", "storm": "/storage",
                       "xrootd": "/xrootd", "eos": "/eos"}[flavour],
                 DirectoryPath=rng.random() < 0.9, LocalUser=rng.random() < 0.45, logical=rng.random() < 0.88)
     weight = site_vo[s] * (vos.end >= 10**6) * (vos.start <= today_m - 24)  # VOs active for two years
     weight[np.isin(vos.names, ["ops", "dteam"])] = 0
     ranked = [vos.names[v] for v in np.argsort(-weight, kind="stable") if weight[v] > 0]
-    lhc = [vo for vo in ranked if vo in demo.LHC_VOS]
-    others = [vo for vo in ranked if vo not in demo.LHC_VOS]
+    lhc = [vo for vo in ranked if vo in fed.LHC_VOS]
+    others = [vo for vo in ranked if vo not in fed.LHC_VOS]
     # (share, media, kind, [(Group, SubGroup, Role, has a UserIdentity)])
     lhc_disk = [(_lhc_disk_share(vo, tier), "disk", "lhc", _lhc_entries(rng, vo, cc)) for vo in lhc]
     pool = [(f"{_unix(vo)}-pool", "disk", "pool", [(vo, None, None, rng.random() < 0.3)]
@@ -203,11 +201,11 @@ def _share_entries(rng: np.random.Generator, entries: _Entries, site: dict, k: i
     """The VO entries of one share: they split its volume and grow at its pace."""
     start = site["start"]
     if k and rng.random() < 0.35:  # a share added later
-        start = min(start + int(rng.uniform(0, 4) * _YEAR), demo._epoch(site["today_m"] - 12))
+        start = min(start + int(rng.uniform(0, 4) * _YEAR), fed.epoch(site["today_m"] - 12))
     end = start + int(rng.uniform(2, 6) * _YEAR) if k and rng.random() < 0.05 else _FOREVER  # a share retired
     volume = _volume(rng, site, kind, items[0][0])
     growth = rng.uniform(0.12, 0.2) if media == "tape" else rng.uniform(0.08, 0.18)
-    volume *= np.exp(growth * max(0, (start - demo._epoch(demo._month_index(*_STORAGE_FROM))) / _YEAR))
+    volume *= np.exp(growth * max(0, (start - fed.epoch(fed.month_index(*_STORAGE_FROM))) / _YEAR))
     storage_class = "custodial" if media == "tape" else rng.choice([None, "replicated", "pinned"], p=[.65, .25, .1])
     logical = 1.0 if media == "tape" else 0.5 if storage_class == "replicated" else rng.uniform(0.92, 1.0)
     headroom = np.nan if rng.random() < 0.12 else rng.uniform(1.1, 1.6)
@@ -253,7 +251,7 @@ def _lhc_entries(rng: np.random.Generator, vo: str, cc: str) -> list[tuple]:
 
 def _subgroup(rng: np.random.Generator, vo: str, cc: str) -> str | None:
     """The VO's national subgroup (atlas: de, cms: dcms, ...), another one, or None."""
-    subgroups = demo._VO_SUBGROUPS.get(vo, "").split()
+    subgroups = fed.VO_SUBGROUPS.get(vo, ())
     if not subgroups:
         return None
     national = [g for g in subgroups if g.removesuffix("cms") in (cc.lower(), cc.lower()[0])]
@@ -267,7 +265,7 @@ def _unix(vo: str) -> str:
 
 
 def _dn(rng: np.random.Generator, cc: str) -> str:
-    first, last = demo._FIRST[rng.integers(len(demo._FIRST))], demo._LAST[rng.integers(len(demo._LAST))]
+    first, last = fed.FIRST_NAMES[rng.integers(len(fed.FIRST_NAMES))], fed.LAST_NAMES[rng.integers(len(fed.LAST_NAMES))]
     return (f"/DC=org/DC=terena/DC=tcs/C={ {'UK': 'GB'}.get(cc, cc)}/O={_ORGS.get(cc, 'University')}"
             f"/CN={first} {last} {rng.integers(100_000, 1_000_000)}")
 

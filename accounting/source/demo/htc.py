@@ -1,0 +1,167 @@
+"""HTC accounting in the demo federation: APEL job summaries (`contracts.HTC`).
+
+HTC rows are drawn per month as independent "samples" (site, VO, user, CE, benchmark, job
+sizes), then samples sharing the APEL summary key are merged, as APEL's summariser does.
+Every month's draws come from a numpy Generator seeded by the scale's seed and the month.
+The federation's defects (`federation.DEFECT_*`) are injected here, in their months, so
+that they show at every scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+
+from accounting.source.contracts import SI2K_PER_HS23, UTC_TS
+from accounting.source.demo import federation as fed
+
+
+def _growth(year: float) -> float:
+    """Federation activity: ramps up through the EGEE years and flattens after ~2015."""
+    return 1 / (1 + np.exp(-(year - 2009.5) / 1.6))
+
+
+def _si2k_divisor(bench_code: np.ndarray) -> np.ndarray:
+    """si2k benchmarks are normalised into HEPSPEC06 (= HEPscore23) units."""
+    return np.where(bench_code // 2 == 0, SI2K_PER_HS23, 1)
+
+
+class Months:
+    """Draws one month of HTC samples at a time and summarises them into APEL rows."""
+
+    def __init__(self, sc: fed.Scale, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray, today: dt.date):
+        self.sc, self.sites, self.vos, self.site_vo = sc, sites, vos, site_vo
+        self.today_ts = fed.timestamp(today)
+        self.site_names = fed.Names(sites.names)
+        self.vo_names = fed.Names(vos.names + list(fed.DEFECT_VO_SPELLINGS))
+        self.roles, self.benchmarks = fed.Names(list(fed.ROLES)), fed.Names(list(fed.BENCH_SPELLINGS))
+        # Normalised core-hours (HS23 h) per site and year: what the pledges are sized on.
+        self.usage = np.zeros((len(sites.names), today.year - fed.FIRST_YEAR + 1))
+
+    def month(self, m: int) -> pa.Table | None:
+        start, full_end, end = fed.month_span(m, self.today_ts)
+        if end <= start:
+            return None
+        rng = np.random.default_rng([self.sc.seed, 4, m])
+        site, forced_vo = self._draw_sites(rng, m, (end - start) / (full_end - start))
+        keys = self._draw_keys(rng, m, site, forced_vo)
+        njobs, wall, cpu = self._draw_durations(rng, m, site, keys)
+        norm_hours = wall * keys["value"] / _si2k_divisor(keys["bench"]) * keys["procs"] / 3600
+        self.usage[:, m // 12] += np.bincount(site, weights=norm_hours, minlength=len(self.sites.names))
+        times = self._draw_times(rng, start, end, full_end, njobs)
+        return self._summarise(m, site, keys, (wall, cpu, njobs), times)
+
+    def _draw_sites(self, rng: np.random.Generator, m: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        """Sites of this month's samples, weighted by size; the first ones are forced to the
+        sites (and VOs) of this month's defects so that they show at every scale."""
+        s = self.sites
+        weight = s.share * np.clip((m - s.start + 1) / 12, 0, 1) * (m < s.end)  # a new site ramps up for a year
+        year, month = fed.FIRST_YEAR + m // 12, m % 12 + 1
+        expected = self.sc.samples_per_month * _growth(year + (month - 0.5) / 12) * fraction
+        forced = [(site, fed.DEFECT_VO_SPELLINGS[spelled])
+                  for spelled, (site, first, last) in fed.VO_SPELLING_AT.items() if fed.within(m, first, last)] * 4
+        forced += [(site, None) for site in fed.active_in(m, {**fed.ZERO_BENCHMARK_AT, **fed.CPU_OVER_WALL_AT})] * 3
+        n = max(rng.poisson(expected * (1 + 0.05 * np.cos(2 * np.pi * (month - 3) / 12))), len(forced), 1)
+        site = rng.choice(len(weight), n, p=weight / weight.sum())
+        site[:len(forced)] = [s.names.index(name) for name, _ in forced]
+        return site, np.array([-1 if vo is None else self.vos.names.index(vo) for _, vo in forced], np.int64)
+
+    def _draw_keys(self, rng: np.random.Generator, m: int, site: np.ndarray, forced_vo: np.ndarray) -> dict:
+        s, v, n, year = self.sites, self.vos, len(site), fed.FIRST_YEAR + m // 12
+        vo = fed.choose(rng, self.site_vo * ((v.start <= m) & (m < v.end)), site)
+        vo[:len(forced_vo)] = np.where(forced_vo >= 0, forced_vo, vo[:len(forced_vo)])
+        role = fed.choose(rng, v.roles, vo)
+        # Personal DNs: a few heavy users per VO, and the heavy users change every year.
+        count = v.dn_count[vo]
+        personal = (np.floor(count * rng.random(n) ** 2.5).astype(np.int64) + (m // 12) * (count // 5 + 1)) % count
+        group_count = v.group_count[vo]
+        subgroup = np.where((rng.random(n) < 0.3) & (group_count > 1),
+                            1 + (rng.random(n) * (group_count - 1)).astype(np.int64), 0)
+        ce = (rng.random(n) * s.n_ce[site]).astype(np.int64)
+        btype = (m >= s.hs06_from[site]).astype(np.int64) + (m >= s.hs23_from[site])
+        per_core = s.bench[site, ce] * 1.05 ** (year - 2010)  # HS06 per core; sites re-benchmark yearly
+        # rint(x·100)/100 is the double nearest the 2-decimal value (np.round(x, 2) can be
+        # off by an ulp), so the value survives APEL's DECIMAL(10,3) column unchanged.
+        value = np.choose(btype, [np.rint(per_core * SI2K_PER_HS23), np.rint(per_core * 100) / 100,
+                                  np.rint(per_core * s.hs23_ratio[site] * 100) / 100])
+        for name in fed.active_in(m, fed.ZERO_BENCHMARK_AT):
+            value[site == s.names.index(name)] = 0.0
+        lhc = v.lhc[vo]
+        # Multi-core jobs: mostly 8-core LHC pilots, from 2014 on.
+        multicore_share = np.where(lhc, np.clip((year - 2013) / 6, 0, 0.8), np.clip((year - 2008) / 40, 0, 0.25))
+        multicore = rng.random(n) < multicore_share
+        procs = np.where(multicore, np.where(lhc, rng.choice([8, 4, 16, 32, 64], n, p=[.86, .05, .04, .03, .02]),
+                                             rng.choice([2, 4, 8, 16, 32, 64], n, p=[.25, .25, .2, .15, .1, .05])), 1)
+        return {
+            "vo": self._misspell(m, site, vo), "role": role,
+            "dn": v.dn_offset[vo] + np.where(role == 0, 3 + personal, role - 1),
+            "group": v.group_offset[vo] + subgroup,
+            "host": 10 * site + 2 * ce + (m >= s.modern_from[site]),
+            "local": (rng.random(n) < s.local_share[site]).astype(np.int64),
+            "bench": s.spelling[site, btype], "value": value, "procs": procs,
+            "nodes": np.where((procs >= 16) & (rng.random(n) < 0.15), rng.choice([2, 4], n), 1)}
+
+    def _misspell(self, m: int, site: np.ndarray, vo: np.ndarray) -> np.ndarray:
+        """VO codes into self.vo_names, where a defect site publishes a VO in another case."""
+        vo = vo.copy()
+        for k, (spelled, (name, first, last)) in enumerate(fed.VO_SPELLING_AT.items()):
+            if fed.within(m, first, last):
+                right = self.vos.names.index(fed.DEFECT_VO_SPELLINGS[spelled])
+                vo[(site == self.sites.names.index(name)) & (vo == right)] = len(self.vos.names) + k
+        return vo
+
+    def _draw_durations(self, rng: np.random.Generator, m: int, site: np.ndarray, keys: dict) -> tuple:
+        """Jobs, wall and CPU seconds: robots (pilots, production) run many long jobs."""
+        v, robot = self.vos, keys["role"] > 0
+        vo = np.minimum(keys["vo"], len(v.names) - 1)  # a misspelled VO is atlas or biomed: same job mix
+        # Sites grow ~4% a year; a multi-core job replaces as many single-core ones.
+        mu = v.jobs_mu[vo] + 1.5 * robot + 0.04 * (m // 12) - np.log(keys["procs"])
+        njobs = np.clip(np.rint(rng.lognormal(mu, 1.4)), 1, 50_000).astype(np.int64)
+        hours = np.clip(rng.lognormal(v.wall_mu[vo] + 0.5 * robot, 0.8), 0.02, 48)
+        wall = njobs * np.rint(hours * 3600).astype(np.int64)
+        efficiency = np.clip(rng.beta(np.where(robot, 9.0, 4.0), 2.0), 0.3, 0.98)
+        for name in fed.active_in(m, fed.CPU_OVER_WALL_AT):  # e.g. a batch system counting hyper-threads twice
+            over = site == self.sites.names.index(name)
+            efficiency[over] = rng.uniform(1.05, 1.4, over.sum())
+        return njobs, wall, np.floor(wall * keys["procs"] * efficiency).astype(np.int64)
+
+    def _draw_times(self, rng: np.random.Generator, start: int, end: int, full_end: int, njobs: np.ndarray) -> tuple:
+        """End-time range of each sample's jobs (wider with more jobs) and its last update."""
+        n, span = len(njobs), end - start
+        spread = 0.5 / (1 + 0.5 * np.log(njobs))
+        earliest = start + (rng.random(n) * spread * span).astype(np.int64)
+        latest = np.where(njobs == 1, earliest, end - 1 - (rng.random(n) * spread * span).astype(np.int64))
+        if end < full_end:  # current month: summarised some time since the jobs ended
+            update = latest + (rng.random(n) * (self.today_ts - latest)).astype(np.int64)
+        else:  # past month: re-summarised a few days after it ended
+            update = np.minimum(end + rng.integers(12 * 3600, 6 * 86400, n), self.today_ts)
+        return earliest, latest, update
+
+    def _summarise(self, m: int, site: np.ndarray, keys: dict, sums: tuple, times: tuple) -> pa.Table:
+        """Merge samples that share the APEL summary key; rows come out sorted by the key."""
+        s, v = self.sites, self.vos
+        ranked = [self.site_names.rank[site], v.dns.rank[keys["dn"]], self.vo_names.rank[keys["vo"]],
+                  v.groups.rank[keys["group"]], self.roles.rank[keys["role"]], s.hosts.rank[keys["host"]],
+                  keys["local"], self.benchmarks.rank[keys["bench"]], keys["value"], keys["nodes"], keys["procs"]]
+        earliest, latest, update = times
+        ranked, (wall, cpu, njobs), (earliest,), (latest, update) = fed.merge(ranked, sums, [earliest],
+                                                                              [latest, update])
+        site, dn, vo, group, role, host, local, bench, value, nodes, procs = ranked
+        normalised = value / _si2k_divisor(self.benchmarks.code[bench])
+        n = len(site)
+        return pa.table({
+            "Site": self.site_names.sorted.take(site), "Month": np.full(n, m % 12 + 1, np.int32),
+            "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32), "GlobalUserName": v.dns.sorted.take(dn),
+            "VO": self.vo_names.sorted.take(vo), "VOGroup": v.groups.sorted.take(group),
+            "VORole": self.roles.sorted.take(role), "SubmitHost": s.hosts.sorted.take(host),
+            "Infrastructure": pa.array(np.array(["grid", "local"])[local]),
+            "ServiceLevelType": self.benchmarks.sorted.take(bench), "ServiceLevel": value,
+            "NodeCount": nodes.astype(np.int32), "Processors": procs.astype(np.int32),
+            "EarliestEndTime": pa.array(earliest, UTC_TS), "LatestEndTime": pa.array(latest, UTC_TS),
+            "WallDuration": wall.astype(np.uint64), "CpuDuration": cpu.astype(np.uint64),
+            "NormalisedWallDuration": np.rint(wall * normalised).astype(np.uint64),
+            "NormalisedCpuDuration": np.rint(cpu * normalised).astype(np.uint64),
+            "NumberOfJobs": njobs.astype(np.uint64), "UpdateTime": pa.array(update, UTC_TS)})
+
