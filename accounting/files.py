@@ -1,10 +1,14 @@
-"""Atomic replacement of a directory tree: build beside, swap in only when complete."""
+"""Files written so a reader or a crash never sees half of one: a tree built beside its
+target and swapped in, a file written under a temporary name and renamed; and the one
+chunked digest of a file's content."""
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,6 +65,22 @@ def staged_dir(target: Path):
 def write_bytes(path: Path, data: bytes) -> None:
     """Write a file through a temporary name so a crash never leaves half a file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    # Unique per process and thread: two writers of the same path (parallel builds sharing
+    # a cache) each rename a complete file of their own, and the last one wins.
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file's content, read in chunks (a file may be larger than memory)."""
+    # Content addresses and S3 ETags, not signatures: MD5 stays allowed on FIPS systems.
+    h = hashlib.new(algorithm, usedforsecurity=False)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -8,8 +8,8 @@
      "files":        {path: {"size": n, "sha256": hex}} for every file but manifest.json}
 
 Everything in it derives from the inputs and the code, so two builds of the same inputs
-give the same manifest, byte for byte. Publishing (accounting/release.py, publish_s3) reads
-it to tell which files changed between releases.
+give the same manifest, byte for byte. Publishing (accounting/publish/directory.py and s3.py)
+reads it to tell which files changed between releases.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from accounting import files as files_lib
 from accounting.locations import ROOT
 
 NAME = "manifest.json"
@@ -28,12 +29,7 @@ CODE_GLOBS = ("build.py", "accounting/**/*", "cubes/**/*", "export/**/*", "schem
               "static/**/*")
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+file_sha256 = files_lib.file_digest  # SHA-256 by default; the name other modules import
 
 
 def _digest_of(pairs) -> str:
@@ -96,7 +92,7 @@ def build(site_dir: Path, source_dir: Path, as_of: datetime) -> dict:
 
 def write(site_dir: Path, source_dir: Path, as_of: datetime) -> dict:
     manifest = build(site_dir, source_dir, as_of)
-    (Path(site_dir) / NAME).write_text(dumps(manifest))
+    files_lib.write_bytes(Path(site_dir) / NAME, dumps(manifest).encode())
     return manifest
 
 

@@ -1,5 +1,6 @@
-"""Publishing to object storage (accounting/publish_s3.py) against a real S3-API endpoint:
-moto's standalone server on a loopback port, talked to over HTTP by boto3."""
+"""Publishing to object storage (accounting/publish/s3.py, through accounting.publish.publish)
+against a real S3-API endpoint: moto's standalone server on a loopback port, talked to over
+HTTP by boto3."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +21,9 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
 
-from accounting import publish_s3  # noqa: E402
+from accounting import media  # noqa: E402
+from accounting.errors import PublishError  # noqa: E402
+from accounting.publish import publish, s3  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_DIRS = ("static", "data", "help", "quality", "disciplines")  # a few hundred files: fast
@@ -64,16 +68,15 @@ def s3env(moto, monkeypatch):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("ACCOUNTING_S3_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv(publish_s3.FAIL_AFTER_ENV, raising=False)
     bucket = "site-" + uuid.uuid4().hex[:12]
-    s3 = publish_s3.client()
-    s3.create_bucket(Bucket=bucket)
-    return {"env": env, "bucket": bucket, "url": f"s3://{bucket}/portal", "s3": s3}
+    client = s3.client()
+    client.create_bucket(Bucket=bucket)
+    return {"env": env, "bucket": bucket, "url": f"s3://{bucket}/portal", "client": client}
 
 
 def write_manifest(site: Path) -> dict:
-    files = publish_s3.file_listing(site)
-    m = {"build_id": publish_s3.build_id_of(files), "built_at": "2025-11-24T00:00:00Z",
+    files = s3.file_listing(site)
+    m = {"build_id": s3.build_id_of(files), "built_at": "2025-11-24T00:00:00Z",
          "code_version": "test", "datasets": {}, "files": files}
     (site / "manifest.json").write_text(json.dumps(m, indent=1, sort_keys=True) + "\n")
     return m
@@ -115,14 +118,14 @@ def variant(site: Path, tmp_path: Path, tag: str) -> tuple[Path, set[str]]:
 
 
 def pointer(s3env) -> dict:
-    body = s3env["s3"].get_object(Bucket=s3env["bucket"], Key="portal/current.json")["Body"].read()
+    body = s3env["client"].get_object(Bucket=s3env["bucket"], Key="portal/current.json")["Body"].read()
     return json.loads(body)
 
 
 def release_keys(s3env, rid: str) -> dict[str, int]:
     prefix = f"portal/releases/{rid}/"
     out = {}
-    for page in s3env["s3"].get_paginator("list_objects_v2").paginate(Bucket=s3env["bucket"], Prefix=prefix):
+    for page in s3env["client"].get_paginator("list_objects_v2").paginate(Bucket=s3env["bucket"], Prefix=prefix):
         out.update({o["Key"][len(prefix):]: o["Size"] for o in page.get("Contents", [])})
     return out
 
@@ -132,8 +135,8 @@ def manifest_of(site: Path) -> dict:
 
 
 def recording_client(monkeypatch, calls: list):
-    """Make publish_s3 use a client that records every write call (operation, key) in order."""
-    real = publish_s3.client
+    """Make the S3 publish use a client that records every write call (operation, key) in order."""
+    real = s3.client
 
     def make():
         c = real()
@@ -142,12 +145,12 @@ def recording_client(monkeypatch, calls: list):
             calls.append((model.name, params.get("Key") or ""))
         c.meta.events.register("before-parameter-build.s3", record)
         return c
-    monkeypatch.setattr(publish_s3, "client", make)
+    monkeypatch.setattr(s3, "client", make)
 
 
 def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small_site):
     m = manifest_of(small_site)
-    r = publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    r = publish(small_site, s3env["url"], keep=3)
     assert r["release"] == m["build_id"] and r["switched"]
     assert r["uploaded"] == len(m["files"]) and r["copied"] == 0 and r["deleted"] == 0
     assert pointer(s3env)["release"] == m["build_id"]
@@ -155,10 +158,10 @@ def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small
     assert set(keys) == set(m["files"]) | {"manifest.json"}
     assert all(keys[rel] == f["size"] for rel, f in m["files"].items())
 
-    s3, bucket = s3env["s3"], s3env["bucket"]
+    client, bucket = s3env["client"], s3env["bucket"]
 
     def head(rel):
-        return s3.head_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/{rel}")
+        return client.head_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/{rel}")
 
     static = sorted(p.name for p in (small_site / "static").iterdir())
     js = next(n for n in static if n.startswith("site.") and n.endswith(".js"))
@@ -169,8 +172,8 @@ def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small
         "index.html": ("text/html; charset=utf-8", None, "no-cache"),
         "index.html.br": ("text/html; charset=utf-8", "br", "no-cache"),
         "index.html.gz": ("text/html; charset=utf-8", "gzip", "no-cache"),
-        f"static/{js}": ("text/javascript; charset=utf-8", None, publish_s3.IMMUTABLE),
-        f"static/{css_gz}": ("text/css; charset=utf-8", "gzip", publish_s3.IMMUTABLE),
+        f"static/{js}": ("text/javascript; charset=utf-8", None, media.IMMUTABLE),
+        f"static/{css_gz}": ("text/css; charset=utf-8", "gzip", media.IMMUTABLE),
         csv: ("text/csv; charset=utf-8", None, "no-cache"),
         csv + ".br": ("text/csv; charset=utf-8", "br", "no-cache"),
         parquet: ("application/vnd.apache.parquet", None, "no-cache"),
@@ -182,10 +185,10 @@ def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small
         assert h.get("ContentEncoding") == enc, rel
         assert h["CacheControl"] == cache, rel
         assert h["Metadata"]["sha256"] == m["files"][rel]["sha256"], rel
-    body = s3.get_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/index.html")["Body"].read()
+    body = client.get_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/index.html")["Body"].read()
     assert body == (small_site / "index.html").read_bytes()
 
-    again = publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    again = publish(small_site, s3env["url"], keep=3)
     assert (again["uploaded"], again["copied"], again["deleted"]) == (0, 0, 0)
     assert again["skipped"] == len(m["files"]) and not again["switched"]
     assert pointer(s3env)["release"] == m["build_id"]
@@ -193,12 +196,12 @@ def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small
 
 def test_one_month_change_uploads_only_changed_objects_in_order(s3env, small_site, tmp_path, monkeypatch):
     a = manifest_of(small_site)
-    publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    publish(small_site, s3env["url"], keep=3)
     site_b, changed = variant(small_site, tmp_path, "b")
     b = manifest_of(site_b)
     calls: list = []
     recording_client(monkeypatch, calls)
-    r = publish_s3.publish(site_b, s3env["url"], keep=3, rollback=False)
+    r = publish(site_b, s3env["url"], keep=3)
     assert r["release"] == b["build_id"] != a["build_id"]
     assert r["uploaded"] == len(changed) == 6
     assert r["copied"] == len(b["files"]) - len(changed)
@@ -219,17 +222,36 @@ def test_one_month_change_uploads_only_changed_objects_in_order(s3env, small_sit
     assert release_keys(s3env, a["build_id"]).keys() == set(a["files"]) | {"manifest.json"}
 
 
+# A publish in a process of its own that SIGKILLs itself as soon as its n-th object write
+# has been answered by the store: no cleanup, no finally block runs, as on a power cut.
+KILLED_PUBLISH = textwrap.dedent("""
+    import os, signal, sys, threading
+    from pathlib import Path
+    from accounting.publish import publish, s3
+
+    site, url, limit = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    real_write, lock, done = s3._Store.write, threading.Lock(), [0]
+
+    def write(store, method, **kw):
+        real_write(store, method, **kw)
+        with lock:
+            done[0] += 1
+            if done[0] >= limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    s3._Store.write = write
+    print(publish(site, url, keep=3))
+""")
+
+
 def run_publish_subprocess(site: Path, url: str, env: dict, fail_after: int) -> subprocess.CompletedProcess:
-    code = ("import sys; from pathlib import Path; from accounting import publish_s3; "
-            "print(publish_s3.publish(Path(sys.argv[1]), sys.argv[2], keep=3, rollback=False))")
-    full_env = {**os.environ, **env, publish_s3.FAIL_AFTER_ENV: str(fail_after)}
-    return subprocess.run([sys.executable, "-c", code, str(site), url], cwd=ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-c", KILLED_PUBLISH, str(site), url, str(fail_after)], cwd=ROOT,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
 
 
 def test_killed_upload_keeps_pointer_and_next_run_completes(s3env, small_site, tmp_path):
     a = manifest_of(small_site)
-    publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    publish(small_site, s3env["url"], keep=3)
     site_b, _ = variant(small_site, tmp_path, "killed")
     b = manifest_of(site_b)
     proc = run_publish_subprocess(site_b, s3env["url"], s3env["env"], fail_after=40)
@@ -240,7 +262,7 @@ def test_killed_upload_keeps_pointer_and_next_run_completes(s3env, small_site, t
     # The live release is untouched and complete.
     assert release_keys(s3env, a["build_id"]).keys() == set(a["files"]) | {"manifest.json"}
 
-    r = publish_s3.publish(site_b, s3env["url"], keep=3, rollback=False)
+    r = publish(site_b, s3env["url"], keep=3)
     assert r["skipped"] == len(partial)
     assert r["uploaded"] + r["copied"] + r["skipped"] == len(b["files"])
     assert pointer(s3env)["release"] == b["build_id"]
@@ -249,18 +271,18 @@ def test_killed_upload_keeps_pointer_and_next_run_completes(s3env, small_site, t
 
 def test_rollback_moves_pointer_back(s3env, small_site, tmp_path):
     a = manifest_of(small_site)
-    publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    publish(small_site, s3env["url"], keep=3)
     site_b, _ = variant(small_site, tmp_path, "b")
     b = manifest_of(site_b)
-    publish_s3.publish(site_b, s3env["url"], keep=3, rollback=False)
+    publish(site_b, s3env["url"], keep=3)
     assert pointer(s3env)["release"] == b["build_id"]
-    r = publish_s3.publish(site_b, s3env["url"], keep=3, rollback=True)
+    r = publish(site_b, s3env["url"], keep=3, rollback=True)
     assert r["release"] == a["build_id"] and r["uploaded"] == 0
     assert pointer(s3env)["release"] == a["build_id"]
-    with pytest.raises(publish_s3.PublishError, match="no previous release"):
-        publish_s3.publish(site_b, s3env["url"], keep=3, rollback=True)
+    with pytest.raises(PublishError, match="no previous release"):
+        publish(site_b, s3env["url"], keep=3, rollback=True)
     # Publishing again after a rollback works and skips what is still there.
-    r = publish_s3.publish(site_b, s3env["url"], keep=3, rollback=False)
+    r = publish(site_b, s3env["url"], keep=3)
     assert pointer(s3env)["release"] == b["build_id"] and r["uploaded"] == 0
 
 
@@ -273,7 +295,7 @@ def test_old_releases_deleted_only_after_switch(s3env, small_site, tmp_path, mon
             n_r1 = len(release_keys(s3env, ids[0]))
             calls: list = []
             recording_client(monkeypatch, calls)
-        r = publish_s3.publish(site, s3env["url"], keep=1, rollback=False)
+        r = publish(site, s3env["url"], keep=1)
     # keep=1 keeps the live release and the previous one: r1 goes, after the switch.
     assert r["deleted"] == n_r1 > 0
     assert release_keys(s3env, ids[0]) == {}
@@ -288,17 +310,17 @@ def test_old_releases_deleted_only_after_switch(s3env, small_site, tmp_path, mon
 
 
 def test_errors_are_one_line_without_secrets(s3env, small_site, monkeypatch):
-    with pytest.raises(publish_s3.PublishError) as e:
-        publish_s3.publish(small_site, "s3://no-such-bucket-here/portal", keep=3, rollback=False)
+    with pytest.raises(PublishError) as e:
+        publish(small_site, "s3://no-such-bucket-here/portal", keep=3)
     assert "no-such-bucket-here" in str(e.value) and "does not exist" in str(e.value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(publish_s3.PublishError) as e:
-        publish_s3.publish(small_site, s3env["url"], keep=3, rollback=False)
+    with pytest.raises(PublishError) as e:
+        publish(small_site, s3env["url"], keep=3)
     assert "cannot reach" in str(e.value)
     for err in (e.value,):
         assert "\n" not in str(err) and SECRET not in str(err)
-    with pytest.raises(publish_s3.PublishError, match="s3://bucket/prefix"):
-        publish_s3.publish(small_site, "/not/s3", keep=3, rollback=False)
+    with pytest.raises(PublishError, match="s3://bucket/prefix"):
+        publish(small_site, "s3:///portal", keep=3)
 
 
 def test_bad_credentials(small_site, monkeypatch):
@@ -308,8 +330,8 @@ def test_bad_credentials(small_site, monkeypatch):
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-        with pytest.raises(publish_s3.PublishError) as e:
-            publish_s3.publish(small_site, "s3://any-bucket/portal", keep=3, rollback=False)
+        with pytest.raises(PublishError) as e:
+            publish(small_site, "s3://any-bucket/portal", keep=3)
         msg = str(e.value)
         assert "refused the credentials" in msg and SECRET not in msg and "\n" not in msg
     finally:

@@ -21,12 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from accounting import manifest
+from accounting.errors import PublishError
+from accounting.files import write_bytes
 
 RELEASES, CURRENT, STATE = "releases", "current", "releases.json"
-
-
-class ReleaseError(RuntimeError):
-    pass
 
 
 @contextmanager
@@ -42,7 +40,7 @@ def current_id(target: Path) -> str | None:
     link = Path(target) / CURRENT
     if not link.is_symlink():
         if link.exists():
-            raise ReleaseError(f"{link} exists and is not a symlink: not a release directory")
+            raise PublishError(f"{link} exists and is not a symlink: not a release directory")
         return None
     return Path(os.readlink(link)).name
 
@@ -59,9 +57,8 @@ def read_state(target: Path) -> dict:
 
 
 def _write_state(target: Path, state: dict) -> None:
-    tmp = target / f".{STATE}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps({"releases": state["releases"], "current": state["current"]}, indent=1) + "\n")
-    os.replace(tmp, target / STATE)
+    text = json.dumps({"releases": state["releases"], "current": state["current"]}, indent=1) + "\n"
+    write_bytes(target / STATE, text.encode())
 
 
 def switch(target: Path, build_id: str) -> None:
@@ -92,7 +89,7 @@ def _assemble(site: Path, files: dict, dest: Path, base: Path | None, base_files
                 pass
         shutil.copyfile(site / rel, out)
         if out.stat().st_size != meta["size"]:
-            raise ReleaseError(f"{site / rel} changed while publishing (size differs from the manifest)")
+            raise PublishError(f"{site / rel} changed while publishing (size differs from the manifest)")
         copied += 1
     return linked, copied
 
@@ -121,9 +118,9 @@ def publish(site: Path, target: Path, keep: int = 5) -> dict:
     """Publish the built site `site` (with its manifest.json) as a release of `target`."""
     site, target = Path(site), Path(target)
     if keep < 1:
-        raise ReleaseError("--keep must be at least 1")
+        raise PublishError("--keep must be at least 1")
     if not (site / manifest.NAME).exists():
-        raise ReleaseError(f"no {manifest.NAME} in {site}/: build the site first (python build.py site)")
+        raise PublishError(f"no {manifest.NAME} in {site}/: build the site first (python build.py site)")
     new = manifest.read(site)
     build_id = new["build_id"]
     with _locked(target):
@@ -169,11 +166,11 @@ def rollback(target: Path) -> dict:
         state = read_state(target)
         cur = state["current"]
         if cur is None:
-            raise ReleaseError(f"nothing published in {target}/")
+            raise PublishError(f"nothing published in {target}/")
         i = state["releases"].index(cur)
         older = [r for r in state["releases"][:i] if (target / RELEASES / r).is_dir()]
         if not older:
-            raise ReleaseError(f"no release before {cur} to roll back to")
+            raise PublishError(f"no release before {cur} to roll back to")
         back = older[-1]
         switch(target, back)
         state["current"] = back

@@ -22,17 +22,14 @@ skips what it finds already uploaded and finishes.
 Configuration from the environment: AWS_ENDPOINT_URL or ACCOUNTING_S3_ENDPOINT_URL (any
 S3-compatible store; unset means AWS itself), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 (or any other source boto3 reads), AWS_DEFAULT_REGION / AWS_REGION (default us-east-1).
-Errors raise PublishError with one line that never contains a secret.
+Errors raise accounting.errors.PublishError with one line that never contains a secret.
+Each object's headers are those Apache serves the same file with (accounting/media.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import mimetypes
 import os
-import re
-import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -40,32 +37,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from accounting import manifest as manifest_lib
+from accounting import media
+from accounting.errors import PublishError
+from accounting.files import file_digest
 
 MANIFEST = manifest_lib.NAME
 POINTER = "current.json"
 WORKERS = 16
-# Test hook: the process kills itself (SIGKILL) after this many object writes.
-FAIL_AFTER_ENV = "ACCOUNTING_S3_FAIL_AFTER"
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "no-cache"
-HASHED_ASSET = re.compile(r"^static/[^/]+\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
-ENCODINGS = {".br": "br", ".gz": "gzip"}
-TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".csv": "text/csv; charset=utf-8",
-    ".parquet": "application/vnd.apache.parquet",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".txt": "text/plain; charset=utf-8",
-}
-
-
-class PublishError(RuntimeError):
-    """A publish failed; str() is one line, safe to print."""
 
 
 # ---------------------------------------------------------------- the local build
@@ -92,14 +70,8 @@ def load_manifest(site: Path) -> tuple[dict, bytes]:
 
 def headers_for(rel: str) -> dict:
     """ContentType, ContentEncoding (for .br/.gz siblings) and CacheControl of a site path."""
-    base, ext = os.path.splitext(rel)
-    encoding = ENCODINGS.get(ext)
-    if encoding is None:
-        base = rel
-    btype = TYPES.get(os.path.splitext(base)[1].lower()) or mimetypes.guess_type(base)[0] \
-        or "application/octet-stream"
-    h = {"ContentType": btype,
-         "CacheControl": IMMUTABLE if HASHED_ASSET.match(base) else REVALIDATE}
+    encoding = media.split_encoding(rel)[1]
+    h = {"ContentType": media.content_type(rel), "CacheControl": media.cache_control(rel)}
     if encoding:
         h["ContentEncoding"] = encoding
     return h
@@ -107,8 +79,8 @@ def headers_for(rel: str) -> dict:
 
 def _phase(rel: str) -> int:
     """Upload order: 0 hashed assets, 1 data and everything else, 2 HTML pages (and their siblings)."""
-    base = rel[:-3] if rel.endswith((".br", ".gz")) else rel
-    if HASHED_ASSET.match(base):
+    base = media.split_encoding(rel)[0]
+    if media.HASHED_ASSET.match(base):
         return 0
     return 2 if base.endswith(".html") else 1
 
@@ -165,10 +137,6 @@ class _Store:
     def __init__(self, url: str):
         self.bucket, self.prefix = parse_url(url)
         self.s3 = client()
-        fail = os.environ.get(FAIL_AFTER_ENV)
-        self.fail_after = int(fail) if fail else None
-        self.writes = 0
-        self.lock = threading.Lock()
 
     def key(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
@@ -182,12 +150,9 @@ class _Store:
                 raise _explain(e, self.bucket) from None
             raise
 
-    def counted_write(self, method: str, **kw):
+    def write(self, method: str, **kw):
+        """Every put and copy of a publish, in the order the module's docstring gives."""
         self.call(method, **kw)
-        with self.lock:
-            self.writes += 1
-            if self.fail_after is not None and self.writes >= self.fail_after:
-                os.kill(os.getpid(), signal.SIGKILL)
 
     def get_json(self, key: str) -> dict | None:
         from botocore.exceptions import ClientError
@@ -225,14 +190,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _md5(path: Path) -> str:
-    h = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------- publish / rollback
 
 
@@ -268,7 +225,7 @@ def publish(output_dir: Path, url: str, keep: int = 5, rollback: bool = False) -
     for rel, f in files.items():
         key = rel_prefix + rel
         have = existing.get(key)
-        if have and have["Size"] == f["size"] and have["ETag"] == _md5(output_dir / rel):
+        if have and have["Size"] == f["size"] and have["ETag"] == file_digest(output_dir / rel, "md5"):
             skipped += 1
             continue
         src = source_by_sha.get(f["sha256"])
@@ -277,26 +234,25 @@ def publish(output_dir: Path, url: str, keep: int = 5, rollback: bool = False) -
     counts = {"uploaded": 0, "copied": 0}
     count_lock = threading.Lock()
 
-    def write(item):
+    def send(item):
         action, rel, src = item
         extra = {**headers_for(rel), "Metadata": {"sha256": files[rel]["sha256"]}}
         if action == "copy":
-            store.counted_write("copy_object", Key=rel_prefix + rel, MetadataDirective="REPLACE",
-                                CopySource={"Bucket": store.bucket, "Key": src}, **extra)
+            store.write("copy_object", Key=rel_prefix + rel, MetadataDirective="REPLACE",
+                        CopySource={"Bucket": store.bucket, "Key": src}, **extra)
         else:
             with open(output_dir / rel, "rb") as body:
-                store.counted_write("put_object", Key=rel_prefix + rel, Body=body, **extra)
+                store.write("put_object", Key=rel_prefix + rel, Body=body, **extra)
         with count_lock:
             counts["uploaded" if action == "upload" else "copied"] += 1
 
     with ThreadPoolExecutor(WORKERS) as pool:
         for phase in todo:  # each phase completes before the next starts
-            for _ in pool.map(write, phase):
+            for _ in pool.map(send, phase):
                 pass
 
     # The release's manifest marks it complete; then the pointer switches at once.
-    store.counted_write("put_object", Key=rel_prefix + MANIFEST, Body=manifest_bytes,
-                        ContentType="application/json", CacheControl=REVALIDATE)
+    store.write("put_object", Key=rel_prefix + MANIFEST, Body=manifest_bytes, **headers_for(MANIFEST))
     history = [r for r in pointer.get("history", []) if r != rid] + [rid]
     if live == rid:
         new_pointer = pointer  # same release published again: nothing to switch
@@ -312,9 +268,10 @@ def publish(output_dir: Path, url: str, keep: int = 5, rollback: bool = False) -
 
 
 def _put_pointer(store: _Store, pointer: dict) -> None:
-    store.counted_write("put_object", Key=store.key(POINTER),
-                        Body=(json.dumps(pointer, indent=1, sort_keys=True) + "\n").encode(),
-                        ContentType="application/json", CacheControl="no-cache, no-store")
+    # Never stored by a cache, not even to revalidate: a stale pointer would name a pruned release.
+    store.write("put_object", Key=store.key(POINTER),
+                Body=(json.dumps(pointer, indent=1, sort_keys=True) + "\n").encode(),
+                ContentType=media.content_type(POINTER), CacheControl="no-cache, no-store")
 
 
 def _prune(store: _Store, pointer: dict, keep: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from accounting import files
 from accounting.site import charts
 from accounting.locations import STATIC
 from accounting.site.writer import SiteWriter
@@ -16,10 +17,8 @@ def cached_vega_bundle(cache_dir: Path) -> str:
     path = Path(cache_dir) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(charts.vega_bundle())
-        tmp.replace(path)
-    return path.read_text()
+        files.write_bytes(path, charts.vega_bundle().encode("utf-8"))
+    return path.read_text(encoding="utf-8")
 
 
 def write_assets(writer: SiteWriter, cache_dir: Path) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Precompressed siblings (`x.br`, `x.gz`) of the site's text files, for Apache to serve
-as they are (see site_templates/apache.conf.j2).
+as they are (see site_templates/apache.conf.j2). Which files get them, and the suffix of
+each encoding, are accounting/media.py's (the table Apache and S3 serve by).
 
 Both encodings are deterministic: Brotli output depends only on the bytes and the
 quality, and gzip is written with mtime 0 and no file name, so two builds of the same
@@ -12,14 +13,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import brotli
 
-TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".csv", ".svg", ".txt", ".xml"})
-ENCODINGS = {".br": "br", ".gz": "gzip"}
+from accounting import files, media
+from accounting.media import ENCODINGS, wants_siblings
+
 # Measured on the small demo site (7,900 text files, 60 MB): quality 5 takes 1.1 s for all
 # of them, quality 9 26 s for 0.7 % fewer bytes, quality 11 84 s for 12 % fewer. So pages and
 # downloads get 5, and only the few hashed assets (large, cached for a year) get 11, kept
@@ -30,10 +31,6 @@ ASSET_QUALITY, PAGE_QUALITY = 11, 5
 GZIP_LEVEL = 6
 
 
-def wants_siblings(rel: str) -> bool:
-    return Path(rel).suffix.lower() in TEXT_SUFFIXES
-
-
 def _brotli(data: bytes, quality: int, cache_dir: Path | None) -> bytes:
     if cache_dir is None or quality < ASSET_QUALITY:
         return brotli.compress(data, quality=quality)
@@ -42,18 +39,16 @@ def _brotli(data: bytes, quality: int, cache_dir: Path | None) -> bytes:
         return cached.read_bytes()
     blob = brotli.compress(data, quality=quality)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f"{cached.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    tmp.write_bytes(blob)
-    tmp.replace(cached)
+    files.write_bytes(cached, blob)
     return blob
 
 
 def compress(rel: str, data: bytes, cache_dir: Path | None = None) -> dict[str, bytes]:
     """{'.br': …, '.gz': …} for one file, only the encodings that make it smaller."""
-    quality = ASSET_QUALITY if rel.startswith("static/") else PAGE_QUALITY
-    out = {".br": _brotli(data, quality, cache_dir),
-           ".gz": gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}
-    return {suffix: blob for suffix, blob in out.items() if len(blob) < len(data)}
+    quality = ASSET_QUALITY if rel.startswith(f"{media.HASHED_DIR}/") else PAGE_QUALITY
+    blobs = {"br": _brotli(data, quality, cache_dir),
+             "gzip": gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}
+    return {suffix: blobs[encoding] for suffix, encoding in ENCODINGS.items() if len(blobs[encoding]) < len(data)}
 
 
 def _one(root: Path, rel: str, cache_dir: Path | None) -> int:
