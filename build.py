@@ -53,7 +53,7 @@ def run_stage(name: str, fn, *args, **kwargs):
         result, seconds = pipeline.timed(fn, *args, **kwargs)
     except AccountingError as e:
         raise type(e)(f"{name}: {e.message}") from None
-    except Exception as e:  # noqa: BLE001 - an unforeseen failure still gets one line
+    except Exception as e:
         if os.environ.get(DEBUG_ENV):
             raise
         raise AccountingError(f"{name}: unexpected {type(e).__name__}: {e} (set {DEBUG_ENV}=1 for the "

@@ -40,7 +40,8 @@ ENCODINGS = {".br": "br", ".gz": "gzip"}
 # SiteWriter.write_hashed) never changes under its name, so it is cached for a year; every
 # other path keeps its name across releases and is revalidated on each use.
 HASHED_DIR = "static"
-HASHED_NAME = r"\.[0-9a-f]{12}\.[A-Za-z0-9]+"  # the end of the file name, for Apache's FilesMatch
+HASH_LENGTH = 12  # hex digits of the SHA-256 in the name
+HASHED_NAME = rf"\.[0-9a-f]{{{HASH_LENGTH}}}\.[A-Za-z0-9]+"  # the end of the file name, for Apache's FilesMatch
 HASHED_ASSET = re.compile(rf"^{HASHED_DIR}/[^/]+{HASHED_NAME}$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -50,7 +50,8 @@ def bench(scale: str, work: Path) -> dict:
 
     con = duckdb.connect()
     result["htc_rows"] = con.execute(
-        f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false)").fetchone()[0]
+        f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false)"
+    ).fetchone()[0]
     result["cube_rows"] = {p.stem: con.execute(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0]
                            for p in sorted((data / "cubes").glob("*.parquet"))}
     result["pages"] = sum(1 for _ in output.rglob("index.html"))

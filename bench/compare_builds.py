@@ -68,7 +68,7 @@ def main() -> int:
                 print(f"{name:5} {args.base if name == 'base' else args.other or 'working tree'}: "
                       f"{len(manifests[name]['files'])} files, build {manifests[name]['build_id']}, {seconds:.0f} s")
         finally:
-            for name, tree in trees.items():
+            for tree in trees.values():
                 if tree != ROOT:
                     subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     diff = differences(manifests["base"], manifests["other"])

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from accounting.cubes import build as cubes  # noqa: E402
-from accounting.source import demo  # noqa: E402
 from accounting.locations import CUBES_SQL  # noqa: E402
+from accounting.source import demo  # noqa: E402
 
 
 def main() -> None:

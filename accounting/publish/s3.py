@@ -32,7 +32,7 @@ import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -112,8 +112,14 @@ def client():
 
 def _explain(e: Exception, bucket: str) -> PublishError:
     """One clear line for a boto error; never includes credentials."""
-    from botocore.exceptions import (ClientError, EndpointConnectionError, NoCredentialsError,
-                                     PartialCredentialsError, ConnectTimeoutError, ReadTimeoutError)
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ReadTimeoutError,
+    )
     where = endpoint_url() or "AWS S3"
     if isinstance(e, (EndpointConnectionError, ConnectTimeoutError)):
         return PublishError(f"cannot reach the object store at {where}")
@@ -144,7 +150,7 @@ class _Store:
     def call(self, method: str, **kw):
         try:
             return getattr(self.s3, method)(Bucket=self.bucket, **kw)
-        except Exception as e:  # noqa: BLE001 - every boto error becomes one line
+        except Exception as e:
             from botocore.exceptions import BotoCoreError, ClientError
             if isinstance(e, (BotoCoreError, ClientError)):
                 raise _explain(e, self.bucket) from None
@@ -162,7 +168,7 @@ class _Store:
             if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise _explain(e, self.bucket) from None
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             from botocore.exceptions import BotoCoreError
             if isinstance(e, BotoCoreError):
                 raise _explain(e, self.bucket) from None
@@ -187,7 +193,7 @@ class _Store:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- publish / rollback

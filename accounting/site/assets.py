@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from accounting import files
-from accounting.site import charts
 from accounting.locations import STATIC
+from accounting.site import charts
 from accounting.site.writer import SiteWriter
 
 

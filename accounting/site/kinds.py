@@ -198,13 +198,16 @@ class StorageKind:
         return base if metric == STORAGE_DEFAULT_METRIC else f"{base}{metric}/"
 
 
-_STORAGE_LINKS = (("NGI", "storage_ngi"), ("Country", "storage_country"), ("Site", "storage_site"), ("VO", "storage_vo"))
+_STORAGE_LINKS = (("NGI", "storage_ngi"), ("Country", "storage_country"), ("Site", "storage_site"),
+                  ("VO", "storage_vo"))
 STORAGE_KINDS = (
-    StorageKind("storage", "storage/", None, ("NGI", "StorageMedia"), "Storage by operations centre", _STORAGE_LINKS),
+    StorageKind("storage", "storage/", None, ("NGI", "StorageMedia"), "Storage by operations centre",
+                _STORAGE_LINKS),
     StorageKind("storage_countries", "storage/countries/", None, ("Country",), "Storage by country", _STORAGE_LINKS),
     StorageKind("storage_ngi", "storage/ngi/{name}/", "NGI", ("Site", "StorageMedia"),
                 "Storage in operations centre {name}", _STORAGE_LINKS),
-    StorageKind("storage_country", "storage/country/{name}/", "Country", ("Site",), "Storage in {name}", _STORAGE_LINKS),
+    StorageKind("storage_country", "storage/country/{name}/", "Country", ("Site",), "Storage in {name}",
+                _STORAGE_LINKS),
     StorageKind("storage_site", "storage/site/{name}/", "Site", ("VO", "StorageShare", "StorageMedia"),
                 "Storage at resource centre {name}", _STORAGE_LINKS),
     StorageKind("storage_vo", "storage/vo/{name}/", "VO", ("Site",), "Storage of VO {name}", _STORAGE_LINKS),

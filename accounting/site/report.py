@@ -14,8 +14,8 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from accounting.catalogue import Metric, sum_columns as family_sums
-
+from accounting.catalogue import Metric
+from accounting.catalogue import sum_columns as family_sums
 
 
 def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
@@ -36,7 +36,7 @@ class Cell:
     num: int = 0
     den: int = 0
 
-    def add(self, other: "Cell") -> None:
+    def add(self, other: Cell) -> None:
         self.num += other.num
         self.den += other.den
 

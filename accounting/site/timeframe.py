@@ -14,7 +14,7 @@ class TimeFrame:
     last_month: int  # the last complete month is (last_year, last_month)
 
     @classmethod
-    def from_as_of(cls, as_of: datetime) -> "TimeFrame":
+    def from_as_of(cls, as_of: datetime) -> TimeFrame:
         y, m = as_of.year, as_of.month - 1
         if m == 0:
             y, m = y - 1, 12

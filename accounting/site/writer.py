@@ -8,6 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accounting import media
+
 # Page tables are small: statistics and dictionaries cost more time than they save bytes.
 PAGE_PARQUET = dict(compression="snappy", use_dictionary=False, write_statistics=False)
 
@@ -61,7 +63,7 @@ class SiteWriter:
         """Write an immutable asset under a content-hashed name, e.g. static/site.1a2b3c4d.css."""
         if isinstance(data, str):
             data = data.encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()[:12]
+        digest = hashlib.sha256(data).hexdigest()[:media.HASH_LENGTH]
         return self.write(f"{stem}.{digest}{suffix}", data)
 
     def page(self, page_dir: str, html: str) -> str:

@@ -20,8 +20,8 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -71,7 +71,7 @@ def read(url: str, statements: list[str], schema: pa.Schema, cfg: DbConfig, tabl
                     yield _typed(batch, schema, table)
         except (KeyboardInterrupt, SystemExit, GeneratorExit, SourceError):
             raise
-        except BaseException as e:  # a failure mid-stream is a Rust panic, a BaseException
+        except BaseException as e:  # noqa: BLE001 - a failure mid-stream is a Rust panic, a BaseException
             raise SourceError(describe(_read_error(e), cfg, table)) from None
 
 

@@ -11,9 +11,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from accounting.source import contracts
 from accounting.duck import copy_to, sql, view_parquet
 from accounting.locations import SCHEMA_SQL
+from accounting.source import contracts
 from accounting.source.database import DbConfig, connect
 
 SCHEMA = SCHEMA_SQL / "apel.sql"

@@ -17,11 +17,11 @@ import queue
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,9 +29,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from accounting import files
-from accounting.source import bulk_read
-from accounting.source import contracts, validation
 from accounting.locations import EXPORT_SQL
+from accounting.source import bulk_read, contracts, validation
 from accounting.source.contracts import Dataset
 from accounting.source.database import DbConfig, SourceError, connect, describe
 from accounting.source.month_spill import MonthSpill, month_numbers
@@ -127,14 +126,14 @@ class Exporter:
             with self._count_lock:  # the months queries run on several threads
                 self.queries += 1
             cur.execute(sql, params)
-        except Exception as e:  # pymysql raises several families; all become one line
+        except Exception as e:  # noqa: BLE001 - pymysql raises several families; all become one line
             raise SourceError(describe(e, self.cfg, table)) from None
 
     def _fetch_chunks(self, cur, table: str):
         while True:
             try:
                 rows = cur.fetchmany(CHUNK_ROWS)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - as in _execute
                 raise SourceError(describe(e, self.cfg, table)) from None
             if not rows:
                 return
@@ -322,7 +321,7 @@ class Exporter:
                 self._listing.get().close()
         # The state is only advanced once the new export is in place.
         files.write_bytes(self.state_path, json.dumps(
-            {**new_state, "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+            {**new_state, "exported_at": datetime.now(UTC).isoformat(timespec="seconds")},
             indent=1, sort_keys=True).encode())
         return report
 

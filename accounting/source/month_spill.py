@@ -10,8 +10,9 @@ gives each month back in parts. Memory holds a batch or a part, not the table or
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc

@@ -8,9 +8,9 @@ CPU above wall × processors) are the cubes' findings, not rules here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc

@@ -16,8 +16,16 @@ from tqdm import tqdm
 from accounting.site import charts, paths
 from accounting.site.context import Context
 from accounting.site.generators import Build
-from accounting.site.kinds import DEFAULT_INFRA, DEFAULT_VO_GROUP, INFRA_FILTERS, KIND, KINDS, VO_GROUPS, PageKind, \
-    TableSpec
+from accounting.site.kinds import (
+    DEFAULT_INFRA,
+    DEFAULT_VO_GROUP,
+    INFRA_FILTERS,
+    KIND,
+    KINDS,
+    VO_GROUPS,
+    PageKind,
+    TableSpec,
+)
 from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.report import Table, build_table, records_arrow, records_csv

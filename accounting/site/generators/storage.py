@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from accounting.site import charts, paths
 from accounting.site.generators import Build
-from accounting.site.kinds import STORAGE_DEFAULT_METRIC, STORAGE_KIND as KIND, STORAGE_KINDS as KINDS, StorageKind
+from accounting.site.kinds import STORAGE_DEFAULT_METRIC, StorageKind
+from accounting.site.kinds import STORAGE_KIND as KIND
+from accounting.site.kinds import STORAGE_KINDS as KINDS
 from accounting.site.stock import StockTable, add_rows
+
 
 def generate(b: Build) -> None:
     if b.reader.has_cube("storage_monthly"):
