@@ -40,10 +40,14 @@ def _digest_of(pairs) -> str:
     return h.hexdigest()
 
 
+def code_files(root: Path = ROOT) -> list[Path]:
+    """Every file whose change can change what a build writes."""
+    return sorted({p for g in CODE_GLOBS for p in Path(root).glob(g)
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"})
+
+
 def code_version(root: Path = ROOT) -> str:
-    files = sorted({p for g in CODE_GLOBS for p in root.glob(g)
-                    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"})
-    return _digest_of((p.relative_to(root).as_posix(), file_sha256(p)) for p in files)[:16]
+    return _digest_of((p.relative_to(root).as_posix(), file_sha256(p)) for p in code_files(root))[:16]
 
 
 def datasets(source_dir: Path) -> dict[str, dict]:
