@@ -48,7 +48,10 @@ def options(*decorators):
 
 
 def run_stage(name: str, fn, *args, **kwargs):
-    click.echo(f"[{name}] …", err=True)
+    """Run one stage; its failure is one line on standard error (the `[stage] …` line that
+    announces a long stage is progress output, left out with --quiet)."""
+    if kwargs.get("progress", False):
+        click.echo(f"[{name}] …", err=True)
     try:
         result, seconds = pipeline.timed(fn, *args, **kwargs)
     except AccountingError as e:

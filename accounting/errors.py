@@ -15,8 +15,13 @@ class AccountingError(click.ClickException):
     exit_code = 2
 
     def __init__(self, message: str):
-        # One line, whatever the wrapped library said.
-        super().__init__(" ".join(str(message).split()))
+        # One printable line, whatever the wrapped library said.
+        super().__init__(" ".join("".join(c if c.isprintable() else " " for c in str(message)).split()))
+
+    @classmethod
+    def from_os(cls, what: str, e: OSError) -> AccountingError:
+        """`what` ('cannot write the site into output') and the system's reason, with its file."""
+        return cls(f"{what}: {e.strerror or e}" + (f" ({e.filename})" if e.filename else ""))
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)

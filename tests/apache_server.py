@@ -78,7 +78,7 @@ class Apache:
         if proc.returncode != 0:
             raise RuntimeError(f"apache2 -t failed:\n{proc.stderr}")
 
-    def start(self) -> "Apache":
+    def start(self) -> Apache:
         conf = self.write_config()
         self.proc = subprocess.Popen([binary(), "-f", str(conf), "-DFOREGROUND"],
                                      stdout=subprocess.DEVNULL, stderr=open(self.base / "stderr.log", "w"))
@@ -91,7 +91,7 @@ class Apache:
                 if time.time() > deadline or self.proc.poll() is not None:
                     logs = "".join(p.read_text() for p in (self.base / "stderr.log", self.error_log) if p.exists())
                     self.stop()
-                    raise RuntimeError(f"Apache did not start:\n{logs[-3000:]}")
+                    raise RuntimeError(f"Apache did not start:\n{logs[-3000:]}") from None
                 time.sleep(0.1)
         return self
 

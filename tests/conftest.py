@@ -1,4 +1,14 @@
-"""Shared fixtures: one small demo site built through the real CLI, reused by the tests."""
+"""Shared fixtures: one small demo site built through the real CLI, reused by the tests.
+
+Every test belongs to one tier, so a developer can run a part of the suite:
+
+    pytest -m unit       # seconds: no build, no server
+    pytest -m site       # the shared small demo build (`built`), and copies of it
+    pytest -m services   # real servers and tools: MariaDB, Apache, Chromium, S3, actionlint
+
+The tier of a test comes from its module (`TIERS` below, the one place it is assigned), or
+from an explicit `@pytest.mark.unit/site/services` on the test or its parameters, which wins.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,15 +25,117 @@ ROOT = Path(__file__).resolve().parent.parent
 # A fixed "today" so the demo (and so every page) is the same whenever the tests run.
 EPOCH = "1763942400"  # 2025-11-24
 
+TIER_MARKERS = {
+    "unit": "needs no build and no server: runs in seconds",
+    "site": "reads the shared small demo build (`built`) or a private copy of it",
+    "services": "starts a real server or external tool (MariaDB, Apache, Chromium, S3, actionlint)",
+}
+# Module → tier. A module holding tests of two tiers marks the others explicitly (in the
+# module, or in PER_TEST for modules whose tests carry no marks).
+TIERS = {
+    "test_containers": "unit",  # the Dockerfile and compose file, read statically
+    "test_workflows": "unit",  # the workflow files, read statically (actionlint: PER_TEST)
+    "test_demo": "site",  # generates the small demo itself (seconds, but a build)
+    "test_site": "site",
+    "test_numbers": "site",
+    "test_cloud": "site",
+    "test_gpu": "site",
+    "test_storage": "site",
+    "test_publish": "site",
+    "test_errors": "site",
+    "test_export": "services",  # MariaDB
+    "test_apache": "services",  # Apache httpd (and Chromium)
+    "test_browser": "services",  # Chromium
+    "test_s3": "services",  # the moto S3 server
+}
+UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them
+PER_TEST = {
+    ("test_workflows", "test_actionlint_finds_nothing"): "services",
+    ("test_publish", "test_publish_without_manifest_is_a_clear_error"): "unit",
+}
+
+
+def pytest_configure(config):
+    declared = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    for name, text in TIER_MARKERS.items():  # where the project's settings do not declare them
+        if name not in declared:
+            config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def tier_of(module: str, test: str) -> str | None:
+    if (module, test) in PER_TEST:
+        return PER_TEST[(module, test)]
+    if module.startswith(UNIT_PREFIX):
+        return "unit"
+    return TIERS.get(module)
+
+
+def pytest_collection_modifyitems(config, items):
+    unassigned = set()
+    for item in items:
+        explicit = [m.name for m in item.iter_markers() if m.name in TIER_MARKERS]
+        if len(set(explicit)) > 1:
+            raise pytest.UsageError(f"{item.nodeid} is marked with two tiers: {sorted(set(explicit))}")
+        if explicit:
+            continue
+        module = item.path.stem
+        test = getattr(item, "originalname", item.name)
+        tier = tier_of(module, test)
+        if tier is None:
+            unassigned.add(module)
+            continue
+        item.add_marker(getattr(pytest.mark, tier))
+    if unassigned:
+        raise pytest.UsageError(f"test modules without a tier: {', '.join(sorted(unassigned))}; "
+                                "add them to TIERS in tests/conftest.py")
+
+
+def build_env(env_extra: dict | None = None) -> dict:
+    """The environment of a build.py run: ours without the portal's own settings (no database,
+    the repository's templates, no debug tracebacks), with the fixed "today"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCOUNTING_")}
+    env.update({"SOURCE_DATE_EPOCH": EPOCH, **(env_extra or {})})
+    return env
+
 
 def run_build(*args: str, env_extra: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "ACCOUNTING_DB_URL"}
-    env.update({"SOURCE_DATE_EPOCH": EPOCH, **(env_extra or {})})
-    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT, env=build_env(env_extra),
                           capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"build.py {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def start_build(*args: str, env_extra: dict | None = None) -> subprocess.Popen:
+    """build.py running in the background (text stdout and stderr piped), to watch it work."""
+    return subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT, env=build_env(env_extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def one_error_line(proc: subprocess.CompletedProcess, *names: str) -> str:
+    """A failed command's whole report: exit status 2 and exactly one line on stderr,
+    `error: …`, naming each of `names` (what failed), and no traceback. Returns the line."""
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 2, f"exit status {proc.returncode}:\n{proc.stderr[-3000:]}"
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), f"not one error line:\n{proc.stderr[-3000:]}"
+    assert lines[0].isprintable(), f"control characters in: {lines[0]!r}"
+    for name in names:
+        assert name in lines[0], f"{name!r} not named in: {lines[0]}"
+    return lines[0]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
+    """Poll `predicate` until it returns something true (returned), for at most `timeout`
+    seconds: synchronisation on an observable event, never on a fixed delay."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
 
 
 @pytest.fixture(scope="session")

@@ -71,25 +71,32 @@ def check(page, table_id, how, cells, months, divisor: float = 3600):
              sum(d for by in cells.values() for _, d in by.values())]
     for r in body[:n_data]:
         by = cells[r[0]]
-        want = [value(how, *by.get(c, (0, 0)), s, divisor) for c, s in zip(columns, period_s)]
+        want = [value(how, *by.get(c, (0, 0)), s, divisor) for c, s in zip(columns, period_s, strict=True)]
         rn, rd = sum(n for n, _ in by.values()), sum(d for _, d in by.values())
         want.append(value(how, rn, rd, sum(period_s), divisor))
         if not ratio:
             want.append(100 * rn / grand[0] if grand[0] else None)
-        assert all(_close(g, w) for g, w in zip(r[1:], want)), (page, table_id, r[0], r[1:], want)
+        assert all(_close(g, w) for g, w in zip(r[1:], want, strict=True)), (page, table_id, r[0], r[1:], want)
     col_tot = [(sum(cells[k].get(c, (0, 0))[0] for k in cells), sum(cells[k].get(c, (0, 0))[1] for k in cells))
                for c in columns]
     total = body[n_data]
     assert total[0] == "Total"
-    want = [value(how, n, d, s, divisor) for (n, d), s in zip(col_tot, period_s)]
+    want = [value(how, n, d, s, divisor) for (n, d), s in zip(col_tot, period_s, strict=True)]
     want.append(value(how, *grand, sum(period_s), divisor))
-    assert all(_close(g, w) for g, w in zip(total[1:], want)), (page, table_id, "Total")
+    if not ratio:
+        want.append(100.0 if grand[0] else None)
+    assert all(_close(g, w) for g, w in zip(total[1:], want, strict=True)), (page, table_id, "Total", total, want)
+    if not ratio:  # each column's share of the whole, then the Total's (100) and no Percent of Percent
+        percent = body[n_data + 1]
+        assert percent[0] == "Percent"
+        want = [100 * n / grand[0] if grand[0] else None for n, _ in col_tot] + [100.0 if grand[0] else None, None]
+        assert all(_close(g, w) for g, w in zip(percent[1:], want, strict=True)), (page, table_id, "Percent")
     shown = parse((page / "index.html").read_text()).tables[table_id]["rows"]
     assert [r["label"] for r in shown] == [r[0] for r in body]
-    for h, c in zip(shown, body):
+    for h, c in zip(shown, body, strict=True):
         assert [t == "–" for t in h["texts"]] == [v == "" for v in c[1:]]
     parquet = pq.read_table(page / f"{table_id}.parquet").to_pylist()
-    for p, c in zip(parquet, body):
+    for p, c in zip(parquet, body, strict=True):
         assert [p[k] for k in header[1:]] == [None if v == "" else float(v) for v in c[1:]]
     return body
 

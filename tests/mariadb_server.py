@@ -34,7 +34,7 @@ class MariaDB:
     def url(self) -> str:
         return f"mysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{DATABASE}"
 
-    def start(self) -> "MariaDB":
+    def start(self) -> MariaDB:
         binary = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         if not self.datadir.exists():
             self.datadir.mkdir(parents=True)
@@ -58,7 +58,8 @@ class MariaDB:
                 break
             except pymysql.err.OperationalError:
                 if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"MariaDB did not start: {(self.base / 'error.log').read_text()[-2000:]}")
+                    log = (self.base / "error.log").read_text()[-2000:]
+                    raise RuntimeError(f"MariaDB did not start: {log}") from None
                 time.sleep(0.2)
         if first:
             with con.cursor() as cur:

@@ -36,9 +36,9 @@ def server(built):
 
 
 def _names(built):
-    from accounting.site.paths import encode
-
     import duckdb
+
+    from accounting.site.paths import encode
     src = built["source"]
     site, ngi, country = duckdb.connect().execute(f"""
         SELECT h.Site, s.NGI, s.Country FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false) h

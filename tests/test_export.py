@@ -13,10 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from accounting.source.demo import cloud as demo_cloud
-from conftest import run_build
-from mariadb_server import PASSWORD, MariaDB, available
+from conftest import run_build, start_build, wait_until
+from mariadb_server import PASSWORD, USER, MariaDB, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
+# How long the server must have been producing the scan's rows before it is killed: at
+# 10 ms a row, some 200 rows, several network packets of them (about 60 rows each).
+STREAMED_MS = 2000
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -25,17 +28,35 @@ def _hashes(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = MariaDB(tmp_path_factory.mktemp("mariadb")).start()
+def demo_datadir(tmp_path_factory) -> Path:
+    """A stopped server's data directory holding the small demo (`demo --to-db`): every
+    server of this module starts on a copy of it, far faster than loading the demo again."""
+    db = MariaDB(tmp_path_factory.mktemp("mariadb-demo")).start()
+    try:
+        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra={"ACCOUNTING_DB_URL": db.url})
+    finally:
+        db.stop()
+    return db.datadir
+
+
+def _server_on_a_copy(datadir: Path, base: Path) -> MariaDB:
+    base.mkdir(parents=True)
+    shutil.copytree(datadir, base / "data")
+    return MariaDB(base).start()
+
+
+@pytest.fixture(scope="module")
+def server(demo_datadir, tmp_path_factory):
+    """The module's shared server, the small demo loaded."""
+    db = _server_on_a_copy(demo_datadir, tmp_path_factory.mktemp("mariadb") / "shared")
     yield db
     db.stop()
 
 
 @pytest.fixture(scope="module")
 def loaded(server, built):
-    """The small demo loaded into the server, and a first full export of it."""
+    """The shared server, and a first full export of it."""
     env = {"ACCOUNTING_DB_URL": server.url}
-    run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
     data = built["data"].parent / "from_db" / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     return {"env": env, "data": data}
@@ -65,11 +86,10 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
 
 
 @pytest.fixture
-def own_server(tmp_path):
+def own_server(demo_datadir, tmp_path):
     """A private server with the small demo loaded, for tests that break or change it."""
-    db = MariaDB(tmp_path / "db").start()
+    db = _server_on_a_copy(demo_datadir, tmp_path / "db")
     env = {"ACCOUNTING_DB_URL": db.url}
-    run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
     yield db, env
     db.stop()
 
@@ -165,14 +185,20 @@ def test_dropped_column(own_server, tmp_path):
     assert _hashes(out) == site_before
 
 
+def _export_queries(cur, where: str, params: tuple = ()) -> list[tuple]:
+    """The export's statements on the fact table the server is running now (id, state,
+    milliseconds running, text), seen from another connection."""
+    cur.execute("SELECT id, state, time_ms, info FROM information_schema.processlist "
+                f"WHERE user = %s AND info LIKE %s AND id <> CONNECTION_ID() AND ({where})",
+                (USER, "%HybridSuperSummaries%", *params))
+    return cur.fetchall()
+
+
+def _running(proc):
+    assert proc.poll() is None, f"the export ended early ({proc.returncode}): {proc.communicate()[1]}"
+
+
 def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from conftest import EPOCH, ROOT
-
     db, env = own_server
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
@@ -180,11 +206,16 @@ def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
     # Hold the fact table so the export is caught inside its reads, then kill the server.
     holder = db.root()
     holder.cursor().execute("LOCK TABLES HybridSuperSummaries WRITE")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
-                             "--quiet", "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env})
-    time.sleep(2)
-    assert proc.poll() is None, "the export should be waiting on the locked table"
+    proc = start_build("export", "--data-dir", str(data), "--quiet", "--full", env_extra=env)
+    with db.root() as watcher:
+        cur = watcher.cursor()
+
+        def waiting_on_the_lock():
+            _running(proc)
+            return _export_queries(cur, "state LIKE %s", ("%lock%",))
+
+        # Not a fixed delay: on a loaded machine the export may take long to connect at all.
+        wait_until(waiting_on_the_lock, 120, "the export to wait on the locked table")
     db.kill()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
@@ -200,13 +231,6 @@ def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
 def test_server_lost_while_rows_stream(own_server, tmp_path):
     """The server dies while ConnectorX streams rows (after pymysql's checks passed): one
     line naming the server and the table, no panic report from the Rust side, data intact."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from conftest import EPOCH, ROOT
-
     db, env = own_server
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
@@ -216,21 +240,20 @@ def test_server_lost_while_rows_stream(own_server, tmp_path):
         cur = con.cursor()
         cur.execute("RENAME TABLE VORoles TO VORoles_t")
         cur.execute("CREATE VIEW VORoles AS SELECT id, name FROM VORoles_t WHERE SLEEP(0.01) = 0")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "export", "--data-dir", str(data),
-                             "--full"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "RUST_BACKTRACE": "1", **env})
-    with db.root() as con:
-        cur = con.cursor()
-        for _ in range(300):
-            cur.execute("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
-                        "'%%HybridSuperSummaries%%' AND info NOT LIKE '%%LIMIT 0%%' AND id <> CONNECTION_ID()")
-            if cur.fetchone()[0]:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the row stream never started")
-    time.sleep(1)
-    assert proc.poll() is None
+    proc = start_build("export", "--data-dir", str(data), "--full", env_extra={"RUST_BACKTRACE": "1", **env})
+    with db.root() as watcher:
+        cur = watcher.cursor()
+
+        def streaming():
+            """The scan of the whole table (not pymysql's LIMIT 0 probe) is producing rows (the
+            server sleeps in the slow view, row by row) and has been for STREAMED_MS: rows
+            are on their way to the export."""
+            _running(proc)
+            return _export_queries(cur, "state = 'User sleep' AND time_ms >= %s AND info NOT LIKE %s",
+                                   (STREAMED_MS, "%LIMIT%"))
+
+        wait_until(streaming, 300, f"the export's row stream to run {STREAMED_MS} ms")
+    _running(proc)
     db.kill()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
@@ -274,9 +297,10 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
             "unknown benchmark type": dict(bench="'specint-2099'"),
             "empty site": dict(site=str(empty_site)),
             "empty VO": dict(vo=str(empty_vo)),
-            "normalised wall time inconsistent with wall time × benchmark": dict(normwall="NormalisedWallDuration * 3 + 1000"),
+            "normalised wall time inconsistent with wall time × benchmark":
+                dict(normwall="NormalisedWallDuration * 3 + 1000"),
         }
-        for i, (reason, change) in enumerate(bad.items()):  # own Processors: own key
+        for i, change in enumerate(bad.values()):  # own Processors: own key
             cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
@@ -322,7 +346,7 @@ def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
             "negative capacity or file count": dict(files="-3"),
             "empty VO": dict(group="NULL"),
         }
-        for i, (reason, change) in enumerate(bad.items()):
+        for i, change in enumerate(bad.values()):
             cur.execute(template.format(i=i, **{**base, **change}))
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
@@ -449,7 +473,7 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
                 (len(AWKWARD_NAMES),))
     site_ids = [r[0] for r in cur.fetchall()]
     assert len(site_ids) == len(AWKWARD_NAMES)
-    for site_id, name in zip(site_ids, AWKWARD_NAMES):
+    for site_id, name in zip(site_ids, AWKWARD_NAMES, strict=True):
         cur.execute("INSERT INTO Sites (name) VALUES (%s)", (name,))
         cur.execute("UPDATE HybridSuperSummaries SET SiteID = %s WHERE SiteID = %s AND Year = 2023 AND Month = 5",
                     (cur.lastrowid, site_id))

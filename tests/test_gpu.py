@@ -10,8 +10,8 @@ import math
 import duckdb
 import pytest
 
-from accounting.source.demo import gpu as demo_gpu
 from accounting.site.paths import encode
+from accounting.source.demo import gpu as demo_gpu
 from family_tables import check, expected, months_window, table_csv
 
 # (numerator, denominator or None, how the value is taken), restated from the help page.
@@ -93,7 +93,7 @@ def test_utilisation_is_a_ratio_of_sums_not_an_average_of_ratios(built, db):
         else:
             assert value == ""
         by_period.setdefault(period, {})[row] = (float(num), float(den))
-    for period, rows in by_period.items():
+    for rows in by_period.values():
         sites = [100 * n / d for r, (n, d) in rows.items() if r != "Total" and d]
         n, d = rows["Total"]
         if len(sites) > 1 and not math.isclose(100 * n / d, sum(sites) / len(sites), rel_tol=1e-6):

@@ -123,15 +123,15 @@ def check_table(page_dir, table_id, metric, cells, columns_expected=None):
     # HTML == CSV, cell by cell: the page shows each full-precision value rounded.
     assert [r["label"] for r in table["rows"]] == [r[0] for r in body]
     pct_col = len(header) - 2 if metric != "cpueff" else -1
-    for hrow, crow in zip(table["rows"], body):
+    for hrow, crow in zip(table["rows"], body, strict=True):
         shown = [rounded(v, metric, percent=(crow[0] == "Percent" or j == pct_col))
                  for j, v in enumerate(crow[1:])]
         assert hrow["texts"] == shown, crow[0]
     # Parquet == CSV.
     pt = pq.read_table(page_dir / f"{table_id}.parquet").to_pylist()
-    for prow, crow in zip(pt, body):
+    for prow, crow in zip(pt, body, strict=True):
         assert [prow[h] for h in header] == [crow[0]] + [None if v == "" else type(prow[h])(v)
-                                                         for h, v in zip(header[1:], crow[1:])]
+                                                         for h, v in zip(header[1:], crow[1:], strict=True)]
     # CSV == independent recomputation: cells, totals, percentages, and row order.
     data_rows = body[:-2] if metric != "cpueff" else body[:-1]
     assert {r[0] for r in data_rows} == set(cells), "rows differ from the recomputation"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import time
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
@@ -11,7 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_build
+from conftest import ROOT, one_error_line, run_build, start_build, wait_until
 from htmltables import parse
 
 
@@ -73,7 +75,8 @@ def test_every_entity_page_is_reachable_from_home(built):
 def test_no_user_dn_anywhere_in_output(built):
     con = duckdb.connect()
     dns = [r[0] for r in con.execute(
-        f"SELECT DISTINCT GlobalUserName FROM read_parquet('{built['source']}/htc/*/*/*.parquet', hive_partitioning = false) "
+        f"SELECT DISTINCT GlobalUserName FROM read_parquet('{built['source']}/htc/*/*/*.parquet', "
+        "hive_partitioning = false) "
         f"UNION SELECT DISTINCT UserIdentity FROM read_parquet('{built['source']}/storage/*/*/*.parquet', "
         "hive_partitioning = false) WHERE UserIdentity IS NOT NULL").fetchall()]
     assert len(dns) > 10
@@ -132,15 +135,49 @@ def test_no_external_requests_in_pages(built):
         assert "http://" not in text and "cdn" not in text.lower(), page
 
 
+def _break_data_pages(path: Path) -> None:
+    """Overwrite a Parquet file's data pages, keeping its footer: its schema and row count
+    still read (so the site stage opens it), its rows do not (so the stage fails where it
+    first reads them)."""
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")
+    start, end = 4, len(data) - 8 - footer
+    assert data[:4] == data[-4:] == b"PAR1" and end > start
+    data[start:end] = b"\xff" * (end - start)
+    path.write_bytes(bytes(data))
+
+
 def test_failed_build_leaves_previous_output_identical(site_copy):
-    before = _files(site_copy["output"])
-    # A cube read late in the site build is broken: the build fails midway.
-    (site_copy["data"] / "cubes" / "quality_findings.parquet").write_bytes(b"not parquet")
-    proc = run_build("site", "--data-dir", str(site_copy["data"]), "--output", str(site_copy["output"]),
-                     "--quiet", check=False)
-    assert proc.returncode != 0
-    assert _files(site_copy["output"]) == before
-    assert not list(site_copy["output"].parent.glob("output.*")), "staging directory left behind"
+    """The site stage fails late, after it has written report pages: one line naming the
+    broken cube, and the previous output/ exactly as it was, with no staging tree left."""
+    out, parent = site_copy["output"], site_copy["output"].parent
+    before, manifest_before = _files(out), (out / "manifest.json").read_bytes()
+    # The quality findings are read by the last generators (the downloads, the quality page).
+    cube = site_copy["data"] / "cubes" / "quality_findings.parquet"
+    _break_data_pages(cube)
+    assert pq.read_metadata(cube).num_rows > 0
+    with pytest.raises(OSError):
+        pq.read_table(cube)
+    proc = start_build("site", "--data-dir", str(site_copy["data"]), "--output", str(out), "--quiet")
+    written_before_failing = set()
+    deadline = time.monotonic() + 600
+    while True:  # watch the staging tree beside output/ fill while the build runs
+        for d in parent.iterdir():
+            if d.name not in ("data", "output") and (d / "egi" / "index.html").is_file():
+                written_before_failing.add(d.name)
+        try:
+            _, stderr = proc.communicate(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+    assert proc.returncode != 0, stderr
+    assert written_before_failing, "the build failed before it wrote any page: not a failure midway"
+    assert (out / "manifest.json").read_bytes() == manifest_before
+    assert _files(out) == before
+    assert sorted(p.name for p in parent.iterdir()) == ["data", "output"], "staging directory left behind"
+    one_error_line(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "quality_findings")
 
 
 def test_failed_cubes_leave_previous_cubes(site_copy):
@@ -167,12 +204,46 @@ def test_demo_is_deterministic_through_cubes(built, tmp_path):
     assert _files(data2 / "cubes") == _files(built["cubes"])
 
 
-@pytest.mark.parametrize("command", [[], ["export"], ["cubes"], ["site"], ["serve"], ["publish"], ["apache-config"]])
-def test_help_on_every_command(command):
-    proc = run_build(*command, "--help")
-    assert "--data-dir" in proc.stdout and "--output" in proc.stdout
+def _cli():
+    """build.py's click group, loaded in-process (its --help is the same as the script's)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_cli", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cli
 
 
+# The options each command documents (README: the stages, each command's own options).
+COMMAND_OPTIONS = {
+    "": ("--data-dir", "--output", "--demo-scale", "--quiet", "--publish-to"),
+    "export": ("--data-dir", "--demo-scale", "--full", "--restate-months", "--no-bulk"),
+    "demo": ("--demo-scale", "--to-db", "--to"),
+    "cubes": ("--data-dir",),
+    "site": ("--data-dir", "--output"),
+    "serve": ("--output", "--port"),
+    "publish": ("--output", "--to", "--keep", "--rollback"),
+    "apache-config": ("--root", "--port", "--out"),
+}
+
+
+@pytest.mark.unit
+def test_help_on_every_command():
+    from click.testing import CliRunner
+
+    cli = _cli()
+    assert set(cli.commands) == set(COMMAND_OPTIONS) - {""}
+    runner = CliRunner()
+    for command, documented in COMMAND_OPTIONS.items():
+        result = runner.invoke(cli, [*([command] if command else []), "--help"])
+        assert result.exit_code == 0, (command, result.output)
+        params = cli.commands[command].params if command else cli.params
+        declared = {opt for p in params for opt in p.opts if opt.startswith("--")}
+        for option in {*documented, *declared}:
+            assert option in result.output, (command, option)
+
+
+@pytest.mark.unit
 def test_malformed_database_url_is_a_clear_error(tmp_path):
     proc = run_build("export", "--data-dir", str(tmp_path / "d"), check=False,
                      env_extra={"ACCOUNTING_DB_URL": "postgres://u:secretpw@127.0.0.1/x"})
@@ -182,39 +253,39 @@ def test_malformed_database_url_is_a_clear_error(tmp_path):
 
 
 def test_cube_sum_columns_match_the_python_contract(built):
-    from accounting.cubes.catalogue import SUM_COLUMNS
+    from accounting.catalogue import sum_columns
+    from accounting.source.contracts import PERSONAL_COLUMNS
 
-    for cube in ("htc_monthly", "htc_submithost", "htc_processors"):
-        names = pq.read_schema(built["cubes"] / f"{cube}.parquet").names
-        assert tuple(n for n in names if n in SUM_COLUMNS) == SUM_COLUMNS
-        assert "GlobalUserName" not in names
+    personal = {c for columns in PERSONAL_COLUMNS.values() for c in columns}
+    for family, cubes in (("htc", ("htc_monthly", "htc_submithost", "htc_processors")),
+                          ("gpu", ("gpu_monthly",)), ("cloud", ("cloud_monthly",))):
+        sums = tuple(sum_columns(family))
+        for cube in cubes:
+            names = pq.read_schema(built["cubes"] / f"{cube}.parquet").names
+            assert tuple(n for n in names if n in sums) == sums, cube
+            assert not personal & set(names), cube
 
 
 def test_serve_previews_the_site_on_loopback(built):
     import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
-
-    from conftest import ROOT
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--output", str(built["output"]),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_build("serve", "--output", str(built["output"]), "--port", str(port))
+
+    def answers():
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/egi/", timeout=2) as r:
+                return r.status, r.read()
+        except OSError:
+            return None
+
     try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/egi/", timeout=2) as r:
-                    assert r.status == 200
-                    assert b"EGI: HTC by operations centre" in r.read()
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("serve did not answer")
+        status, body = wait_until(answers, 30, "serve to answer")
+        assert status == 200 and b"EGI: HTC by operations centre" in body
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -236,7 +307,7 @@ def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
     import datetime as dt
     later = dt.date(first + 2, 1, 1)
     valid_from = [max(v, later) if s == site else v
-                  for s, v in zip(sites["Site"].to_pylist(), sites["ValidFrom"].to_pylist())]
+                  for s, v in zip(sites["Site"].to_pylist(), sites["ValidFrom"].to_pylist(), strict=True)]
     sites = sites.set_column(sites.schema.get_field_index("ValidFrom"), sites.schema.field("ValidFrom"),
                              pa.array(valid_from, pa.date32()))
     pq.write_table(sites, sites_path)

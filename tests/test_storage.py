@@ -16,8 +16,8 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from accounting.source.demo import storage as demo_storage
 from accounting.site import paths
+from accounting.source.demo import storage as demo_storage
 from htmltables import parse
 
 KEY = ("Site", "StorageSystem", "StorageShare", "StorageMedia", "StorageClass", "Group", "SubGroup", "Role")
@@ -45,7 +45,7 @@ def snapshots(built) -> dict:
 
 def _month_end(month: str) -> dt.datetime:
     y, m = int(month[:4]), int(month[5:])
-    return dt.datetime(y + m // 12, m % 12 + 1, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(y + m // 12, m % 12 + 1, 1, tzinfo=dt.UTC)
 
 
 def _stats(rows: list[dict], column: str, month: str) -> dict:
@@ -53,7 +53,7 @@ def _stats(rows: list[dict], column: str, month: str) -> dict:
     values = [(r["EndTime"], r[column]) for r in rows]
     held = [((values[i + 1][0] if i + 1 < len(values) else _month_end(month)) - t).total_seconds()
             for i, (t, _v) in enumerate(values)]
-    present = [(v, w) for (_t, v), w in zip(values, held) if v is not None]
+    present = [(v, w) for (_t, v), w in zip(values, held, strict=True) if v is not None]
     return {"min": min(v for v, _ in present) if present else None,
             "max": max(v for v, _ in present) if present else None,
             "avg": sum(v * w for v, w in present) / sum(w for _, w in present) if present else None,
@@ -97,7 +97,8 @@ def test_monthly_statistics_equal_a_recomputation_from_the_snapshots(built, snap
             if want["avg"] is None:
                 assert got[f"{measure}_avg"] is None
             else:
-                assert math.isclose(got[f"{measure}_avg"], want["avg"], rel_tol=1e-12, abs_tol=5e-4), (key, month, measure)
+                assert math.isclose(got[f"{measure}_avg"], want["avg"], rel_tol=1e-12, abs_tol=5e-4), \
+                    (key, month, measure)
         checked += 1
     # The republished snapshots: the cube holds the later record's values, not the first's.
     raw = snapshots["raw"].to_pylist()
@@ -194,18 +195,19 @@ def test_page_html_equals_its_downloads(built):
         header, rows = _csv(page / f"{table}.csv")
         shown = html.tables[table]["rows"]
         assert [r["label"] for r in shown] == list(rows)
-        for r, values in zip(shown, rows.values()):
+        for r, values in zip(shown, rows.values(), strict=True):
             assert [t == "–" for t in r["texts"]] == [v is None for v in values]
         arrow = pq.read_table(page / f"{table}.parquet").to_pylist()
         assert [r[header[0]] for r in arrow] == list(rows)
-        for rec, (label, values) in zip(arrow, rows.items()):
+        for rec, values in zip(arrow, rows.values(), strict=True):
             assert [rec[h] for h in header[1:]] == values
     assert "never their sum" in (page / "index.html").read_text()
 
 
 def test_snapshots_above_their_allocation_are_kept_and_listed(built, snapshots):
     over = {r["Site"] for rows in snapshots["by_month"].values() for r in rows
-            if r["ResourceCapacityAllocated"] is not None and r["ResourceCapacityUsed"] > r["ResourceCapacityAllocated"]}
+            if r["ResourceCapacityAllocated"] is not None
+            and r["ResourceCapacityUsed"] > r["ResourceCapacityAllocated"]}
     assert over
     findings = pq.read_table(built["cubes"] / "storage_findings.parquet").to_pylist()
     listed = {f["subject"] for f in findings if f["finding"] == "storage used above allocated"}

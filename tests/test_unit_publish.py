@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from accounting.errors import AccountingError, PublishError
 from accounting.publish import apache, publish
 
 ROOT = Path(__file__).resolve().parent.parent
-AS_OF = datetime(2025, 11, 24, tzinfo=timezone.utc)
+AS_OF = datetime(2025, 11, 24, tzinfo=UTC)
 
 
 def make_site(path: Path, marker: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from accounting.errors import PublishError
+
 S3_SCHEME = "s3://"
 
 
@@ -23,6 +25,9 @@ def publish(site: Path, to: str, keep: int = 5, rollback: bool = False) -> dict:
         return s3.publish(Path(site), str(to), keep, rollback)
     from accounting.publish import directory
 
-    if rollback:
-        return directory.rollback(Path(to))
-    return directory.publish(Path(site), Path(to), keep)
+    try:
+        if rollback:
+            return directory.rollback(Path(to))
+        return directory.publish(Path(site), Path(to), keep)
+    except OSError as e:
+        raise PublishError.from_os(f"cannot publish into {to}", e) from None

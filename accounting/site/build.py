@@ -34,8 +34,7 @@ def build(data_dir: Path, output: Path, progress: bool = True, workers: int | No
     except duck.Error as e:
         raise SiteError(f"cannot read the cubes in {data_dir / 'cubes'}: {e}") from None
     except OSError as e:
-        raise SiteError(f"cannot write the site into {output}: {e.strerror or e}"
-                        + (f" ({e.filename})" if e.filename else "")) from None
+        raise SiteError.from_os(f"cannot write the site into {output}", e) from None
 
 
 def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, workers: int) -> dict:

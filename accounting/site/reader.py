@@ -115,4 +115,4 @@ class CubeReader:
         try:
             duck.copy_to(self.con, query("cube_rows").format(cube=cube), dest, "HEADER, DELIMITER ','")
         except duck.Error as e:
-            raise SiteError(f"cannot write {dest} from cube {cube}: {e}") from None
+            raise SiteError(f"cannot copy cube {self.cubes_dir / cube}.parquet to CSV: {e}") from None

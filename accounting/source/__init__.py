@@ -21,9 +21,9 @@ def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, f
     """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
     cfg = database.config_from_env()
     if cfg is not None:
-        from accounting.source import export as db_export
+        from accounting.source import exporter
 
-        report = db_export.export(cfg, Path(data_dir), full, restate_months, progress, bulk)
+        report = exporter.export(cfg, Path(data_dir), full, restate_months, progress, bulk)
         return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
     return write_demo(Path(data_dir) / "source", demo_scale, progress)
 

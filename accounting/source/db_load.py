@@ -77,7 +77,8 @@ def _view(fact: Fact) -> str:
 
 def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     """Replace the database's accounting and topology tables with the Parquet in source_dir."""
-    con = duckdb.connect(config={"TimeZone": "UTC"})
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
     for fact in FACTS:
         view_parquet(con, _view(fact), fact.dataset.file_glob(source_dir))
     db = connect(cfg)
