@@ -69,7 +69,7 @@ def main() -> None:
         if reuse:
             print(f"reusing the database loaded by an earlier run in {work}")
         else:
-            seconds, rss, _ = run_stage(["demo", "--to-db", "--demo-scale", args.scale, "--data-dir", str(data)])
+            seconds, rss, _ = run_stage(["demo", "--to-db", "--demo-scale", args.scale])
             print(f"load demo {args.scale} into MariaDB: {seconds:.1f} s")
         with db.root() as con:
             cur = con.cursor()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from accounting import duck  # noqa: E402
 from accounting.cubes import build as cubes  # noqa: E402
 from accounting.locations import CUBES_SQL  # noqa: E402
 from accounting.source import demo  # noqa: E402
@@ -35,17 +36,17 @@ def main() -> None:
         counts = demo.generate(source, args.scale, progress=False)
         print(f"demo {args.scale}: {counts['storage']:,} StAR records generated in {time.perf_counter() - t0:.1f} s "
               "(with the HTC demo)")
-    con = cubes.connect()
+    con = duck.connect()
     cubes.register_sources(con, source)
     cubes.register_quarantine(con, source)
     staging, _ = cubes.cube_files()
     for path in staging:
-        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
-    records = con.execute("SELECT count(*) FROM src_storage").fetchone()[0]
+        con.sql(duck.sql(path)).create_view(path.stem)
+    records = con.table("src_storage").shape[0]
     t0 = time.perf_counter()
-    con.execute(f"CREATE TABLE storage_monthly AS {(CUBES_SQL / 'storage_monthly.sql').read_text()}")
+    con.sql(duck.sql(CUBES_SQL / "storage_monthly.sql")).create("storage_monthly")
     seconds = time.perf_counter() - t0
-    rows = con.execute("SELECT count(*) FROM storage_monthly").fetchone()[0]
+    rows = con.table("storage_monthly").shape[0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"storage summarisation ({args.scale}): {records:,} StAR records -> {rows:,} monthly rows "
           f"in {seconds:.2f} s ({records / seconds:,.0f} records/s), peak RSS {peak:.0f} MiB")
