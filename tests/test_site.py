@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -324,3 +325,24 @@ def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
     early = con.execute(f"""SELECT DISTINCT NGI FROM read_parquet('{cubes}/htc_monthly.parquet')
                             WHERE Site = '{site}' AND Year < {first + 2}""").fetchall()
     assert early == [("unknown NGI",)]
+
+
+def test_nightly_job_ends_with_publish_when_asked(built, tmp_path):
+    """`build.py --publish-to DIR`: the same site as the shared build, made live as its release."""
+    data, output, pub = tmp_path / "data", tmp_path / "output", tmp_path / "pub"
+    run_build("--data-dir", str(data), "--output", str(output), "--demo-scale", "small", "--quiet",
+              "--publish-to", str(pub))
+    built_id = json.loads((built["output"] / "manifest.json").read_text())["build_id"]
+    assert json.loads((output / "manifest.json").read_text())["build_id"] == built_id
+    assert os.readlink(pub / "current") == f"releases/{built_id}"
+    assert json.loads((pub / "current" / "manifest.json").read_text())["build_id"] == built_id
+
+
+def test_demo_to_dir_writes_the_source_the_nightly_job_exports(built, tmp_path):
+    run_build("demo", "--to", str(tmp_path / "source"), "--demo-scale", "small", "--quiet")
+    from accounting import manifest
+
+    assert manifest.datasets(tmp_path / "source") == manifest.datasets(built["source"])
+    # Options of another command are refused, not ignored.
+    proc = run_build("demo", "--to", str(tmp_path / "x"), "--output", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 2 and "No such option" in proc.stderr
