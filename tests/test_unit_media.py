@@ -74,7 +74,7 @@ def test_apache_encodings_and_siblings_follow_the_table(conf):
     for ext in ("RemoveType", "RemoveEncoding", "RemoveLanguage"):
         assert f"{ext} {' '.join(media.ENCODINGS)}\n" in conf
     # The rewrite to a sibling (tried in the table's order) and Vary cover the text suffixes only.
-    rules = re.findall(r'RewriteRule "\^\(\.\+\\\.\(([^)]+)\)\)\$" "\$1(\.\w+)"', conf)
+    rules = re.findall(r'RewriteRule "\^/\(\.\+\\\.\(([^)]+)\)\)\$" "/srv/portal/current/\$1(\.\w+)"', conf)
     assert [sibling for _, sibling in rules] == list(media.ENCODINGS)
     assert all({"." + e for e in exts.split("|")} == media.TEXT_SUFFIXES for exts, _ in rules)
     vary = _files_match(conf, "Header merge Vary Accept-Encoding")

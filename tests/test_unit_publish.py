@@ -39,8 +39,10 @@ def test_directory_publish_switch_and_rollback_through_the_entry(tmp_path):
     assert (r["release"], r["previous"], r["linked"]) == (b, a, 2)
     assert os.readlink(to / "current") == f"releases/{b}"
     assert json.loads((to / "releases.json").read_text()) == {"releases": [a, b], "current": b}
+    assert (to / "current.map").read_text() == f"current {b}\n"  # what Apache looks up
     assert publish(tmp_path / "b", str(to), rollback=True)["release"] == a
     assert (to / "current" / "index.html").read_text() == "<p>a</p>\n"
+    assert (to / "current.map").read_text() == f"current {a}\n"
     assert not [p.name for p in to.iterdir() if ".tmp" in p.name]
 
 
@@ -129,3 +131,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         files.write_bytes(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_apache_serves_a_release_directory_through_its_map(tmp_path):
+    """Served from `releases/<id>/` as current.map names it at the start of a request (a file's
+    size and content from the same immutable release), the symlink only until the map exists;
+    any other directory as it is."""
+    conf = apache.config(tmp_path / "pub" / "current")
+    pub = (tmp_path / "pub").as_posix()
+    assert f'RewriteMap release "txt:{pub}/current.map"' in conf
+    assert f'RewriteRule "^/(.*)$" "{pub}/releases/%{{ENV:RELEASE}}/$1" [L]' in conf
+    assert f'<IfFile !"{pub}/current.map">' in conf and f'RewriteRule "^/(.*)$" "{pub}/current/$1" [L]' in conf
+    plain = apache.config(tmp_path / "site")
+    assert "RewriteMap" not in plain and f'RewriteRule "^/(.*)$" "{(tmp_path / "site").as_posix()}/$1" [L]' in plain

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from accounting import media
 from accounting.errors import PublishError
 from accounting.locations import TEMPLATES
+from accounting.publish import directory
 
 DEBIAN_MODULES = "/usr/lib/apache2/modules"
 
@@ -32,7 +33,14 @@ def media_table() -> dict:
 def config(root: Path, port: int | None = None, modules: str = DEBIAN_MODULES) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
-    root = Path(root).absolute().as_posix().rstrip("/")
-    if '"' in root or "\n" in root:
-        raise PublishError(f"cannot serve a path with a quote or newline in Apache: {root!r}")
-    return env.get_template("apache.conf.j2").render(root=root, port=port, modules=modules, **media_table())
+    root = Path(root).absolute()
+    if '"' in root.as_posix() or "\n" in root.as_posix():
+        raise PublishError(f"cannot serve a path with a quote or newline in Apache: {root.as_posix()!r}")
+    # The `current` link of a release directory: each request is answered from the release
+    # current.map names when it starts (see publish/directory.py); any other directory as it is.
+    releases = None
+    if root.name == directory.CURRENT:
+        releases = {"map": (root.parent / directory.MAP).as_posix(),
+                    "dir": (root.parent / directory.RELEASES).as_posix()}
+    return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), port=port, modules=modules,
+                                                     releases=releases, **media_table())

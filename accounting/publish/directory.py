@@ -3,12 +3,16 @@
     DIR/releases/<build-id>/   one complete built site per release (its manifest.json inside)
     DIR/current -> releases/<build-id>   the live release, a relative symlink
     DIR/releases.json          {"releases": [ids, oldest first], "current": id}
+    DIR/current.map            "current <build-id>": the live release for Apache's RewriteMap
 
 A release is assembled under a temporary name beside the others, a file hard-linked from
 the current release when the manifests give it the same SHA-256 at the same path and copied
 otherwise, renamed into place when complete, and only then made live by replacing
-`current` with a new symlink in one rename(2): a reader resolves `current` once per request
-and sees the old release or the new one, never a mix or a half-copied tree.
+`current` with a new symlink in one rename(2), and `current.map` likewise. A web server that
+follows the symlink resolves it at each file operation: Apache takes a file's size from one
+stat and opens it later, so a switch in between would send the new file cut to the old
+size. The configuration of `apache-config` therefore looks the release up once per request
+in `current.map` and serves from `releases/<id>/`, which never changes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from accounting import manifest
 from accounting.errors import PublishError
 from accounting.files import write_bytes
 
-RELEASES, CURRENT, STATE = "releases", "current", "releases.json"
+RELEASES, CURRENT, STATE, MAP = "releases", "current", "releases.json", "current.map"
 
 
 @contextmanager
@@ -68,6 +72,7 @@ def switch(target: Path, build_id: str) -> None:
         tmp.unlink()
     os.symlink(f"{RELEASES}/{build_id}", tmp)
     os.replace(tmp, target / CURRENT)
+    write_bytes(target / MAP, f"{CURRENT} {build_id}\n".encode())
 
 
 def _assemble(site: Path, files: dict, dest: Path, base: Path | None, base_files: dict) -> tuple[int, int]:
