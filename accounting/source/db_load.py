@@ -71,16 +71,12 @@ def _sql(name: str, **identifiers: str) -> str:
     return sql(LOAD_SQL / f"{name}.sql").format(**identifiers)
 
 
-def _view(fact: Fact) -> str:
-    return fact.dataset.name.replace("/", "_")
-
-
 def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     """Replace the database's accounting and topology tables with the Parquet in source_dir."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
     for fact in FACTS:
-        view_parquet(con, _view(fact), fact.dataset.file_glob(source_dir))
+        view_parquet(con, fact.dataset.name, fact.dataset.file_glob(source_dir))
     db = connect(cfg)
     counts = {}
     try:
@@ -109,7 +105,7 @@ def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
 def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str) -> None:
     """Every name the facts hold for this lookup table (a shared one, Sites, gets the union),
     then its ids, registered in DuckDB as ids_<table>."""
-    names = " UNION ".join(_sql("lookup_column", column=column, view=_view(fact))
+    names = " UNION ".join(_sql("lookup_column", column=column, view=fact.dataset.name)
                            for fact in FACTS for t, column, _ in fact.lookups if t == table)
     rows = con.execute(_sql("lookup_names", names=names)).fetchall()
     cur.executemany(_sql("lookup_insert", table=table), rows)
@@ -127,7 +123,7 @@ def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> in
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
     stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
     cols = [f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns]
-    copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=_view(fact), joins=joins), tsv,
+    copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=fact.dataset.name, joins=joins), tsv,
             "HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N'")
     target = ", ".join(f"`{c}`" for c in [idcol for _, _, idcol in fact.lookups] + list(fact.columns))
     cur.execute(_sql("fact_load", table=fact.table, columns=target), {"file": str(tsv)})
