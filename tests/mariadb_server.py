@@ -63,7 +63,11 @@ class MariaDB:
                 time.sleep(0.2)
         if first:
             with con.cursor() as cur:
-                cur.execute(f"CREATE DATABASE {DATABASE}")
+                # APEL's tables are created without table options, so they take the
+                # database's: a case-insensitive collation, and a 3-byte character set,
+                # as on the servers APEL was written for (its CloudSummaries primary key
+                # is longer than InnoDB's 3072 bytes in utf8mb4).
+                cur.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci")
                 for host in ("127.0.0.1", "localhost"):
                     cur.execute(f"CREATE USER '{USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'")
                     cur.execute(f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'{host}'")

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not i
 # How long the server must have been producing the scan's rows before it is killed: at
 # 10 ms a row, some 200 rows, several network packets of them (about 60 rows each).
 STREAMED_MS = 2000
+# HybridSuperSummaries' columns in the order the tests' INSERT ... SELECT give them (APEL's
+# table has UpdateTime first).
+HSS_COLUMNS = """(SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID,
+               VORoleID, SubmitHostId, Infrastructure, InfrastructureDescription, ServiceLevelType, ServiceLevel,
+               NodeCount, Processors, EarliestEndTime, LatestEndTime, WallDuration, CpuDuration,
+               NormalisedWallDuration, NormalisedCpuDuration, NumberOfJobs, UpdateTime)"""
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -117,7 +123,7 @@ def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, t
                 f"AND Month = {m1} ORDER BY SiteID LIMIT 1")
     cur.execute(f"DELETE FROM HybridSuperSummaries WHERE Year = {y2} AND Month = {m2} ORDER BY SiteID LIMIT 1")
     ly, lm = int(latest[:4]), int(latest[5:])
-    cur.execute(f"""INSERT INTO HybridSuperSummaries
+    cur.execute(f"""INSERT INTO HybridSuperSummaries {HSS_COLUMNS}
         SELECT SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID, VORoleID, SubmitHostId, Infrastructure,
                InfrastructureDescription, ServiceLevelType, ServiceLevel, NodeCount, Processors + 100,
                EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, NormalisedWallDuration,
@@ -282,11 +288,11 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
         empty_site = cur.fetchone()[0]
         cur.execute("SELECT id FROM VOs WHERE name = ''")
         empty_vo = cur.fetchone()[0]
-        template = """INSERT INTO HybridSuperSummaries
-            SELECT {site}, {month}, {year}, GlobalUserNameID, {vo}, VOGroupID, VORoleID, SubmitHostId,
-                   Infrastructure, InfrastructureDescription, {bench}, ServiceLevel, NodeCount, {procs},
-                   EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {normwall},
-                   NormalisedCpuDuration, {jobs}, UpdateTime
+        template = f"""INSERT INTO HybridSuperSummaries {HSS_COLUMNS}
+            SELECT {{site}}, {{month}}, {{year}}, GlobalUserNameID, {{vo}}, VOGroupID, VORoleID, SubmitHostId,
+                   Infrastructure, InfrastructureDescription, {{bench}}, ServiceLevel, NodeCount, {{procs}},
+                   EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {{normwall}},
+                   NormalisedCpuDuration, {{jobs}}, UpdateTime
             FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
         base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
                     normwall="NormalisedWallDuration", jobs="NumberOfJobs")
@@ -332,19 +338,22 @@ def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
     with db.root() as con:
         cur = con.cursor()
         cur.execute("ALTER TABLE StarRecords MODIFY FileCount BIGINT")  # signed, so it can go negative
+        # APEL's StarRecords hold a lookup id for every name: a VO-less record names ''.
+        cur.execute("INSERT INTO `Groups` (name) VALUES ('')")
+        no_group = cur.lastrowid
         template = """INSERT INTO StarRecords (RecordId, CreateTime, StorageSystemID, SiteID, StorageShareID,
-                StorageMediaID, StorageClassID, FileCount, GroupID, StartTime, EndTime, ResourceCapacityUsed,
-                LogicalCapacityUsed, ResourceCapacityAllocated)
+                StorageMediaID, StorageClassID, FileCount, UserIdentityID, GroupID, SubGroupID, RoleID, StartTime,
+                EndTime, ResourceCapacityUsed, LogicalCapacityUsed, ResourceCapacityAllocated)
             SELECT 'bad-{i}', CreateTime, StorageSystemID, SiteID, StorageShareID, StorageMediaID, StorageClassID,
-                {files}, {group}, {start}, EndTime, ResourceCapacityUsed, LogicalCapacityUsed,
-                ResourceCapacityAllocated
+                {files}, UserIdentityID, {group}, SubGroupID, RoleID, {start}, EndTime, ResourceCapacityUsed,
+                LogicalCapacityUsed, ResourceCapacityAllocated
             FROM StarRecords WHERE EndTime >= '2021-03-01' AND EndTime < '2021-04-01'
                 AND RecordId NOT LIKE 'bad-%' ORDER BY RecordId LIMIT 1"""
         base = dict(files="FileCount", group="GroupID", start="StartTime")
         bad = {
             "start after end": dict(start="EndTime + INTERVAL 1 DAY"),
             "negative capacity or file count": dict(files="-3"),
-            "empty VO": dict(group="NULL"),
+            "empty VO": dict(group=str(no_group)),
         }
         for i, change in enumerate(bad.values()):
             cur.execute(template.format(i=i, **{**base, **change}))
@@ -477,10 +486,21 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
         cur.execute("INSERT INTO Sites (name) VALUES (%s)", (name,))
         cur.execute("UPDATE HybridSuperSummaries SET SiteID = %s WHERE SiteID = %s AND Year = 2023 AND Month = 5",
                     (cur.lastrowid, site_id))
+    # APEL's DECIMAL(10,3) counts: fractional vCPUs and shared GPUs, carried exactly.
+    # (One row each: CpuCount and Count are part of the summary keys.)
+    cur.execute("UPDATE CloudSummaries SET CpuCount = 1.345 WHERE Year = 2023 AND Month = 5 ORDER BY SiteID LIMIT 1")
+    cur.execute("UPDATE AcceleratorSummaries SET Count = 0.333 WHERE Year = 2023 AND Month = 5 ORDER BY SiteName "
+                "LIMIT 1")
     con.close()
     bulk, plain = tmp_path / "bulk", tmp_path / "plain"
     run_build("export", "--data-dir", str(bulk), "--quiet", env_extra=env)
     run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=env)
+    # The same Parquet, byte for byte, quarantine included.
+    parquet = {p: h for p, h in _hashes(bulk / "source").items() if p.endswith(".parquet")}
+    assert parquet == {p: h for p, h in _hashes(plain / "source").items() if p.endswith(".parquet")}
+    month = "year=2023/month=05/part-0.parquet"
+    assert "1.345" in {str(v) for v in pq.read_table(bulk / "source" / "cloud" / month)["CpuCount"].to_pylist()}
+    assert "0.333" in {str(v) for v in pq.read_table(bulk / "source" / "gpu" / month)["Count"].to_pylist()}
     q = "SELECT * FROM read_parquet('{}/source/{}/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
     duck = duckdb.connect()
     for dataset in ("storage", "cloud", "gpu"):
@@ -492,3 +512,61 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
         f"SELECT DISTINCT Site FROM read_parquet('{bulk}/source/htc/year=2023/month=05/*.parquet')").fetchall()}
     assert set(AWKWARD_NAMES) <= sites
     assert _report(bulk)["rows_read"] == _report(plain)["rows_read"] == len(rows)
+
+
+def test_optional_datasets_may_be_absent(own_server, tmp_path):
+    """APEL 2.5 has no accelerator tables, and a grid-only database no cloud or storage
+    tables: each absent dataset is skipped with one warning line naming its table; HTC
+    and the topology are exported as ever."""
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        for statement in ("DROP TABLE AcceleratorSummaries", "DROP VIEW VCloudSummaries", "DROP TABLE CloudSummaries",
+                          "DROP VIEW VStarRecords", "DROP TABLE StarRecords"):
+            cur.execute(statement)
+    data = tmp_path / "data"
+    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3 and all(line.startswith("warning: export: no ") for line in warnings)
+    for dataset, table in (("gpu", "AcceleratorSummaries"), ("cloud", "VCloudSummaries"), ("storage", "VStarRecords")):
+        assert any(table in line and f"no {dataset} data" in line for line in warnings)
+        assert _report(data, dataset)["absent"] is True
+        assert not (data / "source" / dataset).exists()
+    assert _report(data)["rows_exported"] > 0
+    assert (data / "source" / "topology" / "sites.parquet").exists()
+    # HTC stays required: without it the export stops with one line.
+    with db.root() as con:
+        con.cursor().execute("DROP TABLE HybridSuperSummaries")
+    line, _ = _run_fails(data, env)
+    assert "missing table" in line and "HybridSuperSummaries" in line
+
+
+def test_cloud_in_its_own_database(built, tmp_path):
+    """Grid and cloud accounting in two databases (ACCOUNTING_CLOUD_DB_URL): the demo loads
+    each family into its own, the export reads each from its own, with the same rows as a
+    single database gives."""
+    db = MariaDB(tmp_path / "db").start()
+    try:
+        with db.root() as con:
+            cur = con.cursor()
+            cur.execute("CREATE DATABASE apel_cloud CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci")
+            for host in ("127.0.0.1", "localhost"):
+                cur.execute(f"GRANT ALL ON apel_cloud.* TO '{USER}'@'{host}'")
+        env = {"ACCOUNTING_DB_URL": db.url, "ACCOUNTING_CLOUD_DB_URL": db.url.rsplit("/", 1)[0] + "/apel_cloud"}
+        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
+        with db.root() as con:
+            cur = con.cursor()
+            cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                        "WHERE table_name IN ('CloudSummaries', 'HybridSuperSummaries')")
+            assert set(cur.fetchall()) == {("apel_cloud", "CloudSummaries"), ("apel", "HybridSuperSummaries")}
+        data = tmp_path / "data"
+        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+        q = "SELECT * FROM read_parquet('{}/source/{}/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
+        duck = duckdb.connect()
+        for dataset in ("htc", "cloud"):
+            rows = duck.execute(q.format(data, dataset)).fetchall()
+            assert rows and rows == duck.execute(q.format(built["data"], dataset)).fetchall(), dataset
+        state = json.loads((data / "export_state.json").read_text())
+        assert state["cloud"]["database"].endswith("/apel_cloud") and state["htc"]["database"].endswith("/apel")
+    finally:
+        db.stop()

@@ -6,6 +6,7 @@ into its quarantine files, nothing dropped. No build is needed."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -31,7 +32,8 @@ BASE = {
                     ResourceCapacityUsed=100, LogicalCapacityUsed=90, ResourceCapacityAllocated=200, Year=2024,
                     Month=5),
     "gpu": dict(Month=5, Year=2024, SiteName="SITE-A", GlobalUserName="/CN=someone", FQAN="/atlas/Role=NULL",
-                Type="GPU", Model="A100", Count=2.0, Cores=6912, AvailableDuration=3600, ActiveDuration=1800,
+                Type="GPU", Model="A100", Count=Decimal("2.000"), Cores=6912, AvailableDuration=3600,
+                ActiveDuration=1800,
                 BenchmarkType=None, Benchmark=None, AssociatedRecordType="job", NumberOfRecords=3, UpdateTime=T0),
     "cloud": dict(SiteName="SITE-A", CloudComputeService="nova", Month=5, Year=2024, GlobalUserName="/CN=someone",
                   VO="atlas", VOGroup="/atlas", VORole="Role=NULL", Status="completed", CloudType="OpenStack",
@@ -94,7 +96,8 @@ CASES = {
     "gpu": [
         ({}, None),
         ({"Month": 0}, "month not in 1-12"), ({"Year": 1999}, "year out of range"),
-        ({"Count": -1.0}, "negative duration or count"), ({"ActiveDuration": -60}, "negative duration or count"),
+        ({"Count": Decimal("-1.000")}, "negative duration or count"),
+        ({"ActiveDuration": -60}, "negative duration or count"),
         ({"NumberOfRecords": -1}, "negative duration or count"),
         ({"ActiveDuration": 7200}, None),  # active above available: kept, a finding of the cubes
         ({"Model": "Imaginary GPU 9000"}, None),  # unknown model: kept, a finding too

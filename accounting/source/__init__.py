@@ -19,11 +19,11 @@ from accounting.source import database, validation
 def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, full: bool = False,
            restate_months: int = 3, bulk: bool = True) -> dict:
     """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
-    cfg = database.config_from_env()
-    if cfg is not None:
+    cfgs = database.family_configs()
+    if cfgs is not None:
         from accounting.source import exporter
 
-        report = exporter.export(cfg, Path(data_dir), full, restate_months, progress, bulk)
+        report = exporter.export(cfgs, Path(data_dir), full, restate_months, progress, bulk)
         return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
     return write_demo(Path(data_dir) / "source", demo_scale, progress)
 
@@ -43,9 +43,9 @@ def load_demo_into_db(demo_scale: str = "default", progress: bool = True) -> dic
     """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL."""
     from accounting.source import db_load, demo
 
-    cfg = database.config_from_env()
-    if cfg is None:
+    cfgs = database.family_configs()
+    if cfgs is None:
         raise SourceError(f"{database.DB_URL_ENV} is not set: nowhere to load the demo")
     with tempfile.TemporaryDirectory() as tmp:
         demo.generate(Path(tmp), scale=demo_scale, progress=progress)
-        return db_load.load(Path(tmp), cfg)
+        return db_load.load(Path(tmp), cfgs)

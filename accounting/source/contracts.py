@@ -15,6 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 
 UTC_TS = pa.timestamp("s", tz="UTC")
+# APEL keeps counts of devices and vCPUs as DECIMAL(10,3): carried exactly, never as a float.
+DECIMAL_COUNT = pa.decimal128(10, 3)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _schema(*fields: tuple[str, pa.DataType, str]) -> pa.Schema:
     return pa.schema([pa.field(n, t, metadata={"description": d}) for n, t, d in fields])
 
 
-# APEL HybridSuperSummaries joined to its lookup tables (schema/apel.sql, export/htc.sql).
+# APEL HybridSuperSummaries joined to its lookup tables (schema/apel/server.sql, export/htc.sql).
 HTC = Dataset(
     name="htc",
     partitioned=True,
@@ -132,7 +134,7 @@ CLOUD = Dataset(
         ("LatestStartTime", UTC_TS, "Start time of the last VM in the summary"),
         ("WallDuration", pa.uint64(), "Wall-clock time summed over VMs (s)"),
         ("CpuDuration", pa.uint64(), "CPU time summed over VMs (s)"),
-        ("CpuCount", pa.int32(), "Virtual CPUs of each VM"),
+        ("CpuCount", DECIMAL_COUNT, "Virtual CPUs of each VM (APEL DECIMAL(10,3): fractional vCPUs exist)"),
         ("NetworkInbound", pa.uint64(), "Data received, summed over VMs (GB)"),
         ("NetworkOutbound", pa.uint64(), "Data sent, summed over VMs (GB)"),
         ("Memory", pa.uint64(), "Memory allocated, summed over VMs (MB)"),
@@ -154,10 +156,11 @@ GPU = Dataset(
         ("Year", pa.int32(), "Year of the summary"),
         ("SiteName", pa.string(), "Resource centre name"),
         ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
-        ("FQAN", pa.string(), "VOMS FQAN; the VO is its first component (/vo/group/Role=...)"),
+        ("FQAN", pa.string(),
+         "VOMS FQAN; the VO is its first component (/vo/group/Role=...); null in APEL's FQAN-less accelerator shape"),
         ("Type", pa.string(), "Accelerator type (GPU, FPGA, ...)"),
         ("Model", pa.string(), "Accelerator model as reported"),
-        ("Count", pa.float64(), "Number of accelerators per record"),
+        ("Count", DECIMAL_COUNT, "Number of accelerators per record (APEL DECIMAL(10,3))"),
         ("Cores", pa.int32(), "Accelerator cores per device"),
         ("AvailableDuration", pa.uint64(), "Time the accelerators were available (s)"),
         ("ActiveDuration", pa.uint64(), "Time the accelerators were active (s)"),
@@ -165,12 +168,12 @@ GPU = Dataset(
         ("Benchmark", pa.float64(), "Benchmark value per accelerator, or null"),
         ("AssociatedRecordType", pa.string(), "job or cloud: what the accelerator was attached to"),
         ("NumberOfRecords", pa.uint64(), "Accelerator records summarised"),
-        ("UpdateTime", UTC_TS, "When APEL last updated the summary row"),
+        ("UpdateTime", UTC_TS, "When APEL last updated the summary row; null in APEL's accelerator shape without it"),
     ),
 )
 
-# Portal-owned topology (the topology_* tables of schema/apel.sql). Sites carry validity dates: a site that moves to
-# another NGI or federation has one row per period; ValidTo is exclusive, null = open.
+# Portal-owned topology (the topology_* tables of schema/apel/portal.sql). Sites carry validity dates: a site
+# that moves to another NGI or federation has one row per period; ValidTo is exclusive, null = open.
 SITES = Dataset(
     name="topology/sites",
     partitioned=False,
@@ -284,6 +287,12 @@ QUARANTINES = {q.dataset.name: q for q in (
 # never written to a cube, a page or a download.
 PERSONAL_COLUMNS = {HTC.name: ("GlobalUserName",), CLOUD.name: ("GlobalUserName",), GPU.name: ("GlobalUserName",),
                     STORAGE.name: ("UserIdentity",)}
+
+# APEL writes the text 'None' where a value is absent (a job without an FQAN has VO 'None';
+# a StAR record without a class has StorageClass 'None'); the cubes read it as absent.
+APEL_NONE = "None"
+# StAR columns that APEL keeps as lookup ids, NOT NULL: absent values are APEL_NONE there.
+STAR_LOOKUP_COLUMNS = ("StorageShare", "StorageMedia", "StorageClass", "UserIdentity", "Group", "SubGroup", "Role")
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")

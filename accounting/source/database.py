@@ -37,19 +37,36 @@ class DbConfig:
         return f"DbConfig({self.where})"
 
 
-def config_from_env(environ=os.environ) -> DbConfig | None:
-    url = environ.get(DB_URL_ENV)
+# APEL deployments keep each kind of accounting in its own database (the cloud and storage
+# schemas recreate the lookup tables): a URL per dataset family, each defaulting to the
+# main one. The portal's topology tables always come from ACCOUNTING_DB_URL.
+FAMILY_URL_ENV = {"cloud": "ACCOUNTING_CLOUD_DB_URL", "storage": "ACCOUNTING_STORAGE_DB_URL",
+                  "gpu": "ACCOUNTING_GPU_DB_URL"}
+
+
+def config_from_env(environ=os.environ, variable: str = DB_URL_ENV) -> DbConfig | None:
+    url = environ.get(variable)
     if not url:
         return None
     u = urlparse(url)
     if u.scheme not in ("mysql", "mariadb") or not u.hostname or not u.path.strip("/"):
-        raise SourceError(f"{DB_URL_ENV} must look like mysql://user:password@host:port/db")
+        raise SourceError(f"{variable} must look like mysql://user:password@host:port/db")
     option_file = environ.get(OPTION_FILE_ENV)
     if option_file is None and Path("~/.my.cnf").expanduser().exists():
         option_file = str(Path("~/.my.cnf").expanduser())
     password = unquote(u.password) if u.password is not None else environ.get(PASSWORD_ENV)
     return DbConfig(u.hostname, u.port or 3306, unquote(u.username or ""), u.path.strip("/"),
                     password, option_file)
+
+
+def family_configs(environ=os.environ) -> dict[str, DbConfig] | None:
+    """The database of each dataset family ("main": HTC and topology), or None without
+    ACCOUNTING_DB_URL. The same password sources serve every URL."""
+    main = config_from_env(environ)
+    if main is None:
+        return None
+    return {"main": main, **{family: config_from_env(environ, variable) or main
+                             for family, variable in FAMILY_URL_ENV.items()}}
 
 
 # For rows read through pymysql (--no-bulk), timestamps and decimals stay text: Arrow parses

@@ -3,6 +3,7 @@ demo federation into it, so the real export path can be tried and tested end to 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,16 @@ from accounting.locations import SCHEMA_SQL
 from accounting.source import contracts
 from accounting.source.database import DbConfig, connect
 
-SCHEMA = SCHEMA_SQL / "apel.sql"
+# The schema files of each dataset family's database (database.family_configs): APEL's
+# grid tables and the portal's topology in the main one; cloud, storage and the flat
+# accelerator shape in theirs (one database when their URLs are the same). The indexes the
+# portal recommends follow, each in the database holding its table.
+FAMILY_SCHEMA = {"main": ("server.sql", "portal.sql"), "cloud": ("cloud.sql",), "storage": ("storage.sql",),
+                 "gpu": ("accelerator.sql",)}
+APEL_SQL = SCHEMA_SQL / "apel"
+_INDEXED = re.compile(r" ON `?(\w+)`? \(")
 LOAD_SQL = SCHEMA_SQL / "load"
+_CREATED = re.compile(r"^CREATE (?:OR REPLACE )?(TABLE|VIEW)(?: IF NOT EXISTS)? `?(\w+)`?", re.I)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Fact:
     lookups: tuple[tuple[str, str, str], ...]  # lookup table, the dataset's name column, the fact's id column
     columns: tuple[str, ...]  # copied as they are
     updated: tuple[str, str]  # LastUpdated.Type, and the column whose maximum is its UpdateTime
+    family: str = "main"
 
 
 # Who a summary row is for: the lookups HTC and cloud summaries share.
@@ -52,18 +62,49 @@ FACTS = (
           ("Groups", "Group", "GroupID"), ("SubGroups", "SubGroup", "SubGroupID"), ("Roles", "Role", "RoleID")),
          ("RecordId", "CreateTime", "FileCount", "DirectoryPath", "LocalUser", "LocalGroup", "StartTime", "EndTime",
           "ResourceCapacityUsed", "LogicalCapacityUsed", "ResourceCapacityAllocated"),
-         ("STORAGE", "CreateTime")),
-    Fact(contracts.GPU, "AcceleratorSummaries", (), tuple(contracts.GPU.schema.names), ("GPU", "UpdateTime")),
+         ("STORAGE", "CreateTime"), "storage"),
+    Fact(contracts.GPU, "AcceleratorSummaries", (), tuple(contracts.GPU.schema.names), ("GPU", "UpdateTime"), "gpu"),
     Fact(contracts.CLOUD, "CloudSummaries", _CLOUD_LOOKUPS,
          tuple(c for c in contracts.CLOUD.schema.names if c not in {name for _, name, _ in _CLOUD_LOOKUPS}),
-         ("CLOUD", "UpdateTime")),
+         ("CLOUD", "UpdateTime"), "cloud"),
 )
-LOOKUP_TABLES = tuple(dict.fromkeys(table for fact in FACTS for table, _, _ in fact.lookups))
 
 
-def schema_statements() -> list[str]:
-    text = "\n".join(line for line in SCHEMA.read_text().splitlines() if not line.startswith("--"))
-    return [s.strip() for s in text.split(";") if s.strip()]
+def statements(path: Path) -> list[str]:
+    """The statements of a schema file as the mariadb client splits them: at the current
+    delimiter (`;`, or what a `DELIMITER` line sets, for routines whose bodies hold `;`)
+    at the end of a line; comment lines dropped."""
+    out, current, delimiter = [], [], ";"
+    for line in path.read_text().splitlines():
+        text = line.strip()
+        if text.startswith("--") or not text and not current:
+            continue
+        if text.upper().startswith("DELIMITER "):
+            delimiter = text.split(None, 1)[1]
+            continue
+        if text.endswith(delimiter):
+            current.append(line.rstrip()[:-len(delimiter)])
+            out.append("\n".join(current).strip())
+            current = []
+        else:
+            current.append(line)
+    if "".join(current).strip():
+        raise ValueError(f"{path.name}: the last statement has no {delimiter!r}")
+    return out
+
+
+def schema_statements(families: list[str]) -> list[str]:
+    """The schema statements of one database holding `families`, preceded by dropping what
+    they create (the demo replaces the tables, whatever an earlier version looked like)
+    and followed by the recommended indexes of its tables."""
+    created = [st for family in families for name in FAMILY_SCHEMA[family] for st in statements(APEL_SQL / name)]
+    drops = {}
+    for st in created:
+        m = _CREATED.match(st)
+        if m:
+            drops[m.group(2)] = f"DROP {m.group(1).upper()} IF EXISTS `{m.group(2)}`"
+    indexes = [st for st in statements(APEL_SQL / "indexes.sql") if _INDEXED.search(st).group(1) in drops]
+    return [*reversed(drops.values()), *created, *indexes]
 
 
 def _sql(name: str, **identifiers: str) -> str:
@@ -71,27 +112,36 @@ def _sql(name: str, **identifiers: str) -> str:
     return sql(LOAD_SQL / f"{name}.sql").format(**identifiers)
 
 
-def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
-    """Replace the database's accounting and topology tables with the Parquet in source_dir."""
+def load(source_dir: Path, cfgs: dict[str, DbConfig]) -> dict[str, int]:
+    """Replace the accounting and topology tables of each family's database (`cfgs`, as
+    database.family_configs gives them) with the Parquet in source_dir."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
     for fact in FACTS:
         view_parquet(con, fact.dataset.name, fact.dataset.file_glob(source_dir))
+    databases: dict[str, tuple[DbConfig, list[str]]] = {}
+    for family in FAMILY_SCHEMA:
+        databases.setdefault(cfgs[family].where, (cfgs[family], []))[1].append(family)
+    counts = {}
+    for cfg, families in databases.values():
+        counts.update(_load_database(con, source_dir, cfg, families))
+    return counts
+
+
+def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConfig, families: list[str]) -> dict:
+    facts = [fact for fact in FACTS if fact.family in families]
     db = connect(cfg)
     counts = {}
     try:
         cur = db.cursor()
-        for stmt in schema_statements():
+        for stmt in schema_statements(families):
             cur.execute(stmt)
-        for table in [*LOOKUP_TABLES, *(f.table for f in FACTS), "LastUpdated",
-                      *(d.db_table for d in contracts.TOPOLOGY_DATASETS)]:
-            cur.execute(_sql("clear", table=table))
-        for table in LOOKUP_TABLES:
-            _fill_lookup(con, cur, table)
+        for table in dict.fromkeys(table for fact in facts for table, _, _ in fact.lookups):
+            _fill_lookup(con, cur, table, facts)
         with tempfile.TemporaryDirectory() as tmp:
-            for fact in FACTS:
+            for fact in facts:
                 counts[fact.dataset.name] = _load_fact(con, cur, fact, Path(tmp) / f"{fact.table}.tsv")
-        for dataset in contracts.TOPOLOGY_DATASETS:
+        for dataset in contracts.TOPOLOGY_DATASETS if "main" in families else ():
             rows = [tuple(r.values()) for r in pq.read_table(dataset.file_glob(source_dir)).to_pylist()]
             cur.executemany(_sql("topology_insert", table=dataset.db_table, columns=", ".join(dataset.schema.names),
                                  marks=", ".join(["%s"] * len(dataset.schema.names))), rows)
@@ -102,11 +152,11 @@ def load(source_dir: Path, cfg: DbConfig) -> dict[str, int]:
     return counts
 
 
-def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str) -> None:
-    """Every name the facts hold for this lookup table (a shared one, Sites, gets the union),
-    then its ids, registered in DuckDB as ids_<table>."""
+def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str, facts: list[Fact]) -> None:
+    """Every name the facts of this database hold for this lookup table (a shared one,
+    Sites, gets the union), then its ids, registered in DuckDB as ids_<table>."""
     names = " UNION ".join(_sql("lookup_column", column=column, view=fact.dataset.name)
-                           for fact in FACTS for t, column, _ in fact.lookups if t == table)
+                           for fact in facts for t, column, _ in fact.lookups if t == table)
     rows = con.execute(_sql("lookup_names", names=names)).fetchall()
     cur.executemany(_sql("lookup_insert", table=table), rows)
     cur.execute(_sql("lookup_ids", table=table))

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import click
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pymysql
 from tqdm import tqdm
 
 from accounting import files
@@ -54,6 +56,8 @@ class SourceTable:
     query: str  # file in export/, or a table whose contract columns are read as they are
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
     updated: str = "UpdateTime"  # the column whose latest value the months query reports
+    family: str = "main"  # whose database (database.family_configs)
+    optional: bool = False  # may be absent from the database: skipped with a warning
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -67,11 +71,12 @@ class SourceTable:
         return self.query.removesuffix(".sql")
 
 
+# HTC is the one dataset every deployment has; APEL 2.5 has no accelerator tables at all.
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql"),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql"),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime"),
-    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql"),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", optional=True),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage", optional=True),
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu", optional=True),
     *(SourceTable(d, d.db_table) for d in contracts.TOPOLOGY_DATASETS),
 )
 
@@ -89,10 +94,14 @@ def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     arrays = []
     for values, f in zip(cols, schema):
         typ = _READ_TYPES.get(f.type, f.type)
-        if typ in (pa.float64(), pa.timestamp("s")) and any(isinstance(v, str) for v in values):
-            arr = pa.array(values, pa.string()).cast(typ)  # Arrow's parsers round correctly
-        else:
-            arr = pa.array(values, typ)
+        try:
+            if (typ in (pa.float64(), pa.timestamp("s")) or pa.types.is_decimal(typ)) and \
+                    any(isinstance(v, str) for v in values):
+                arr = pa.array(values, pa.string()).cast(typ)  # Arrow's parsers round correctly
+            else:
+                arr = pa.array(values, typ)
+        except (pa.ArrowInvalid, OverflowError, TypeError) as e:
+            raise SourceError(f"cannot read column {f.name} as {typ}: {str(e).splitlines()[0]}") from None
         if f.type in (contracts.UTC_TS, pa.bool_()):
             arr = arr.cast(f.type)  # timestamps: the session runs in UTC
         arrays.append(arr)
@@ -107,9 +116,10 @@ class MonthResult:
 
 
 class Exporter:
-    def __init__(self, cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
+    def __init__(self, cfgs: dict[str, DbConfig], data_dir: Path, full: bool = False, restate_months: int = 3,
                  progress: bool = True, bulk: bool = True):
-        self.cfg = cfg
+        self.cfgs = cfgs
+        self.cfg = cfgs["main"]  # the database being read: named in every message
         self.bulk = bulk
         self.data_dir = Path(data_dir)
         self.full = full
@@ -276,21 +286,51 @@ class Exporter:
         with bulk_read.native_stderr_captured():
             return self._run()
 
+    def _connections(self, cfg: DbConfig) -> tuple:
+        """The reading connection and the months queries' pool of one database, opened once."""
+        if cfg.where not in self._open:
+            self.cfg = cfg
+            listing = queue.SimpleQueue()
+            db = connect(cfg, streaming=True)
+            for _ in range(LISTING_CONNECTIONS):
+                listing.put(connect(cfg, streaming=True))
+            self._open[cfg.where] = (db, listing)
+        return self._open[cfg.where]
+
+    def present(self, db, src: SourceTable) -> bool:
+        """Whether the source's tables exist (an optional dataset may have none)."""
+        cur = db.cursor()
+        try:
+            cur.execute((EXPORT_SQL / "probe.sql").read_text().format(query=src.sql()), _month_params("2000-01"))
+            return True
+        except pymysql.err.ProgrammingError as e:
+            if e.args[0] != 1146 or not src.optional:
+                raise SourceError(describe(e, self.cfg, src.table)) from None
+            click.echo(f"warning: export: no {src.dataset.name} data at {self.cfg.where} ({e.args[1]}): "
+                       "skipped, its pages say so", err=True)
+            return False
+        finally:
+            cur.close()
+
     def _run(self) -> dict:
-        db = connect(self.cfg, streaming=True)
-        self._listing = queue.SimpleQueue()  # connections for the months queries
-        for _ in range(LISTING_CONNECTIONS):
-            self._listing.put(connect(self.cfg, streaming=True))
+        self._open = {}
         report = {"datasets": {}}
         try:
             with files.staged_dir(self.previous) as staging:
                 new_state = {}
                 for src in SOURCES:
                     started = time.perf_counter()
+                    self.cfg = self.cfgs[src.family]
+                    db, self._listing = self._connections(self.cfg)
                     if not src.dataset.partitioned:
                         report["datasets"][src.dataset.name] = {"rows": self.export_table(db, src, staging)}
                         continue
-                    if self.full or src.dataset.name not in self.state:  # everything: no months query
+                    if not self.present(db, src):
+                        report["datasets"][src.dataset.name] = {"absent": True, "database": self.cfg.where}
+                        continue
+                    known = self.state.get(src.dataset.name, {})
+                    if self.full or not known or known.get("database", self.cfg.where) != self.cfg.where:
+                        # everything (also when the dataset now comes from another database): no months query
                         todo, listed = None, {}
                     else:
                         todo, listed = self.months_to_read(src)
@@ -304,7 +344,7 @@ class Exporter:
                             raise SourceError(f"{src.dataset.name} {key}: rows read {res['read']} ≠ exported "
                                               f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
                     self.write_quarantine(src, staging, quarantine, None if todo is None else set(todo))
-                    new_state[src.dataset.name] = {"months": listed}
+                    new_state[src.dataset.name] = {"months": listed, "database": self.cfg.where}
                     report["datasets"][src.dataset.name] = {
                         "months_in_database": len(listed), "months_read": len(months),
                         "rows_read": sum(m["read"] for m in months.values()),
@@ -316,9 +356,10 @@ class Exporter:
                 report["queries"] = self.queries
                 (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
         finally:
-            db.close()
-            while not self._listing.empty():
-                self._listing.get().close()
+            for db, listing in self._open.values():
+                db.close()
+                while not listing.empty():
+                    listing.get().close()
         # The state is only advanced once the new export is in place.
         files.write_bytes(self.state_path, json.dumps(
             {**new_state, "exported_at": datetime.now(UTC).isoformat(timespec="seconds")},
@@ -404,6 +445,6 @@ def _value_counts(arr) -> tuple[list, list]:
     return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
-def export(cfg: DbConfig, data_dir: Path, full: bool = False, restate_months: int = 3,
+def export(cfgs: dict[str, DbConfig], data_dir: Path, full: bool = False, restate_months: int = 3,
            progress: bool = True, bulk: bool = True) -> dict:
-    return Exporter(cfg, data_dir, full, restate_months, progress, bulk).run()
+    return Exporter(cfgs, data_dir, full, restate_months, progress, bulk).run()

@@ -120,7 +120,10 @@ def write_quarantine(source_dir: Path, dataset: Dataset, parts: list[pa.Table]) 
         return
     path = contracts.QUARANTINES[dataset.name].path(source_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    schema = parts[-1].schema
+    # Rows keep their read types (a count may be negative), but timestamps are UTC whichever
+    # path read them (ConnectorX gives them without a zone), so both paths write one file.
+    schema = pa.schema([pa.field(f.name, contracts.UTC_TS) if pa.types.is_timestamp(f.type) else f
+                        for f in parts[-1].schema])
     pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
 
 

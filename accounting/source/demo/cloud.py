@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from accounting.source.contracts import CLOUD, UTC_TS
+from accounting.source.contracts import CLOUD, DECIMAL_COUNT, UTC_TS
 from accounting.source.demo import federation as fed
 
 
@@ -100,7 +100,7 @@ _PRODUCTION_ROBOT = 2  # demo DNs of a VO: SAM Monitoring, Pilot, Production rob
 _STATUS_P = [0.36, 0.46, 0.05, 0.03, 0.10]
 _LONG_RUNNING = np.array([True, False, True, True, False])  # per status: VMs that keep running for months
 _CPU_COUNTS, _CPU_COUNT_P = np.array([1, 2, 4, 8, 16]), [0.28, 0.32, 0.22, 0.13, 0.05]
-_BENCH_TYPES = ("", "HEPSPEC", "HEPscore23")  # "" = no benchmark (null)
+_BENCH_TYPES = ("None", "HEPSPEC", "HEPscore23")  # "None": no benchmark, as APEL writes it
 
 
 def generate(source_dir: Path, scale: str, sites: fed.Sites, vos: fed.Vos, site_vo: np.ndarray,
@@ -339,6 +339,11 @@ class _Clouds:
             over = rng.choice(np.flatnonzero(pc.equal(site_names, name).to_numpy(zero_copy_only=False) & (count > 0)),
                               _DEFECT_ROWS, replace=False)
             cpu[over] = np.ceil(wall[over] * count[over] * rng.uniform(1.05, 1.35, _DEFECT_ROWS)).astype(np.int64)
+        # An image flavour with fractional vCPUs (APEL keeps CpuCount as DECIMAL(10,3)): its
+        # 2-vCPU VMs have 1.345, and CPU time shrinks with them.
+        fractional = (count == 2) & (self.images.code[image] % 7 == 0)
+        vcpus = np.where(fractional, 1.345, count.astype(np.float64))
+        cpu = np.where(fractional, np.floor(cpu * 1.345 / 2), cpu).astype(np.int64)
         bench_type = benches.code[bench]
         value = np.rint(self.bench[service, bench_type] * 1.03 ** (m // 12 + fed.FIRST_YEAR - 2014) * 1000) / 1000
         network, has_disk = self.reports[service, 0], self.reports[service, 1]
@@ -353,12 +358,13 @@ class _Clouds:
             "ImageId": self.images.sorted.take(image),
             "EarliestStartTime": pa.array(earliest, UTC_TS), "LatestStartTime": pa.array(latest, UTC_TS),
             "WallDuration": wall.astype(np.uint64), "CpuDuration": cpu.astype(np.uint64),
-            "CpuCount": count.astype(np.int32),
+            "CpuCount": pa.array(vcpus).cast(DECIMAL_COUNT),  # 3 decimals: Arrow rounds to the nearest
             "NetworkInbound": pa.array(inbound.astype(np.uint64), mask=~network),
             "NetworkOutbound": pa.array(outbound.astype(np.uint64), mask=~network),
             "Memory": memory.astype(np.uint64), "Disk": pa.array(disk.astype(np.uint64), mask=~has_disk),
-            "BenchmarkType": pa.array(np.array(_BENCH_TYPES, object)[bench_type], pa.string(), mask=bench_type == 0),
-            "Benchmark": pa.array(value, mask=bench_type == 0), "NumberOfVMs": vms.astype(np.uint64),
+            # APEL's CloudSummaries has no NULL benchmark: the loader writes 'None' and 0.
+            "BenchmarkType": pa.array(np.array(_BENCH_TYPES, object)[bench_type], pa.string()),
+            "Benchmark": pa.array(np.where(bench_type == 0, 0.0, value)), "NumberOfVMs": vms.astype(np.uint64),
             "UpdateTime": pa.array(update, UTC_TS)})
 
 

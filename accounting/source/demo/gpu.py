@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from accounting.source.contracts import GPU, GPU_MODELS, UTC_TS
+from accounting.source.contracts import DECIMAL_COUNT, GPU, GPU_MODELS, UTC_TS
 from accounting.source.demo import federation as fed
 
 
@@ -268,7 +268,7 @@ class _Fleet:
             "Month": np.full(n, m % 12 + 1, np.int32), "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32),
             "SiteName": self.site_names.sorted.take(site), "GlobalUserName": self.vos.dns.sorted.take(dn),
             "FQAN": self.fqans.sorted.take(fqan), "Type": pa.array(types).take(kind),
-            "Model": models.sorted.take(model), "Count": count.astype(np.float64),
+            "Model": models.sorted.take(model), "Count": pa.array(count.astype(np.float64)).cast(DECIMAL_COUNT),
             "Cores": md.cores[models.code[model]].astype(np.int32),
             "AvailableDuration": available.astype(np.uint64), "ActiveDuration": active.astype(np.uint64),
             "BenchmarkType": pc.if_else(pc.equal(bench_type, ""), pa.scalar(None, pa.string()), bench_type),

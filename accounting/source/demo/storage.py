@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from accounting.source.contracts import STORAGE, UTC_TS
+from accounting.source.contracts import APEL_NONE, STAR_LOOKUP_COLUMNS, STORAGE, UTC_TS
 from accounting.source.demo import federation as fed
 from accounting.source.parquet import write_partition
 
@@ -354,12 +354,20 @@ def _table(rng: np.random.Generator, entries: _Entries, records: dict) -> tuple[
 
     table = pa.table({
         "RecordId": _uuids(rng, len(order)), "CreateTime": pa.array(r["create"], UTC_TS),
-        **{c: pa.array(v, pa.string()).take(take) for c, v in entries.strings.items()},
+        # APEL's StAR tables hold a lookup id for every name: where a record has none, the
+        # loader looks up the text 'None' (contracts.APEL_NONE).
+        **{c: _apel_text(c, pa.array(v, pa.string()).take(take)) for c, v in entries.strings.items()},
         "FileCount": count(r["files"]), "StartTime": pa.array(r["start"], UTC_TS),
         "EndTime": pa.array(r["end"], UTC_TS), "ResourceCapacityUsed": count(r["used"]),
         "LogicalCapacityUsed": count(r["logical"]), "ResourceCapacityAllocated": count(r["allocated"]),
         "Year": (1970 + month // 12).astype(np.int32), "Month": (month % 12 + 1).astype(np.int32)})
     return table, month
+
+
+def _apel_text(column: str, values: pa.Array) -> pa.Array:
+    """APEL's StAR tables hold a lookup id for every name: where a record has none, its
+    loader looks up the text 'None'."""
+    return pc.fill_null(values, APEL_NONE) if column in STAR_LOOKUP_COLUMNS else values
 
 
 def _uuids(rng: np.random.Generator, n: int) -> pa.Array:
