@@ -303,8 +303,8 @@ class Exporter:
         try:
             cur.execute((EXPORT_SQL / "probe.sql").read_text().format(query=src.sql()), _month_params("2000-01"))
             return True
-        except pymysql.err.ProgrammingError as e:
-            if e.args[0] != 1146 or not src.optional:
+        except pymysql.err.MySQLError as e:  # a lost connection or a missing column: one line too
+            if not e.args or e.args[0] != 1146 or not src.optional:
                 raise SourceError(describe(e, self.cfg, src.table)) from None
             click.echo(f"warning: export: no {src.dataset.name} data at {self.cfg.where} ({e.args[1]}): "
                        "skipped, its pages say so", err=True)
