@@ -20,7 +20,8 @@ class Metric:
     denominator: str | None = None
     multiplier: float = 1
     family: str = "htc"  # htc, gpu or cloud: which cube's sums it reads
-    per_period: bool = False  # divided by the seconds of the period shown (an average over it)
+    per_period: bool = False  # divided by the length of the period shown (an average over it)
+    period_unit: str = "second"  # the unit of that length: "second" (GPUs from GPU time) or "month" (VMs)
     normalised: bool = False  # benchmark-normalised work
 
     @property
@@ -33,7 +34,7 @@ class Metric:
 
     def value(self, num, den=None) -> float | None:
         """The metric from its cube sums; None where a ratio has nothing to divide by.
-        A per-period metric's `den` is the length of the period in seconds."""
+        A per-period metric's `den` is the length of the period in its `period_unit`."""
         if self.is_ratio or self.per_period:
             return None if not den else self.multiplier * num / den
         if self.scale == 1:  # counts stay integers, also where a family's sums come as floats
@@ -58,6 +59,7 @@ class Catalogue:
     infra_filters: dict[str, dict]
     columns: dict[str, dict]
     storage_metrics: dict[str, dict]
+    labels: dict[str, str]  # names of what the source leaves absent ('no VO', 'unknown benchmark')
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -71,7 +73,7 @@ def load() -> Catalogue:
                 for f, v in raw["families"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
-                     storage)
+                     storage, raw["labels"])
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from accounting import catalogue
 from accounting.locations import CUBES_SQL
 
 # Run by `connect` before any query, in this order; not cubes.
-SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "macros.sql")
+SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "labels.sql", CUBES_SQL / "macros.sql")
 
 Error = duckdb.Error
 
@@ -31,7 +31,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for family in catalogue.load().families.values():
         con.execute(sql(SETUP[0]).format(family=family.id), {"columns": list(family.sums)})
-    con.execute(sql(SETUP[1]))
+    for name, value in catalogue.load().labels.items():
+        con.execute(sql(SETUP[1]).format(name=name), {"value": value})
+    con.execute(sql(SETUP[2]))
     return con
 
 

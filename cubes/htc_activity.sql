@@ -2,9 +2,10 @@
 -- filter. Distinct counts do not add up across periods or groups, so each is counted
 -- here from the rows, never summed from another count. One pass: each site, VO and user
 -- gets the bit mask of the filters it was active under (see filter_mask), then each
--- filter counts the entities whose mask has its bit.
+-- filter counts the entities whose mask has its bit. Work without a VO or without a user
+-- DN (local jobs) is no active VO or user.
 WITH active AS (
-    SELECT Year, Month, Site, VO, GlobalUserName,
+    SELECT Year, Month, Site, CASE WHEN NOT vo_absent THEN VO END AS VO, GlobalUserName,
         bit_or(filter_mask(VOEGI, VOLHC, Infrastructure)) AS mask
     FROM stg_htc
     WHERE njobs > 0
@@ -18,9 +19,10 @@ periods AS (
 masks AS (
     SELECT period_kind, period, 'site' AS what, bit_or(mask) AS mask FROM periods GROUP BY period_kind, period, Site
     UNION ALL
-    SELECT period_kind, period, 'vo', bit_or(mask) FROM periods GROUP BY period_kind, period, VO
+    SELECT period_kind, period, 'vo', bit_or(mask) FROM periods WHERE VO IS NOT NULL GROUP BY period_kind, period, VO
     UNION ALL
-    SELECT period_kind, period, 'user', bit_or(mask) FROM periods GROUP BY period_kind, period, GlobalUserName
+    SELECT period_kind, period, 'user', bit_or(mask) FROM periods WHERE GlobalUserName IS NOT NULL
+    GROUP BY period_kind, period, GlobalUserName
 ),
 tally AS (
     SELECT period_kind, period, what, mask, count(*) AS n FROM masks GROUP BY ALL

@@ -10,14 +10,26 @@ CREATE OR REPLACE MACRO in_infra_filter(infra_filter, infrastructure) AS
     OR (infra_filter = 'onlyinfrajobs' AND infrastructure = 'grid')
     OR (infra_filter = 'onlylocaljobs' AND infrastructure = 'local');
 
--- Benchmark types are spelled in several cases by sites; the portal uses one spelling.
+-- APEL writes the string 'None' where it has no value (VO, group, role and user of local
+-- jobs without an FQAN, StAR class and subgroup, cloud VO and benchmark type): that, NULL
+-- and a blank all mean absent, NULL here, so each view names the absence its own way.
+CREATE OR REPLACE MACRO apel_value(v) AS CASE WHEN trim(v) IN ('', 'None') THEN NULL ELSE v END;
+
+-- A VO that is absent is one entity in every data type, named in cubes/catalogue.toml
+-- [labels] (set as a variable by accounting/duck.py), never a VO called "None".
+CREATE OR REPLACE MACRO vo_name(v) AS coalesce(apel_value(v), getvariable('label_no_vo'));
+
+-- Benchmark types are spelled in several cases by sites; the portal uses one spelling. A
+-- type APEL did not record (normalised summaries sent as 'None', jobs without a scaling
+-- factor as 'custom', empty) is one value, the catalogue's unknown benchmark.
 CREATE OR REPLACE MACRO canonical_benchmark(t) AS
-    CASE lower(t)
+    CASE lower(trim(apel_value(t)))
         WHEN 'si2k' THEN 'si2k'
         WHEN 'hepspec' THEN 'HEPSPEC'
         WHEN 'hepspec06' THEN 'HEPSPEC'
         WHEN 'hepscore23' THEN 'HEPscore23'
-        ELSE t
+        WHEN 'custom' THEN getvariable('label_unknown_benchmark')
+        ELSE coalesce(apel_value(t), getvariable('label_unknown_benchmark'))
     END;
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);

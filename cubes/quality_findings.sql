@@ -20,14 +20,16 @@ findings AS (
                  || ' ignoring case; kept as a separate VO',
                  'no discipline or VO group; counted under all VOs only'),
         ym, njobs, wall_proc_s
-    FROM rows WHERE NOT vo_known
+    FROM rows WHERE NOT vo_known AND NOT vo_absent  -- no VO is no misspelling
     UNION ALL
+    -- A normalised summary (APEL's CopyNormalisedSummaries) has ServiceLevel 0 but brings
+    -- its own normalised time: only where that is missing too is the work not normalised.
     SELECT 'zero benchmark', Site, 'benchmark value 0: the work is not in the normalised metrics',
         ym, njobs, wall_proc_s
-    FROM rows WHERE ServiceLevel = 0 AND wall_s > 0
+    FROM rows WHERE ServiceLevel = 0 AND wall_s > 0 AND coalesce(normwall_s, 0) = 0
     UNION ALL
     SELECT 'unknown benchmark type', Site, 'benchmark type ' || BenchmarkType, ym, njobs, wall_proc_s
-    FROM rows WHERE BenchmarkType NOT IN ('si2k', 'HEPSPEC', 'HEPscore23')
+    FROM rows WHERE BenchmarkType NOT IN ('si2k', 'HEPSPEC', 'HEPscore23', getvariable('label_unknown_benchmark'))
     UNION ALL
     SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', ym, njobs, wall_proc_s
     FROM rows WHERE cpu_s > wall_proc_s

@@ -1,6 +1,8 @@
 -- Staging (a view): every cloud summary row with the site's topology of its month and the
--- VO's discipline. Core time is wall time × virtual CPUs; normalised core time multiplies
--- it by the benchmark per vCPU where the record has one (exact DECIMAL products).
+-- VO's discipline (a summary without a VO is under 'no VO'). Core time is wall time ×
+-- virtual CPUs; APEL keeps CpuCount as DECIMAL(10,3) (fractional vCPUs), so core time is
+-- an exact DECIMAL product, and normalised core time multiplies it by the benchmark per
+-- vCPU where the record has one. A benchmark type APEL did not record is 'unknown benchmark'.
 SELECT
     c.Year,
     c.Month,
@@ -8,19 +10,21 @@ SELECT
     coalesce(s.NGI, 'unknown NGI') AS NGI,
     coalesce(s.Country, 'unknown country') AS Country,
     c.CloudComputeService,
-    c.VO,
+    vo_name(c.VO) AS VO,
     coalesce(d.Level1, 'unknown discipline') AS Discipline1,
     coalesce(d.Level2, 'unknown discipline') AS Discipline2,
     coalesce(d.Discipline, 'unknown discipline') AS Discipline3,
     lower(c.Status) AS Status,
     c.CloudType,
     c.ImageId,
-    c.CpuCount,
+    canonical_benchmark(c.BenchmarkType) AS BenchmarkType,
+    c.CpuCount::DECIMAL(10, 3) AS CpuCount,
     c.NumberOfVMs::HUGEINT AS cloud_vms,
     c.WallDuration::HUGEINT AS cloud_wall_s,
     c.CpuDuration::HUGEINT AS cloud_cpu_s,
-    c.WallDuration::HUGEINT * c.CpuCount AS cloud_core_s,
-    coalesce(c.WallDuration::HUGEINT * c.CpuCount * c.Benchmark::DECIMAL(10, 3), 0) AS cloud_normalised_s,
+    c.WallDuration::DECIMAL(38, 0) * c.CpuCount::DECIMAL(10, 3) AS cloud_core_s,
+    coalesce(c.WallDuration::DECIMAL(38, 0) * c.CpuCount::DECIMAL(10, 3) * c.Benchmark::DECIMAL(10, 3), 0)
+        AS cloud_normalised_s,
     c.Memory::HUGEINT AS cloud_memory_mb,
     c.Disk::HUGEINT AS cloud_disk_gb,
     c.NetworkInbound::HUGEINT AS cloud_net_in_gb,
@@ -29,5 +33,5 @@ FROM src_cloud AS c
 LEFT JOIN src_sites AS s
     ON s.Site = c.SiteName
     AND valid_in_month(s.ValidFrom, s.ValidTo, c.Year, c.Month)
-LEFT JOIN src_vos AS v ON v.VO = c.VO
+LEFT JOIN src_vos AS v ON v.VO = vo_name(c.VO)
 LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline

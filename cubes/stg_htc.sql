@@ -1,7 +1,9 @@
 -- Staging (a view, not published): every HTC summary row with the topology valid in its
 -- month attached and the benchmark spelling made canonical. Rows whose site or VO is not
--- in topology are kept under 'unknown …' names (and reported by quality_findings).
--- The user DN is carried only for distinct user counts; no published cube selects it.
+-- in topology are kept under 'unknown …' names (and reported by quality_findings); rows
+-- without a VO (APEL's 'None' of local jobs) are under the one 'no VO' entity.
+-- The user DN is carried only for distinct user counts (absent for local jobs without
+-- one); no published cube selects it.
 SELECT
     h.Year,
     h.Month,
@@ -12,7 +14,8 @@ SELECT
     coalesce(s.Country, 'unknown country') AS Country,
     s.Tier,
     s.Federation,
-    h.VO,
+    vo_name(h.VO) AS VO,
+    apel_value(h.VO) IS NULL AS vo_absent,
     v.VO IS NOT NULL AS vo_known,
     coalesce(v.EGIOfficial, false) AS VOEGI,
     coalesce(v.LHC, false) AS VOLHC,
@@ -25,7 +28,7 @@ SELECT
     h.ServiceLevel,
     h.Processors,
     h.NodeCount,
-    h.GlobalUserName,
+    apel_value(h.GlobalUserName) AS GlobalUserName,
     h.NumberOfJobs::HUGEINT AS njobs,
     h.CpuDuration::HUGEINT AS cpu_s,
     h.NormalisedCpuDuration::HUGEINT AS normcpu_s,
@@ -37,5 +40,5 @@ FROM src_htc AS h
 LEFT JOIN src_sites AS s
     ON s.Site = h.Site
     AND valid_in_month(s.ValidFrom, s.ValidTo, h.Year, h.Month)
-LEFT JOIN src_vos AS v ON v.VO = h.VO
+LEFT JOIN src_vos AS v ON v.VO = vo_name(h.VO)
 LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline

@@ -1,5 +1,5 @@
 -- The storage cube: one row per month and storage key (site, system, share, media, class,
--- VO, subgroup, role) that has at least one snapshot in the month; a month without one
+-- VO (with its discipline), subgroup, role) that has at least one snapshot in the month; a month without one
 -- has no row (missing, not zero). Storage is a stock: for each measure the month's
 -- minimum, maximum, time-weighted average and end-of-month value. Each snapshot holds
 -- from its EndTime until the next snapshot of the same key in the month, the last one
@@ -18,7 +18,7 @@ WITH held AS (
 )
 SELECT
     Year, Month, Site, NGI, Country, StorageSystem, StorageShare, StorageMedia, StorageClass,
-    VO, SubGroup, Role,
+    VO, Discipline1, Discipline2, Discipline3, SubGroup, Role,
     count(*)::BIGINT AS snapshots,
     max(EndTime) AS last_snapshot,
     count(*) FILTER (WHERE used_b > allocated_b)::BIGINT AS over_allocated,

@@ -41,6 +41,7 @@ TIERS = {
     "test_cloud": "site",
     "test_gpu": "site",
     "test_storage": "site",
+    "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
     "test_publish": "site",
     "test_errors": "site",
     "test_export": "services",  # MariaDB

@@ -34,13 +34,23 @@ def seconds(period: str, last: str) -> int:
     return sum(calendar.monthrange(y, m)[1] for m in range(1, upto + 1)) * 86400
 
 
-def value(how: str, n: float, d: float, period_s: int, divisor: float = 3600):
-    """`how`: 'percent' (100 n / d), 'per period' (n over the period's seconds), or a plain
-    sum shown in `divisor` units."""
+def months(period: str, last: str) -> int:
+    """A period's number of months: 1, or a year's up to the last complete month `last`."""
+    if len(period) == 7:
+        return 1
+    return int(last[5:]) if int(period) == int(last[:4]) else 12
+
+
+AVERAGED = {"per period": seconds, "per month": months}  # counts of things: averaged over time
+
+
+def value(how: str, n: float, d: float, period_len: int, divisor: float = 3600):
+    """`how`: 'percent' (100 n / d), 'per period' (n over the period's seconds), 'per month'
+    (n over the period's months), or a plain sum shown in `divisor` units."""
     if how == "percent":
         return None if not d else 100 * n / d
-    if how == "per period":
-        return n / period_s
+    if how in AVERAGED:
+        return n / period_len
     return n / divisor
 
 
@@ -57,23 +67,27 @@ def _close(got: str, want) -> bool:
 
 
 def check(page, table_id, how, cells, months, divisor: float = 3600):
-    """Table CSV == recomputed `cells` {row: {column: (num, den)}} with Total and Percent;
-    the HTML shows the same rows and a figure wherever the CSV has one; Parquet == CSV."""
+    """Table CSV == recomputed `cells` {row: {column: (num, den)}} with Total and Percent
+    (a count of things: Average, Peak and Percent); the HTML shows the same rows and a
+    figure wherever the CSV has one; Parquet == CSV."""
     header, body = table_csv(page / f"{table_id}.csv")
-    ratio = how == "percent"
-    columns = header[1:-1] if ratio else header[1:-2]
+    ratio, averaged = how == "percent", how in AVERAGED
+    summary = ["Total"] if ratio else ["Average", "Peak", "Percent"] if averaged else ["Total", "Percent"]
+    columns = header[1:len(header) - len(summary)]
+    assert header[len(header) - len(summary):] == summary
     if table_id == "table":
         assert columns == months
     n_data = len(body) - (1 if ratio else 2)
     assert {r[0] for r in body[:n_data]} == set(cells)
-    period_s = [seconds(c, months[-1]) for c in columns]
+    period_s = [AVERAGED.get(how, seconds)(c, months[-1]) for c in columns]
+    peak = (lambda values: [max(values)]) if averaged else (lambda values: [])
     grand = [sum(n for by in cells.values() for n, _ in by.values()),
              sum(d for by in cells.values() for _, d in by.values())]
     for r in body[:n_data]:
         by = cells[r[0]]
         want = [value(how, *by.get(c, (0, 0)), s, divisor) for c, s in zip(columns, period_s, strict=True)]
         rn, rd = sum(n for n, _ in by.values()), sum(d for _, d in by.values())
-        want.append(value(how, rn, rd, sum(period_s), divisor))
+        want += [value(how, rn, rd, sum(period_s), divisor), *peak(want)]
         if not ratio:
             want.append(100 * rn / grand[0] if grand[0] else None)
         assert all(_close(g, w) for g, w in zip(r[1:], want, strict=True)), (page, table_id, r[0], r[1:], want)
@@ -82,14 +96,15 @@ def check(page, table_id, how, cells, months, divisor: float = 3600):
     total = body[n_data]
     assert total[0] == "Total"
     want = [value(how, n, d, s, divisor) for (n, d), s in zip(col_tot, period_s, strict=True)]
-    want.append(value(how, *grand, sum(period_s), divisor))
+    want += [value(how, *grand, sum(period_s), divisor), *peak(want)]
     if not ratio:
         want.append(100.0 if grand[0] else None)
     assert all(_close(g, w) for g, w in zip(total[1:], want, strict=True)), (page, table_id, "Total", total, want)
     if not ratio:  # each column's share of the whole, then the Total's (100) and no Percent of Percent
         percent = body[n_data + 1]
         assert percent[0] == "Percent"
-        want = [100 * n / grand[0] if grand[0] else None for n, _ in col_tot] + [100.0 if grand[0] else None, None]
+        want = [100 * n / grand[0] if grand[0] else None for n, _ in col_tot] + [100.0 if grand[0] else None,
+                                                                                 *([None] if averaged else []), None]
         assert all(_close(g, w) for g, w in zip(percent[1:], want, strict=True)), (page, table_id, "Percent")
     shown = parse((page / "index.html").read_text()).tables[table_id]["rows"]
     assert [r["label"] for r in shown] == [r[0] for r in body]

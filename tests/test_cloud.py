@@ -13,7 +13,7 @@ from family_tables import check, expected, months_window
 
 # (numerator, denominator or None, how, divisor), restated from the help page.
 METRICS = {
-    "cloud_vms": ("NumberOfVMs", None, "sum", 1),
+    "cloud_vms": ("NumberOfVMs", None, "per month", 1),  # a count of things: averaged over months
     "cloud_wall": ("WallDuration", None, "sum", 3600),
     "cloud_cpu": ("CpuDuration", None, "sum", 3600),
     "cloud_core_hours": ("WallDuration::HUGEINT * CpuCount", None, "sum", 3600),
@@ -58,6 +58,8 @@ CASES = [
     ("cloud/", "table", "cloud_core_hours", "ngi", "month", "true"),
     ("cloud/", "yearly", "cloud_core_hours", "ngi", "year", "true"),
     ("cloud/cloud_vms/", "status", "cloud_vms", "status", "month", "true"),
+    ("cloud/cloud_vms/", "yearly", "cloud_vms", "ngi", "year", "true"),
+    ("cloud/site/{site}/cloud_vms/", "yearly", "cloud_vms", "VO", "year", "SiteName = '{site}'"),
     ("cloud/cloud_cpueff/", "table", "cloud_cpueff", "ngi", "month", "true"),
     ("cloud/countries/cloud_memory/", "table", "cloud_memory", "country", "month", "true"),
     ("cloud/ngi/{ngi}/cloud_wall/", "yearly", "cloud_wall", "SiteName", "year", "ngi = '{ngi}'"),

@@ -8,7 +8,6 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urldefrag, urlparse
 
 import duckdb
 import pyarrow.parquet as pq
@@ -16,6 +15,8 @@ import pytest
 
 from conftest import ROOT, one_error_line, run_build, start_build, wait_until
 from htmltables import parse
+from sitelinks import broken_links
+from sitelinks import resolve as _resolve
 
 
 def _files(root: Path) -> dict[str, str]:
@@ -23,35 +24,9 @@ def _files(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _resolve(root: Path, page: Path, href: str) -> Path | None:
-    """The file a link points to, or None for links that leave the site."""
-    url = urlparse(href)
-    if url.scheme or url.netloc:
-        return None
-    path = urldefrag(href)[0]
-    if not path:
-        return page
-    target = (root / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
-    if path.endswith("/"):
-        target = target / "index.html"
-    return target.resolve()
-
-
 def test_every_link_resolves(built):
-    root = built["output"].resolve()
-    pages = list(root.rglob("*.html"))
-    assert len(pages) > 200
-    broken = []
-    for page in pages:
-        doc = parse(page.read_text())
-        for href in doc.links + doc.srcs:
-            target = _resolve(root, page, href)
-            if target is None:
-                if href.startswith("https://creativecommons.org/"):
-                    continue
-                broken.append((str(page.relative_to(root)), href, "leaves the site"))
-            elif not target.is_file() or root not in target.parents:
-                broken.append((str(page.relative_to(root)), href, "missing"))
+    pages, broken = broken_links(built["output"])
+    assert pages > 200
     assert not broken, broken[:20]
 
 

@@ -67,11 +67,12 @@ def _cube(built) -> dict:
 
 
 def _staged_key(key: tuple) -> tuple:
-    """The cube's spelling of a key: absent share, class, subgroup and role are named."""
+    """The cube's spelling of a key: absent share, media, class, VO, subgroup and role are named."""
     site, system, share, media, cls, vo, sub, role = key
-    return (site, system, share if share is not None else "(no share)", media.lower(),
-            cls if cls is not None else "(no class)", vo, sub if sub is not None else "(none)",
-            role if role is not None else "(none)")
+    absent = lambda v: v is None or v.strip() in ("", "None")  # noqa: E731  APEL's 'None' is absent
+    return (site, system, "(no share)" if absent(share) else share, "(no media)" if absent(media) else media.lower(),
+            "(no class)" if absent(cls) else cls, "no VO" if absent(vo) else vo, "(none)" if absent(sub) else sub,
+            "(none)" if absent(role) else role)
 
 
 def test_demo_has_the_defects_the_tests_rely_on(snapshots):

@@ -157,7 +157,28 @@ def test_per_period_metric_divides_by_the_period_not_by_the_rows():
     assert recs["Total"][3] == pytest.approx(sum(col) / sum(period_s))
     # A count over time still has shares: each row's part of the GPU time.
     assert t.has_percent
-    assert recs["A"][4] == pytest.approx(100 * sum(gpu_s["A"].values()) / sum(col))
+    assert recs["A"][5] == pytest.approx(100 * sum(gpu_s["A"].values()) / sum(col))
+
+
+def test_a_count_of_things_is_averaged_over_months_with_its_peak_never_summed():
+    # 16 VMs all year at site A, counted by APEL in every month: 16 a month, never 48.
+    vms = {"A": {c: 16 for c in COLUMNS}, "B": {"2024-02": 6}}
+    months = [1, 1, 1]
+    t = table("cloud_vms", {r: {c: {"cloud_vms": n} for c, n in by.items()} for r, by in vms.items()},
+              period_s=months)
+    assert t.averaged and t.header == ["NGI", *COLUMNS, "Average", "Peak", "Percent"]
+    assert t.display()["labels"][-3:] == ["Average", "Peak", "Percent"]
+    recs = {r[0]: r[1:] for r in t.records}
+    assert recs["A"][:5] == pytest.approx([16, 16, 16, 16, 16])
+    assert recs["B"][:5] == pytest.approx([0, 6, 0, 2, 6])
+    # The Total row adds the rows month by month, then averages (and peaks) over months.
+    assert recs["Total"][:5] == pytest.approx([16, 22, 16, 18, 22])
+    assert recs["Percent"][3:] == [100.0, None, None]
+    # A year of 12 months is the monthly average of its VM counts.
+    year = table("cloud_vms", {"A": {"2024": {"cloud_vms": 16 * 12}}}, columns=["2024"], period_s=[12])
+    assert year.records[0][1:4] == pytest.approx([16, 16, 16])
+    # A flow keeps its Total and has no Peak.
+    assert table("njobs", {"A": {"2024-01": {"njobs": 1}}}).header == ["NGI", *COLUMNS, "Total", "Percent"]
 
 
 def test_per_period_metric_needs_the_period_lengths():

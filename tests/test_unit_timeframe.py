@@ -79,3 +79,14 @@ def test_a_year_lasts_up_to_the_last_complete_month():
     assert f.seconds("2023") == 365 * 86400
     assert f.seconds("2020") == 366 * 86400
     assert f.seconds("2024") == sum(month_seconds(2024, m) for m in (1, 2, 3))
+
+
+@pytest.mark.parametrize("as_of", AS_OF, ids=str)
+def test_period_lengths_in_months(as_of):
+    f = TimeFrame.from_as_of(as_of)
+    y, m = previous_month(as_of)
+    assert f.months(f"{y:04d}-{m:02d}") == f.length(f"{y:04d}-{m:02d}", "month") == 1
+    assert f.months(str(y)) == m  # the current year: its complete months only
+    assert f.months(str(y - 1)) == 12
+    assert f.length(str(y - 1), "second") == f.seconds(str(y - 1)) == sum(month_seconds(y - 1, k)
+                                                                           for k in range(1, 13))

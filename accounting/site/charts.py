@@ -13,6 +13,7 @@ from functools import cache
 
 import altair as alt
 
+from accounting.catalogue import load
 from accounting.source.contracts import BENCHMARKS
 
 _WIDTH = "container"
@@ -36,8 +37,10 @@ def _base(kind: str, y_title: str, x_title: str) -> dict:
             x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="zero"), color=color,
             order=alt.Order(f"{ORDER}:Q", sort="ascending"), tooltip=_tooltip(y_title))
     elif kind == "share":
-        # Benchmark shares: one colour per benchmark on every page, in historical order.
-        color = alt.Color(f"{SERIES}:N", title=None, scale=alt.Scale(domain=list(BENCHMARKS)),
+        # Benchmark shares: one colour per benchmark on every page, in historical order, then
+        # the summaries whose benchmark APEL did not record.
+        domain = [*BENCHMARKS, load().labels["unknown_benchmark"]]
+        color = alt.Color(f"{SERIES}:N", title=None, scale=alt.Scale(domain=domain),
                           legend=alt.Legend(orient="bottom"))
         chart = alt.Chart(data).mark_bar().encode(
             x=x, y=alt.Y(f"{VALUE}:Q", title=y_title, stack="normalize", axis=alt.Axis(format="%")),

@@ -20,6 +20,8 @@ TOPS = {"htc": ("EGI", "egi/"), "gpu": ("GPU", "gpu/"), "cloud": ("Cloud", "clou
 SECTIONS = {"countries": ("Countries", "countries/"), "country": ("Countries", "countries/"),
             "models": ("Models", "models/"), "model": ("Models", "models/")}
 VIEWS = (("CPU (HTC)", ""), ("GPU", "gpu_"), ("Cloud", "cloud_"), ("Storage", "storage_"))
+# Each data type's cube: one without rows means the source had no such data.
+FAMILY_CUBES = {"htc": "htc_monthly", "gpu": "gpu_monthly", "cloud": "cloud_monthly", "storage": "storage_monthly"}
 
 
 def role(kind_id: str) -> str:
@@ -45,6 +47,13 @@ class Context:
     discipline_kind: dict[str, str]  # discipline name -> page kind id
     discipline_parents: dict[str, list[str]]
     entities: dict[str, frozenset[str]]  # page kind ('site', 'gpu_site', 'storage_vo', ...) -> names with a page
+    with_data: frozenset[str] = frozenset(FAMILY_CUBES)  # data types whose cube has rows
+    # Data types whose rows carry no VO at all (APEL's accelerator summaries without FQAN):
+    # their pages have no VO breakdown, and their VO kind no pages.
+    without_vos: frozenset[str] = frozenset()
+
+    def has_vos(self, family: str) -> bool:
+        return family not in self.without_vos
 
     def entity_path(self, kind_id: str, name: str, metric: str | None = None) -> str:
         if kind_id == "discipline":
@@ -107,5 +116,12 @@ def discipline_tree(rows) -> tuple[dict[str, str], dict[str, list[str]]]:
 
 def make_context(reader: CubeReader, cat: Catalogue, assets: dict[str, str]) -> Context:
     kinds, parents = discipline_tree(reader.disciplines())
+    entities = reader.entities()
+    with_data = frozenset(f for f, cube in FAMILY_CUBES.items() if reader.row_count(cube))
+    without_vos = set()
+    # Only APEL's accelerator summaries come in a shape without FQAN (every row 'no VO').
+    if "gpu" in with_data and entities["gpu_vo"] <= {cat.labels["no_vo"]}:
+        without_vos.add("gpu")
+        entities["gpu_vo"] = frozenset()
     return Context(TimeFrame.from_as_of(reader.as_of()), assets, cat, reader.site_homes(), kinds, parents,
-                   reader.entities())
+                   entities, with_data, frozenset(without_vos))

@@ -57,6 +57,12 @@ class CubeReader:
     def cube_files(self) -> list[Path]:
         return sorted(self.cubes_dir.glob("*.parquet"))
 
+    def row_count(self, cube: str) -> int:
+        if not self.has_cube(cube):
+            return 0
+        self._checked(cube)
+        return self._rows(query("row_count").format(cube=cube))[0][0]
+
     def as_of(self) -> datetime:
         return self._rows(query("as_of"))[0][0]
 

@@ -67,6 +67,17 @@ class Table:
     def has_percent(self) -> bool:
         return not self.metric.is_ratio
 
+    @property
+    def averaged(self) -> bool:
+        """A per-period metric (a count of things, such as VMs or GPUs) is not added up over
+        time: the column after the periods is their Average (the sum over the length of the
+        whole span), and a Peak column holds the largest period."""
+        return self.period_s is not None
+
+    def _peak(self, cells: list[Cell]):
+        values = [v for v in (self._val(c) for c in cells) if v is not None]
+        return max(values) if values else None
+
     def _val(self, cell: Cell):
         return self.metric.value(cell.num, cell.den)
 
@@ -98,17 +109,19 @@ class Table:
         """The table exactly as shown, full precision: data rows, then Total and Percent."""
         grand = self.grand_total
         out = []
+        peak = (lambda cells: [self._peak(cells)]) if self.averaged else (lambda cells: [])
         for row in self.rows:
-            rec = [row.key, *(self._val(c) for c in row.cells), self._val(row.total)]
+            rec = [row.key, *(self._val(c) for c in row.cells), self._val(row.total), *peak(row.cells)]
             if self.has_percent:
                 rec.append(self._percent(row.total, grand))
             out.append(rec)
         totals = self.column_totals
-        rec = ["Total", *(self._val(c) for c in totals), self._val(grand)]
+        rec = ["Total", *(self._val(c) for c in totals), self._val(grand), *peak(totals)]
         if self.has_percent:
             rec.append(100.0 if grand.num else None)
             out.append(rec)
-            out.append(["Percent", *(self._percent(c, grand) for c in totals), 100.0 if grand.num else None, None])
+            out.append(["Percent", *(self._percent(c, grand) for c in totals), 100.0 if grand.num else None,
+                        *([None] if self.averaged else []), None])
         else:
             out.append(rec)
         return out
@@ -119,8 +132,12 @@ class Table:
         return len(self.records) - len(self.rows)
 
     @property
+    def _summary_columns(self) -> list[str]:
+        return ["Average", "Peak"] if self.averaged else ["Total"]
+
+    @property
     def header(self) -> list[str]:
-        return [self.row_dim, *self.columns, "Total"] + (["Percent"] if self.has_percent else [])
+        return [self.row_dim, *self.columns, *self._summary_columns] + (["Percent"] if self.has_percent else [])
 
     def display(self) -> dict:
         """Display-ready rows for the template: the rounded text of every cell."""
@@ -132,7 +149,7 @@ class Table:
             cells = [fmt(v, self.metric, percent=is_percent_row or j == pct_col) for j, v in enumerate(rec[1:])]
             body.append({"label": rec[0], "href": self.rows[i].href if i < n_data else None,
                          "cells": cells, "summary": i >= n_data})
-        return {"labels": [self.row_label, *self.column_labels, "Total"]
+        return {"labels": [self.row_label, *self.column_labels, *self._summary_columns]
                 + (["Percent"] if self.has_percent else []), "body": body}
 
     def arrow(self) -> pa.Table:

@@ -60,6 +60,16 @@ class TimeFrame:
         months = self.last_month if y == self.last_year else 12
         return sum(calendar.monthrange(y, m)[1] for m in range(1, months + 1)) * 86400
 
+    def months(self, key: str) -> int:
+        """Number of months of a period: 1 for a month, a year's up to the last complete month."""
+        if len(key) == 7:
+            return 1
+        return self.last_month if int(key) == self.last_year else 12
+
+    def length(self, key: str, unit: str) -> int:
+        """A period's length in a per-period metric's unit ('second' or 'month')."""
+        return self.months(key) if unit == "month" else self.seconds(key)
+
     @property
     def last_month_label(self) -> str:
         return f"{calendar.month_name[self.last_month]} {self.last_year}"

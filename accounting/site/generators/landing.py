@@ -25,6 +25,8 @@ def generate(b: Build) -> None:
                  "year": sums(b.reader, b.ctx, egi, years, DEFAULT_VO_GROUP, DEFAULT_INFRA).get("EGI", {})}
     family_sums = {("htc", period): s for period, s in by_period.items()}
     for family in ("gpu", "cloud"):
+        if family not in b.ctx.with_data:
+            continue
         for period in ("history", "year"):
             family_sums[family, period] = sums(b.reader, b.ctx, KIND[family],
                                                TableSpec(family, "Site", period, f"{family}_monthly"),
@@ -40,9 +42,12 @@ def generate(b: Build) -> None:
     for period_kind, period, cur, prev, cur_label, prev_label in blocks:
         figures = []
         for family, metric_ids in TILES:
+            if family not in b.ctx.with_data:  # no tiles of "–" for a data type the source lacks
+                continue
             for metric_id in metric_ids:
                 m, s = cat.metrics[metric_id], family_sums[family, period]
-                figures.append(_tile(m.name, m.unit, _metric_at(m, s, cur, f), _metric_at(m, s, prev, f)))
+                figures.append(_tile(m.name, m.unit, _metric_at(m, s, cur, f), _metric_at(m, s, prev, f),
+                                     average=m.per_period and period_kind == "year"))
         for j, (label, unit) in enumerate(ACTIVITY):
             a, p = activity.get((period_kind, cur)), activity.get((period_kind, prev))
             figures.append(_tile(label, unit, a[j] if a else None, p[j] if p else None))
@@ -58,7 +63,8 @@ def generate(b: Build) -> None:
     chart = charts.spec("stacked", trend.metric.title, "trend.csv", trend.row_dim, trend.columns,
                         trend.summary_rows, x_title="month")
     b.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
-             yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title})
+             yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title},
+             with_data=b.ctx.with_data)
 
 
 def _column_total(table_sums: dict, column: str, i: int) -> int:
@@ -72,12 +78,14 @@ def _metric_at(m: Metric, table_sums: dict, column: str, frame: TimeFrame) -> fl
         return None
     num = _column_total(table_sums, column, cols.index(m.numerator))
     if m.per_period:
-        return m.value(num, frame.seconds(column))
+        return m.value(num, frame.length(column, m.period_unit))
     return m.value(num, _column_total(table_sums, column, cols.index(m.denominator)) if m.denominator else None)
 
 
-def _tile(label: str, unit: str, value, previous) -> dict:
+def _tile(label: str, unit: str, value, previous, average: bool = False) -> dict:
+    """`average`: a count of things over a year, shown as its monthly average."""
     change = None
     if value is not None and previous:
         change = 100 * (value - previous) / previous
-    return {"label": label, "unit": unit, "value": value, "previous": previous, "change": change}
+    return {"label": label, "unit": unit, "value": value, "previous": previous, "change": change,
+            "average": average}

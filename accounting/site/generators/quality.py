@@ -12,6 +12,8 @@ from accounting.site.kinds import KIND, STORAGE_KIND
 # (findings cube, section title, the page kind its subjects link to: None = a site or a VO)
 SECTIONS = (("quality_findings", "HTC", None), ("storage_findings", "Storage records", STORAGE_KIND["storage_site"]),
             ("gpu_findings", "GPU records", KIND["gpu_site"]), ("cloud_findings", "Cloud records", KIND["cloud_site"]))
+FAMILIES = {"quality_findings": "htc", "storage_findings": "storage", "gpu_findings": "gpu",
+            "cloud_findings": "cloud"}
 
 
 def generate(b: Build) -> None:
@@ -26,6 +28,7 @@ def generate(b: Build) -> None:
             item["href"] = paths.relative("quality/", target.base_path(item["subject"])) \
                 if item["subject"] in b.ctx.entities[kind_id] else None
             by_finding[item["finding"]].append(item)
-        sections.append({"id": cube, "cube": cube, "title": title, "findings": dict(by_finding)})
+        sections.append({"id": cube, "cube": cube, "title": title, "findings": dict(by_finding),
+                         "no_data": FAMILIES[cube] not in b.ctx.with_data})
     b.render("quality.html", "quality/", title="Data quality", crumbs=[("Data quality", "./")],
              findings=sections[0]["findings"], sections=sections[1:])

@@ -29,8 +29,11 @@ from accounting.site.kinds import (
 from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.report import Table, build_table, records_arrow, records_csv
+from accounting.site.stock import StockTable
 from accounting.site.writer import SiteWriter
 from accounting.source.contracts import BENCHMARKS
+
+MONTHS = "_months"  # the monthly sums behind a yearly table, for the peaks of per-period metrics
 
 
 def sums(reader: CubeReader, ctx: Context, kind: PageKind, spec: TableSpec, vo_group: str, infra: str) -> dict:
@@ -63,13 +66,46 @@ def make_table(ctx: Context, kind: PageKind, spec: TableSpec, metric_id: str, ta
     metric = ctx.cat.metrics[metric_id]
     keys, labels = columns(ctx, spec, table_sums)
     target = kind.row_links.get(spec.row)
-    href = (lambda key: paths.relative(page_dir, ctx.entity_path(target, key, metric_id))) if target else None
+    if target and spec.family != kind.family and f"{spec.family}_{target}" in KIND:
+        target = f"{spec.family}_{target}"  # another data type's table links into its own view
+    has_page = ctx.entities.get(target)  # None: every row has a page (disciplines)
+    href = (lambda key: paths.relative(page_dir, ctx.entity_path(target, key, metric_id))
+            if has_page is None or key in has_page else None) if target else None
     row_label = ctx.cat.dimensions[spec.row]["label"]
     col_label = {"month": "month", "history": "month", "year": "year"}.get(spec.column, "benchmark type")
-    period_s = [ctx.frame.seconds(c) for c in keys] if metric.per_period else None
+    period_s = [ctx.frame.length(c, metric.period_unit) for c in keys] if metric.per_period else None
     return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                        row_dim=spec.row, row_label=row_label, columns=keys, column_labels=labels, metric=metric,
                        sums=table_sums, href=href, period_s=period_s)
+
+
+def shown_tables(ctx: Context, kind: PageKind) -> list[TableSpec]:
+    """A kind's tables that have data to show: none of a data type the source lacks (the
+    cloud tables of the discipline pages), no VO breakdown of a data type without VOs."""
+    return [spec for spec in kind.tables if spec.family in ctx.with_data
+            and not (spec.row == "VO" and not ctx.has_vos(kind.family))]
+
+
+def has_per_period(ctx: Context, family: str) -> bool:
+    return any(ctx.cat.metrics[m].per_period for m in ctx.cat.families[family].metrics)
+
+
+def peak_table(ctx: Context, kind: PageKind, spec: TableSpec, metric_id: str, monthly_sums: dict,
+               page_dir: str) -> StockTable:
+    """The yearly peak of a per-period metric: each year's largest month, from the monthly
+    sums behind the yearly table (rows added month by month first, as for storage)."""
+    metric, f = ctx.cat.metrics[metric_id], ctx.frame
+    i = ctx.cat.families[metric.family].sums.index(metric.numerator)
+    monthly = {row: {m: metric.value(s[i], f.length(m, metric.period_unit)) for m, s in by_month.items()}
+               for row, by_month in monthly_sums.items()}
+    months = sorted({m for by_month in monthly.values() for m in by_month})
+    years = [str(y) for y in range(int(months[0][:4]), f.last_year + 1)] if months else []
+    target = kind.row_links.get(spec.row)
+    hrefs = {k: paths.relative(page_dir, ctx.entity_path(target, k, metric_id)) for k in monthly} if target else None
+    row_label = ctx.cat.dimensions[spec.row]["label"]
+    return StockTable(spec.id + "_peak", f"{metric.name} by {_in_sentence(row_label)}: yearly peak month", spec.row,
+                      row_label, years, [f.year_label(int(y)) for y in years], metric.unit, monthly, "peak", False,
+                      hrefs)
 
 
 def write_downloads(writer: SiteWriter, page_dir: str, table: Table) -> None:
@@ -94,7 +130,7 @@ class ReportPages:
         ctx, page_dir = self.ctx, kind.variant_path(name, metric_id, vo_group, infra)
         metric = ctx.cat.metrics[metric_id]
         tables = []
-        for spec in kind.tables:
+        for spec in shown_tables(ctx, kind):
             t_metric = ctx.cat.metrics[spec.metric or metric_id]
             table = make_table(ctx, kind, spec, t_metric.id, sums_by_table[spec.id], page_dir)
             if spec.title:
@@ -106,7 +142,14 @@ class ReportPages:
                                     table.row_dim, table.columns, table.summary_rows)
             tables.append({"id": spec.id, "title": table.title, "display": table.display(), "unit": t_metric.unit,
                            "chart": chart, "empty": not table.rows, "has_percent": table.has_percent,
-                           "sums": t_metric.is_ratio})
+                           "sums": t_metric.is_ratio, "averaged": table.averaged})
+            if table.averaged and spec.column == "year":
+                peak = peak_table(ctx, kind, spec, t_metric.id, sums_by_table[spec.id + MONTHS], page_dir)
+                self.r.writer.write(page_dir + f"{peak.id}.csv", peak.csv())
+                self.r.writer.write_parquet(page_dir + f"{peak.id}.parquet", peak.arrow())
+                tables.append({"id": peak.id, "title": peak.title, "display": peak.display(), "unit": t_metric.unit,
+                               "chart": None, "empty": not peak.rows, "has_percent": False, "sums": False,
+                               "averaged": False})
         rel = lambda target: paths.relative(page_dir, target)  # noqa: E731
         metric_links = [(ctx.cat.metrics[m].name, rel(kind.variant_path(name, m, vo_group, infra)), m == metric_id)
                         for m in kind.metrics]
@@ -124,7 +167,8 @@ class ReportPages:
                       crumbs=[(label, rel(p)) for label, p in ctx.crumbs(kind, name)],
                       metric=metric, metric_links=metric_links, filters=filters,
                       vo_group=ctx.cat.vo_groups[vo_group], infra=ctx.cat.infra_filters[infra],
-                      tables=tables, extra_links=self.extra_links(kind, name, rel))
+                      tables=tables, extra_links=self.extra_links(kind, name, rel),
+                      without_vos=not ctx.has_vos(kind.family))
 
     def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str]]:
         """Related pages: the same entity's CPU, GPU, cloud and storage views, a site's NGI
@@ -154,17 +198,25 @@ def tasks(b: Build):
     """(kind, variant, name, sums) for every report page, queried kind by kind so the
     workers can start on the first kind while the next is being queried. The page list
     comes from the whole history, so an entity with no recent jobs still has its page."""
+    ctx = b.ctx
     for kind in KINDS:
+        if kind.family not in ctx.with_data or (kind.scope == "VO" and not ctx.has_vos(kind.family)):
+            continue  # generators.nodata says so where the data type's pages would be
         names = [None]
-        if kind.scope:
+        if kind.scope and kind.id.startswith("discipline"):  # every discipline of every data type's VOs
+            names = sorted(n for n, k in ctx.discipline_kind.items() if k == kind.id)
+        elif kind.scope:
             first = kind.tables[0]
-            all_time = sums(b.reader, b.ctx, kind, TableSpec("all", first.row, "year", first.cube),
+            all_time = sums(b.reader, ctx, kind, TableSpec("all", first.row, "year", first.cube),
                             DEFAULT_VO_GROUP, DEFAULT_INFRA)
             names = sorted(all_time)
-            if kind.id.startswith("discipline"):
-                names = [n for n in names if b.ctx.discipline_kind.get(n) == kind.id]
+        specs = shown_tables(ctx, kind)
         for variant in kind.variants():
-            by_table = {spec.id: sums(b.reader, b.ctx, kind, spec, *variant) for spec in kind.tables}
+            by_table = {spec.id: sums(b.reader, ctx, kind, spec, *variant) for spec in specs}
+            for spec in specs:
+                if spec.column == "year" and has_per_period(ctx, spec.family):
+                    by_table[spec.id + MONTHS] = sums(b.reader, ctx, kind, TableSpec(spec.id + MONTHS, spec.row,
+                                                      "history", spec.cube), *variant)
             for name in names:
                 scope = name if kind.scope else "EGI"
                 yield kind.id, variant, name, {t: s.get(scope, {}) for t, s in by_table.items()}

@@ -14,7 +14,7 @@ from accounting.site.stock import StockTable, add_rows
 
 
 def generate(b: Build) -> None:
-    if b.reader.has_cube("storage_monthly"):
+    if "storage" in b.ctx.with_data:  # else generators.nodata says there is none
         StoragePages(b).build()
 
 
