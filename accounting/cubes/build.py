@@ -20,7 +20,7 @@ from tqdm import tqdm
 from accounting import duck, files
 from accounting.errors import CubesError
 from accounting.locations import CUBES_SQL
-from accounting.source.contracts import HTC, PERSONAL_COLUMNS, QUARANTINES, SOURCE_DATASETS
+from accounting.source.contracts import PERSONAL_COLUMNS, QUARANTINES, SOURCE_DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,6 @@ PERSONAL = frozenset(c for columns in PERSONAL_COLUMNS.values() for c in columns
 
 PARQUET = dict(compression="zstd", row_group_size=122880)
 
-# HTC is the only data type a deployment must have: APEL keeps cloud, storage and
-# accelerators in databases of their own, often absent. Without files (no directory, or a
-# dataset that had no rows) such a dataset is an empty table of its contract, so every cube
-# builds, empty. Topology is the portal's own and must be there.
-OPTIONAL = frozenset(ds.name for ds in SOURCE_DATASETS if ds.partitioned and ds is not HTC)
 
 
 def source_view_name(dataset) -> str:
@@ -44,7 +39,9 @@ def register_sources(con: duckdb.DuckDBPyConnection, source_dir: Path) -> None:
     for ds in SOURCE_DATASETS:
         glob = ds.file_glob(source_dir)
         paths = sorted(globlib.glob(glob))
-        if not paths and ds.name in OPTIONAL:
+        # An optional dataset without files (absent, or without rows) is an empty table of
+        # its contract, so every cube builds, empty.
+        if not paths and ds.optional:
             log.info("source dataset %s has no files: its cubes are empty", ds.name)
             con.register(source_view_name(ds), ds.schema.empty_table())
             continue

@@ -9,6 +9,8 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from accounting import duck
 from accounting.catalogue import Catalogue
 from accounting.errors import SiteError
@@ -58,10 +60,8 @@ class CubeReader:
         return sorted(self.cubes_dir.glob("*.parquet"))
 
     def row_count(self, cube: str) -> int:
-        if not self.has_cube(cube):
-            return 0
-        self._checked(cube)
-        return self._rows(query("row_count").format(cube=cube))[0][0]
+        """From the cube's Parquet footer, as the data page counts it."""
+        return pq.read_metadata(self.cubes_dir / f"{cube}.parquet").num_rows if self.has_cube(cube) else 0
 
     def as_of(self) -> datetime:
         return self._rows(query("as_of"))[0][0]

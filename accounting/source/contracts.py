@@ -27,6 +27,9 @@ class Dataset:
     schema: pa.Schema
     partitioned: bool  # by year=/month= directories
     description: str
+    # HTC is the one data type every deployment has; APEL keeps cloud, storage and
+    # accelerators in databases of their own, often absent (2.5 has no accelerator tables).
+    optional: bool = False
 
     def path(self, source_dir: Path) -> Path:
         return Path(source_dir) / self.name
@@ -85,6 +88,7 @@ HTC = Dataset(
 STORAGE = Dataset(
     name="storage",
     partitioned=True,
+    optional=True,
     description="APEL StAR storage records: capacity snapshots per storage share, VO and media",
     schema=_schema(
         ("RecordId", pa.string(), "Unique identifier of the StAR record"),
@@ -117,6 +121,7 @@ STORAGE = Dataset(
 CLOUD = Dataset(
     name="cloud",
     partitioned=True,
+    optional=True,
     description="APEL cloud summaries: virtual machines per site, cloud compute service, VO, image and status",
     schema=_schema(
         ("SiteName", pa.string(), "Resource centre name"),
@@ -150,6 +155,7 @@ CLOUD = Dataset(
 GPU = Dataset(
     name="gpu",
     partitioned=True,
+    optional=True,
     description="APEL accelerator summaries: GPU availability and activity per site, user, FQAN and GPU model",
     schema=_schema(
         ("Month", pa.int32(), "Month of the summary (1-12)"),

@@ -19,10 +19,11 @@ from accounting.source.database import DbConfig, connect
 
 # The schema files of each dataset family's database (database.family_configs): APEL's
 # grid tables and the portal's topology in the main one; cloud, storage and the flat
-# accelerator shape in theirs (one database when their URLs are the same). The indexes the
-# portal recommends follow, each in the database holding its table.
-FAMILY_SCHEMA = {"main": ("server.sql", "portal.sql"), "cloud": ("cloud.sql",), "storage": ("storage.sql",),
-                 "gpu": ("accelerator.sql",)}
+# accelerator shape in theirs (one database when their URLs are the same; a file two
+# families share runs once there). The indexes the portal recommends follow, each in the
+# database holding its table.
+FAMILY_SCHEMA = {"main": ("server.sql", "routines.sql", "portal.sql"), "cloud": ("cloud.sql", "routines.sql"),
+                 "storage": ("storage.sql",), "gpu": ("accelerator.sql",)}
 APEL_SQL = SCHEMA_SQL / "apel"
 _INDEXED = re.compile(r" ON `?(\w+)`? \(")
 LOAD_SQL = SCHEMA_SQL / "load"
@@ -97,7 +98,8 @@ def schema_statements(families: list[str]) -> list[str]:
     """The schema statements of one database holding `families`, preceded by dropping what
     they create (the demo replaces the tables, whatever an earlier version looked like)
     and followed by the recommended indexes of its tables."""
-    created = [st for family in families for name in FAMILY_SCHEMA[family] for st in statements(APEL_SQL / name)]
+    names = dict.fromkeys(name for family in families for name in FAMILY_SCHEMA[family])
+    created = [st for name in names for st in statements(APEL_SQL / name)]
     drops = {}
     for st in created:
         m = _CREATED.match(st)

@@ -27,7 +27,6 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pymysql
 from tqdm import tqdm
 
 from accounting import files
@@ -57,7 +56,6 @@ class SourceTable:
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
     updated: str = "UpdateTime"  # the column whose latest value the months query reports
     family: str = "main"  # whose database (database.family_configs)
-    optional: bool = False  # may be absent from the database: skipped with a warning
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -71,12 +69,11 @@ class SourceTable:
         return self.query.removesuffix(".sql")
 
 
-# HTC is the one dataset every deployment has; APEL 2.5 has no accelerator tables at all.
 SOURCES = (
     SourceTable(contracts.HTC, "htc.sql", "htc_months.sql"),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", optional=True),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage", optional=True),
-    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu", optional=True),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud"),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage"),
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu"),
     *(SourceTable(d, d.db_table) for d in contracts.TOPOLOGY_DATASETS),
 )
 
@@ -131,13 +128,18 @@ class Exporter:
         self.queries = 0  # reported, so a test or bench can see what a run asked for
         self._count_lock = threading.Lock()
 
-    def _execute(self, cur, sql: str, params=None, table: str = "") -> None:
+    def _execute(self, cur, sql: str, params=None, table: str = "", missing_ok: bool = False) -> str | None:
+        """Run a statement; every failure becomes one line. With `missing_ok`, a missing
+        table is not a failure: the server's words for it are returned instead."""
         try:
             with self._count_lock:  # the months queries run on several threads
                 self.queries += 1
             cur.execute(sql, params)
         except Exception as e:  # noqa: BLE001 - pymysql raises several families; all become one line
+            if missing_ok and getattr(e, "args", None) and e.args[0] == 1146:
+                return str(e.args[1])
             raise SourceError(describe(e, self.cfg, table)) from None
+        return None
 
     def _fetch_chunks(self, cur, table: str):
         while True:
@@ -184,12 +186,8 @@ class Exporter:
         any order. One scan of the whole table when those months hold at least half of its
         rows (the server reads it in key order once, far cheaper than a statement per month),
         else a statement per month. Through ConnectorX (bulk_read), or pymysql with --no-bulk."""
-        cur = db.cursor()
-        # pymysql runs the query first with no rows: a missing table or column fails here,
-        # with its one-line message, before any row is read.
+        cur = db.cursor()  # present() has run the query with no rows: its tables and columns exist
         any_month = keys[0] if keys else "2000-01"
-        probe = (EXPORT_SQL / "probe.sql").read_text().format(query=src.sql())
-        self._execute(cur, probe, _month_params(any_month), src.table)
         if keys is None or 2 * sum(listed[k]["rows"] for k in keys) >= sum(m["rows"] for m in listed.values()):
             params = [_month_params(any_month, all_months=True)]
         else:
@@ -298,19 +296,19 @@ class Exporter:
         return self._open[cfg.where]
 
     def present(self, db, src: SourceTable) -> bool:
-        """Whether the source's tables exist (an optional dataset may have none)."""
+        """Whether the source's tables exist (an optional dataset may have none). pymysql
+        runs the query with no rows: a missing table or column of a dataset that must be
+        there fails here, with its one-line message, before any row is read."""
         cur = db.cursor()
         try:
-            cur.execute((EXPORT_SQL / "probe.sql").read_text().format(query=src.sql()), _month_params("2000-01"))
-            return True
-        except pymysql.err.MySQLError as e:  # a lost connection or a missing column: one line too
-            if not e.args or e.args[0] != 1146 or not src.optional:
-                raise SourceError(describe(e, self.cfg, src.table)) from None
-            click.echo(f"warning: export: no {src.dataset.name} data at {self.cfg.where} ({e.args[1]}): "
-                       "skipped, its pages say so", err=True)
-            return False
+            probe = (EXPORT_SQL / "probe.sql").read_text().format(query=src.sql())
+            missing = self._execute(cur, probe, _month_params("2000-01"), src.table, missing_ok=src.dataset.optional)
         finally:
             cur.close()
+        if missing:
+            click.echo(f"warning: export: no {src.dataset.name} data at {self.cfg.where} ({missing}): "
+                       "skipped, its pages say so", err=True)
+        return not missing
 
     def _run(self) -> dict:
         self._open = {}

@@ -108,43 +108,6 @@ JOIN VORoles AS vo_role ON vo_role.id = c.VORoleID;
 
 DELIMITER //
 
-CREATE OR REPLACE FUNCTION SiteLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM Sites WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO Sites (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION CloudComputeServiceLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM CloudComputeServices WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO CloudComputeServices (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION DNLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM DNs WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO DNs (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VOLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VOs WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VOs (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VOGroupLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VOGroups WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VOGroups (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VORoleLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VORoles WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VORoles (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-
 -- VM records summed per month into CloudSummaries (what APEL's SummariseVMs does). A VM's
 -- record holds its usage since it started, so its usage in a month is that record minus
 -- the VM's previous measurement; the month's summary sums those per key. Each run writes
@@ -171,11 +134,6 @@ BEGIN
     GROUP BY m.SiteID, m.CloudComputeServiceID, m.MeasurementMonth, m.MeasurementYear,
              m.GlobalUserNameID, m.VOID, m.VOGroupID, m.VORoleID, m.Status, m.CloudType,
              m.ImageId, m.CpuCount, m.BenchmarkType, m.Benchmark;
-END //
-
-CREATE OR REPLACE PROCEDURE UpdateTimestamp(kind VARCHAR(255))
-BEGIN
-    REPLACE INTO LastUpdated (Type) VALUES (kind);
 END //
 
 DELIMITER ;

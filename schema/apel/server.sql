@@ -155,57 +155,6 @@ CREATE TABLE IF NOT EXISTS LastUpdated (
 
 DELIMITER //
 
--- A name's id, the name added on first sight. `name = wanted` compares in the table's
--- collation: a name that differs only in case (or accent) gets the first spelling's id.
-CREATE OR REPLACE FUNCTION SiteLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM Sites WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO Sites (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION DNLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM DNs WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO DNs (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION SubmitHostLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM SubmitHosts WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO SubmitHosts (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION MachineNameLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM MachineNames WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO MachineNames (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION QueueLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM Queues WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO Queues (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VOLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VOs WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VOs (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VOGroupLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VOGroups WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VOGroups (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-CREATE OR REPLACE FUNCTION VORoleLookup(wanted VARCHAR(255)) RETURNS INT DETERMINISTIC
-BEGIN
-    DECLARE found INT DEFAULT (SELECT MIN(id) FROM VORoles WHERE name = wanted);
-    IF found IS NULL THEN INSERT INTO VORoles (name) VALUES (wanted); SET found = LAST_INSERT_ID(); END IF;
-    RETURN found;
-END //
-
 -- The normalisation APEL applies: the benchmark value per core, si2k in units of 250
 -- (HEPSPEC06 and HEPscore23 count 1:1); negative durations count as 0. The products are
 -- exact DECIMALs, rounded half away from zero once, on the month's sum.
@@ -262,11 +211,6 @@ BEGIN
            n.EarliestEndTime, n.LatestEndTime, n.WallDuration, n.CpuDuration, n.NormalisedWallDuration,
            n.NormalisedCpuDuration, n.NumberOfJobs
     FROM NormalisedSummaries AS n;
-END //
-
-CREATE OR REPLACE PROCEDURE UpdateTimestamp(kind VARCHAR(255))
-BEGIN
-    REPLACE INTO LastUpdated (Type) VALUES (kind);
 END //
 
 DELIMITER ;
