@@ -541,32 +541,40 @@ def test_optional_datasets_may_be_absent(own_server, tmp_path):
     assert "missing table" in line and "HybridSuperSummaries" in line
 
 
-def test_cloud_in_its_own_database(built, tmp_path):
-    """Grid and cloud accounting in two databases (ACCOUNTING_CLOUD_DB_URL): the demo loads
-    each family into its own, the export reads each from its own, with the same rows as a
-    single database gives."""
+def test_each_family_in_its_own_database(built, tmp_path):
+    """Grid, cloud, storage and accelerator accounting in four databases
+    (ACCOUNTING_CLOUD_DB_URL, ACCOUNTING_STORAGE_DB_URL, ACCOUNTING_GPU_DB_URL): the demo
+    loads each family into its own, the export reads each from its own, with the same rows
+    as a single database gives."""
     db = MariaDB(tmp_path / "db").start()
     try:
         with db.root() as con:
             cur = con.cursor()
-            cur.execute("CREATE DATABASE apel_cloud CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci")
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(f"GRANT ALL ON apel_cloud.* TO '{USER}'@'{host}'")
-        env = {"ACCOUNTING_DB_URL": db.url, "ACCOUNTING_CLOUD_DB_URL": db.url.rsplit("/", 1)[0] + "/apel_cloud"}
+            for family in ("cloud", "storage", "gpu"):
+                cur.execute(f"CREATE DATABASE apel_{family} CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci")
+                for host in ("127.0.0.1", "localhost"):
+                    cur.execute(f"GRANT ALL ON apel_{family}.* TO '{USER}'@'{host}'")
+        server = db.url.rsplit("/", 1)[0]
+        env = {"ACCOUNTING_DB_URL": db.url, **{f"ACCOUNTING_{family.upper()}_DB_URL": f"{server}/apel_{family}"
+                                               for family in ("cloud", "storage", "gpu")}}
         run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
         with db.root() as con:
             cur = con.cursor()
             cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                        "WHERE table_name IN ('CloudSummaries', 'HybridSuperSummaries')")
-            assert set(cur.fetchall()) == {("apel_cloud", "CloudSummaries"), ("apel", "HybridSuperSummaries")}
+                        "WHERE table_name IN ('CloudSummaries', 'HybridSuperSummaries', 'StarRecords', "
+                        "'AcceleratorSummaries')")
+            assert set(cur.fetchall()) == {("apel_cloud", "CloudSummaries"), ("apel", "HybridSuperSummaries"),
+                                           ("apel_storage", "StarRecords"), ("apel_gpu", "AcceleratorSummaries")}
         data = tmp_path / "data"
         run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
         q = "SELECT * FROM read_parquet('{}/source/{}/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
         duck = duckdb.connect()
-        for dataset in ("htc", "cloud"):
+        for dataset in ("htc", "cloud", "storage", "gpu"):
             rows = duck.execute(q.format(data, dataset)).fetchall()
             assert rows and rows == duck.execute(q.format(built["data"], dataset)).fetchall(), dataset
         state = json.loads((data / "export_state.json").read_text())
-        assert state["cloud"]["database"].endswith("/apel_cloud") and state["htc"]["database"].endswith("/apel")
+        assert state["htc"]["database"].endswith("/apel")
+        for family in ("cloud", "storage", "gpu"):
+            assert state[family]["database"].endswith(f"/apel_{family}")
     finally:
         db.stop()

@@ -136,13 +136,17 @@ def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConf
     counts = {}
     try:
         cur = db.cursor()
-        for stmt in schema_statements(families):
+        created = schema_statements(families)
+        for stmt in created:
             cur.execute(stmt)
+        # APEL's storage and accelerator schemas have no LastUpdated: in a database of
+        # their own, their loads are not recorded there.
+        updates = any((m := _CREATED.match(st)) and m.group(2) == "LastUpdated" for st in created)
         for table in dict.fromkeys(table for fact in facts for table, _, _ in fact.lookups):
             _fill_lookup(con, cur, table, facts)
         with tempfile.TemporaryDirectory() as tmp:
             for fact in facts:
-                counts[fact.dataset.name] = _load_fact(con, cur, fact, Path(tmp) / f"{fact.table}.tsv")
+                counts[fact.dataset.name] = _load_fact(con, cur, fact, Path(tmp) / f"{fact.table}.tsv", updates)
         for dataset in contracts.TOPOLOGY_DATASETS if "main" in families else ():
             rows = [tuple(r.values()) for r in pq.read_table(dataset.file_glob(source_dir)).to_pylist()]
             cur.executemany(_sql("topology_insert", table=dataset.db_table, columns=", ".join(dataset.schema.names),
@@ -167,9 +171,10 @@ def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str, facts: list[Fa
                                            "name": pa.array([n for _, n in ids], pa.string())}))
 
 
-def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> int:
-    """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it; returns the
-    table's row count (NULL written as \\N)."""
+def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path, updates: bool) -> int:
+    """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it, and record the
+    load in LastUpdated where the database has it; returns the table's row count (NULL
+    written as \\N)."""
     joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
     ids = [f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups]
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
@@ -181,6 +186,7 @@ def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path) -> in
     cur.execute(_sql("fact_load", table=fact.table, columns=target), {"file": str(tsv)})
     cur.execute(_sql("fact_count", table=fact.table))
     count = cur.fetchone()[0]
-    kind, column = fact.updated
-    cur.execute(_sql("last_updated", table=fact.table, column=column), {"type": kind})
+    if updates:
+        kind, column = fact.updated
+        cur.execute(_sql("last_updated", table=fact.table, column=column), {"type": kind})
     return count
