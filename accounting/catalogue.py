@@ -36,7 +36,11 @@ class Metric:
         """The metric from its cube sums; None where a ratio has nothing to divide by.
         A per-period metric's `den` is the length of the period in its `period_unit`."""
         if self.is_ratio or self.per_period:
-            return None if not den else self.multiplier * num / den
+            if not den:
+                return None
+            if self.per_period and self.multiplier == 1 and isinstance(num, int) and num % den == 0:
+                return num // den  # a count over whole months that divides evenly (a month's VMs) stays a count
+            return self.multiplier * num / den
         if self.scale == 1:  # counts stay integers, also where a family's sums come as floats
             return int(num) if isinstance(num, float) and num.is_integer() else num
         return num / self.scale

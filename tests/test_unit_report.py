@@ -271,3 +271,12 @@ def test_table_downloads_equal_its_records():
         want = [None if v is None else float(v) for v in rec[1:]]
         assert [None if v == "" else float(v) for v in text[1:]] == want
         assert [parquet[h] for h in t.header[1:]] == want
+
+
+def test_a_month_of_a_count_reads_as_a_count():
+    """VMs per month are whole counts on the page (82, not 82.00); an average over months
+    that does not divide evenly keeps its fraction."""
+    vms = load().metrics["cloud_vms"]
+    assert vms.per_period and vms.period_unit == "month"
+    assert fmt(vms.value(82, 1)) == "82" and fmt(vms.value(2_411, 1)) == "2,411"
+    assert vms.value(83, 2) == 41.5 and fmt(vms.value(83, 2)) == "41.50"
