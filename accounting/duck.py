@@ -14,9 +14,11 @@ import duckdb
 
 from accounting import catalogue
 from accounting.locations import CUBES_SQL
+from accounting.source import contracts
 
 # Run by `connect` before any query, in this order; not cubes.
-SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "labels.sql", CUBES_SQL / "macros.sql")
+SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "labels.sql", CUBES_SQL / "benchmarks.sql",
+         CUBES_SQL / "macros.sql")
 
 Error = duckdb.Error
 
@@ -33,7 +35,11 @@ def connect() -> duckdb.DuckDBPyConnection:
         con.execute(sql(SETUP[0]).format(family=family.id), {"columns": list(family.sums)})
     for name, value in catalogue.load().labels.items():
         con.execute(sql(SETUP[1]).format(name=name), {"value": value})
-    con.execute(sql(SETUP[2]))
+    for name, value in (("spellings", list(contracts.BENCHMARK_SPELLINGS)),
+                        ("types", list(contracts.BENCHMARK_SPELLINGS.values())),
+                        ("unrecorded", list(contracts.BENCHMARK_UNRECORDED))):
+        con.execute(sql(SETUP[2]).format(name=name), {"value": value})
+    con.execute(sql(SETUP[3]))
     return con
 
 

@@ -19,17 +19,17 @@ CREATE OR REPLACE MACRO apel_value(v) AS CASE WHEN trim(v) IN ('', 'None') THEN 
 -- [labels] (set as a variable by accounting/duck.py), never a VO called "None".
 CREATE OR REPLACE MACRO vo_name(v) AS coalesce(apel_value(v), getvariable('label_no_vo'));
 
--- Benchmark types are spelled in several cases by sites; the portal uses one spelling. A
--- type APEL did not record (normalised summaries sent as 'None', jobs without a scaling
--- factor as 'custom', empty) is one value, the catalogue's unknown benchmark.
+-- Benchmark types are spelled in several cases by sites; the portal uses one spelling
+-- (the spellings and types are accounting/source/contracts.py's, set as variables). A type
+-- APEL did not record (normalised summaries sent as 'None', jobs without a scaling factor
+-- as 'custom', blank, NULL) is one value, the catalogue's unknown benchmark; a spelling
+-- of no known type keeps its text (and is quarantined by the export's validation).
 CREATE OR REPLACE MACRO canonical_benchmark(t) AS
-    CASE lower(trim(apel_value(t)))
-        WHEN 'si2k' THEN 'si2k'
-        WHEN 'hepspec' THEN 'HEPSPEC'
-        WHEN 'hepspec06' THEN 'HEPSPEC'
-        WHEN 'hepscore23' THEN 'HEPscore23'
-        WHEN 'custom' THEN getvariable('label_unknown_benchmark')
-        ELSE coalesce(apel_value(t), getvariable('label_unknown_benchmark'))
+    CASE
+        WHEN list_contains(getvariable('benchmark_unrecorded'), lower(trim(coalesce(t, ''))))
+            THEN getvariable('label_unknown_benchmark')
+        ELSE coalesce(getvariable('benchmark_types')[list_position(getvariable('benchmark_spellings'),
+                                                                   lower(trim(t)))], t)
     END;
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);

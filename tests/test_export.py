@@ -290,23 +290,26 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
         empty_vo = cur.fetchone()[0]
         template = f"""INSERT INTO HybridSuperSummaries {HSS_COLUMNS}
             SELECT {{site}}, {{month}}, {{year}}, GlobalUserNameID, {{vo}}, VOGroupID, VORoleID, SubmitHostId,
-                   Infrastructure, InfrastructureDescription, {{bench}}, ServiceLevel, NodeCount, {{procs}},
+                   Infrastructure, InfrastructureDescription, {{bench}}, {{level}}, NodeCount, {{procs}},
                    EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {{normwall}},
                    NormalisedCpuDuration, {{jobs}}, UpdateTime
             FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
         base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
-                    normwall="NormalisedWallDuration", jobs="NumberOfJobs")
+                    level="ServiceLevel", normwall="NormalisedWallDuration", jobs="NumberOfJobs")
         bad = {
             "month not in 1-12": dict(month="13"),
             "year out of range": dict(year="1990"),
             "negative duration or job count": dict(jobs="-5"),
             "unknown benchmark type": dict(bench="'specint-2099'"),
             "empty site": dict(site=str(empty_site)),
-            "empty VO": dict(vo=str(empty_vo)),
             "normalised wall time inconsistent with wall time × benchmark":
                 dict(normwall="NormalisedWallDuration * 3 + 1000"),
         }
-        for i, change in enumerate(bad.values()):  # own Processors: own key
+        # Valid as APEL writes them: a normalised summary (ServiceLevel 0, type 'None' or
+        # 'custom', any normalised time) of a job without a VO.
+        good = [dict(level="0", bench="'None'", vo=str(empty_vo), normwall="NormalisedWallDuration * 3 + 1000"),
+                dict(level="1", bench="'custom'", normwall="NormalisedWallDuration * 3 + 1000")]
+        for i, change in enumerate([*bad.values(), *good]):  # own Processors: own key
             cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
@@ -317,11 +320,13 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
         assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
     assert report["rows_quarantined"] == len(bad)
     assert report["rows_read"] == report["rows_exported"] + len(bad)
-    # Suspicious but valid rows (zero benchmark) stay in the export.
-    zero = duckdb.connect().execute(
-        f"SELECT count(*) FROM read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false) "
-        "WHERE ServiceLevel = 0").fetchone()[0]
-    assert zero > 0
+    # Suspicious but valid rows (zero benchmark) stay in the export, and so do APEL's own.
+    exported = f"read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false)"
+    con = duckdb.connect()
+    assert con.execute(f"SELECT count(*) FROM {exported} WHERE ServiceLevel = 0").fetchone()[0] > 0
+    kept = con.execute(f"SELECT ServiceLevelType, VO = '' FROM {exported} WHERE Processors >= {70 + len(bad)} "
+                       "ORDER BY Processors").fetchall()
+    assert kept == [("None", True), ("custom", False)]
     # The quality page lists the quarantined rows by reason and site.
     run_build("cubes", "--data-dir", str(data), "--quiet")
     run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
@@ -353,15 +358,19 @@ def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
         bad = {
             "start after end": dict(start="EndTime + INTERVAL 1 DAY"),
             "negative capacity or file count": dict(files="-3"),
-            "empty VO": dict(group=str(no_group)),
         }
         for i, change in enumerate(bad.values()):
             cur.execute(template.format(i=i, **{**base, **change}))
+        # A record without a group is valid: the 'no VO' entity.
+        cur.execute(template.format(i="ok", **{**base, "group": str(no_group)}).replace("'bad-ok'", "'ok-0'"))
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     q = pq.read_table(data / "source" / "quarantine" / "storage.parquet")
     assert sorted(q["reason"].to_pylist()) == sorted(bad)
     assert q["RecordId"].to_pylist() and set(q["RecordId"].to_pylist()) == {f"bad-{i}" for i in range(len(bad))}
+    assert duckdb.connect().execute(
+        f"SELECT count(*) FROM read_parquet('{data}/source/storage/*/*/*.parquet', hive_partitioning = false) "
+        "WHERE RecordId = 'ok-0' AND \"Group\" = ''").fetchone()[0] == 1
     report = _report(data, "storage")
     assert report["rows_read"] == report["rows_exported"] + len(bad)
     for key, month in report["months"].items():

@@ -58,9 +58,14 @@ CASES = {
         ({"NumberOfJobs": None}, "negative duration or job count"),
         ({"ServiceLevelType": "hepspec"}, None),  # benchmark types match whatever their case
         ({"ServiceLevelType": "SPECint2099"}, "unknown benchmark type"),
-        ({"ServiceLevelType": None}, "unknown benchmark type"),
+        ({"ServiceLevelType": "hepspec06"}, None),
+        # APEL's spellings of a benchmark it did not record: valid, the 'unknown benchmark'.
+        ({"ServiceLevelType": None}, None), ({"ServiceLevelType": "None"}, None),
+        ({"ServiceLevelType": "custom"}, None), ({"ServiceLevelType": " "}, None),
+        ({"ServiceLevelType": "none-such"}, "unknown benchmark type"),
         ({"Site": ""}, "empty site"), ({"Site": "   "}, "empty site"), ({"Site": None}, "empty site"),
-        ({"VO": ""}, "empty VO"), ({"VO": None}, "empty VO"),
+        # An absent VO (APEL's 'None' of local jobs, blank, NULL) is the 'no VO' entity, kept.
+        ({"VO": "None", "Infrastructure": "local"}, None), ({"VO": ""}, None), ({"VO": None}, None),
         # Normalised wall = wall × benchmark, within 1 % + 1 s; si2k counts 1/250.
         ({"NormalisedWallDuration": int(36000 * 1.009)}, None),
         ({"NormalisedWallDuration": int(36000 * 1.02)},
@@ -70,11 +75,17 @@ CASES = {
         ({"ServiceLevelType": "si2k", "ServiceLevel": 2500.0, "NormalisedWallDuration": 3600 * 2500},
          "normalised wall time inconsistent with wall time × benchmark"),
         ({"ServiceLevel": 0.0, "NormalisedWallDuration": 0}, None),  # a zero benchmark is a finding, kept
+        # A normalised summary (CopyNormalisedSummaries): ServiceLevel 0, its own normalised
+        # times, any type spelling; no consistency to check without a benchmark value.
+        ({"ServiceLevel": 0.0, "ServiceLevelType": "hepscore23", "NormalisedWallDuration": 123_456}, None),
+        ({"ServiceLevel": 0.0, "ServiceLevelType": "None", "NormalisedWallDuration": 10}, None),
+        # A value without a known type cannot be checked either.
+        ({"ServiceLevel": 1.0, "ServiceLevelType": "custom", "NormalisedWallDuration": 99_999}, None),
         # Two failures: the first rule wins.
         ({"Month": 13, "Site": ""}, "month not in 1-12"),
         ({"Year": 1990, "NumberOfJobs": -1}, "year out of range"),
         ({"NumberOfJobs": -1, "ServiceLevelType": "x"}, "negative duration or job count"),
-        ({"Site": "", "VO": ""}, "empty site"),
+        ({"Site": "", "NumberOfJobs": -1}, "negative duration or job count"),
     ],
     "storage": [
         ({}, None),
@@ -89,7 +100,7 @@ CASES = {
         ({"FileCount": -1}, "negative capacity or file count"),
         ({"ResourceCapacityAllocated": -1}, "negative capacity or file count"),
         ({"ResourceCapacityUsed": None}, "no capacity used"),
-        ({"Site": ""}, "empty site"), ({"Group": None}, "empty VO"), ({"Group": " "}, "empty VO"),
+        ({"Site": ""}, "empty site"), ({"Group": None}, None), ({"Group": "None"}, None),  # 'no VO'
         ({"EndTime": None, "ResourceCapacityUsed": None}, "no snapshot time"),
         ({"StartTime": T0 + dt.timedelta(days=1), "FileCount": -1}, "start after end"),
     ],
@@ -101,11 +112,12 @@ CASES = {
         ({"NumberOfRecords": -1}, "negative duration or count"),
         ({"ActiveDuration": 7200}, None),  # active above available: kept, a finding of the cubes
         ({"Model": "Imaginary GPU 9000"}, None),  # unknown model: kept, a finding too
-        ({"SiteName": ""}, "empty site"), ({"FQAN": ""}, "empty VO"),
+        ({"SiteName": ""}, "empty site"),
+        ({"FQAN": ""}, None), ({"FQAN": None}, None),  # no FQAN (APEL's PR-459 shape): 'no VO'
         ({"AssociatedRecordType": "Cloud"}, None),
         ({"AssociatedRecordType": "batch-vm"}, "unknown record type"),
         ({"AssociatedRecordType": None}, "unknown record type"),
-        ({"FQAN": "", "AssociatedRecordType": "x"}, "empty VO"),
+        ({"SiteName": "", "AssociatedRecordType": "x"}, "empty site"),
     ],
     "cloud": [
         ({}, None),
@@ -170,7 +182,7 @@ def test_quarantine_moves_failing_rows_with_their_reason(tmp_path):
     may = _write(source, contracts.HTC, 2024, 5, [{"NumberOfJobs": 1}, {"Site": ""}, {"NumberOfJobs": 3},
                                                   {"ServiceLevelType": "specint"}])
     june = _write(source, contracts.HTC, 2024, 6, [{"Month": 6, "NumberOfJobs": 4}])
-    july = _write(source, contracts.HTC, 2024, 7, [{"Month": 7, "VO": ""}])
+    july = _write(source, contracts.HTC, 2024, 7, [{"Month": 7, "Year": 1999}])
     _write(source, contracts.STORAGE, 2024, 5, [{}, {"RecordId": "r-2"}])
     _write(source, contracts.CLOUD, 2024, 5, [{"CpuCount": 0}, {}])
     june_bytes = contracts.HTC.partition_path(source, 2024, 6).read_bytes()
@@ -190,7 +202,7 @@ def test_quarantine_moves_failing_rows_with_their_reason(tmp_path):
     rows = quarantined.to_pylist()
     want = [may.to_pylist()[1], may.to_pylist()[3], july.to_pylist()[0]]
     assert [{k: v for k, v in r.items() if k != "reason"} for r in rows] == want
-    assert [r["reason"] for r in rows] == ["empty site", "unknown benchmark type", "empty VO"]
+    assert [r["reason"] for r in rows] == ["empty site", "unknown benchmark type", "year out of range"]
     # ...in the columns the quality cubes read from it.
     assert set(contracts.QUARANTINES["htc"].source_columns) <= set(quarantined.schema.names)
     cloud_q = pq.read_table(contracts.QUARANTINES["cloud"].path(source)).to_pylist()

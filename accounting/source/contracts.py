@@ -302,4 +302,11 @@ STAR_LOOKUP_COLUMNS = ("StorageShare", "StorageMedia", "StorageClass", "UserIden
 
 # Benchmark types as the portal spells them; source values are matched case-insensitively.
 BENCHMARKS = ("si2k", "HEPSPEC", "HEPscore23")
+# Every spelling a source uses (lower case, trimmed) → the portal's type; set as DuckDB
+# variables for canonical_benchmark (cubes/macros.sql) and read by the validation.
+BENCHMARK_SPELLINGS = {"si2k": "si2k", "hepspec": "HEPSPEC", "hepspec06": "HEPSPEC", "hepscore23": "HEPscore23"}
+# What APEL writes where a summary's benchmark was not recorded: 'None' (normalised
+# summaries received without a type), 'custom' (jobs without a scaling factor), blank or
+# NULL. All are one type on the site, the catalogue's [labels] unknown_benchmark.
+BENCHMARK_UNRECORDED = ("none", "custom", "")
 SI2K_PER_HS23 = 250
