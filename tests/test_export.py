@@ -3,6 +3,7 @@ directory and port): round trip, incremental runs, faults and bad input."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -12,8 +13,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from accounting.source import db_load
 from accounting.source.demo import cloud as demo_cloud
-from conftest import run_build, start_build, wait_until
+from accounting.source.demo import federation as demo
+from conftest import EPOCH, run_build, start_build, wait_until
 from mariadb_server import PASSWORD, USER, MariaDB, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
@@ -89,6 +92,32 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
     assert manifests[0]["build_id"] == manifests[1]["build_id"]
     assert {k: v["rows"] for k, v in manifests[0]["datasets"].items() if k != "quarantine"} == \
         {k: v["rows"] for k, v in manifests[1]["datasets"].items() if k != "quarantine"}
+
+
+def test_recent_months_arrive_through_apels_procedures(server, built):
+    """The round trip above holds for the months sent as job records, summaries and
+    normalised summaries, summarised by the procedures, with VO spellings merged by the
+    lookups: here, that they were sent so."""
+    today = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC).date()
+    with server.root() as con:
+        cur = con.cursor()
+        counts = {}
+        for table in ("JobRecords", "Summaries", "NormalisedSummaries"):
+            cur.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cur.fetchone()[0]
+        assert min(counts.values()) > 0, counts
+        # Stamped by the procedures with the load's "today" (SET timestamp), as the demo wrote.
+        cur.execute("SELECT count(*), count(DISTINCT UpdateTime) FROM HybridSuperSummaries "
+                    "WHERE Year * 12 + Month > %s", (today.year * 12 + today.month - demo.RESUMMARISED_MONTHS,))
+        recent, stamps = cur.fetchone()
+        assert stamps == 1 and recent >= counts["Summaries"] + counts["NormalisedSummaries"]
+        # Published spellings went to the lookup functions, which gave them the VO's id.
+        cur.execute("SELECT name FROM VOs WHERE BINARY name IN %s", (tuple(demo.DEFECT_VO_SPELLINGS),))
+        assert cur.fetchall() == ()
+    spelled = db_load.rows(built["data"] / "source", today).execute(
+        "SELECT count(*) FROM (SELECT VO FROM htc_jobs UNION ALL SELECT VO FROM htc_summaries) "
+        "WHERE VO IN (SELECT unnest(getvariable('spelled')))").fetchone()[0]
+    assert spelled > 0
 
 
 @pytest.fixture

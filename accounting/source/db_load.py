@@ -1,8 +1,15 @@
 """`build.py demo --to-db`: create the APEL-shaped source schema in MariaDB and load the
-demo federation into it, so the real export path can be tried and tested end to end."""
+demo federation into it, so the real export path can be tried and tested end to end.
+
+The HTC summaries of the months APEL summarises every night arrive as a server receives
+them (schema/load/htc_routes.sql): as job records, summaries and normalised summaries,
+summarised into HybridSuperSummaries by the schema's procedures, some with VO spellings
+that the lookup functions merge. The round trip (export, then cubes and pages equal to the
+demo's own) checks that the procedures give back what the demo wrote."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass
@@ -13,9 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accounting.duck import copy_to, sql, view_parquet
+from accounting.errors import SourceError
 from accounting.locations import SCHEMA_SQL
 from accounting.source import contracts
 from accounting.source.database import DbConfig, connect
+from accounting.source.demo import federation as fed
 
 # The schema files of each dataset family's database (database.family_configs): APEL's
 # grid tables and the portal's topology in the main one; cloud, storage and the flat
@@ -27,6 +36,9 @@ FAMILY_SCHEMA = {"main": ("server.sql", "routines.sql", "portal.sql"), "cloud": 
 APEL_SQL = SCHEMA_SQL / "apel"
 _INDEXED = re.compile(r" ON `?(\w+)`? \(")
 LOAD_SQL = SCHEMA_SQL / "load"
+# Who sent the routed summaries: a host's DN, not a person's (APEL records the publisher of
+# every record it receives).
+PUBLISHER_DN = "/C=EU/O=EGI Demo/CN=apel-publisher.demo.example"
 _CREATED = re.compile(r"^CREATE (?:OR REPLACE )?(TABLE|VIEW)(?: IF NOT EXISTS)? `?(\w+)`?", re.I)
 
 
@@ -39,8 +51,14 @@ class Fact:
     table: str
     lookups: tuple[tuple[str, str, str], ...]  # lookup table, the dataset's name column, the fact's id column
     columns: tuple[str, ...]  # copied as they are
-    updated: tuple[str, str]  # LastUpdated.Type, and the column whose maximum is its UpdateTime
+    updated: tuple[str, str] | None  # LastUpdated.Type, and the column whose maximum is its UpdateTime
     family: str = "main"
+    view: str = ""  # the DuckDB view of its rows, if not the dataset's
+    then: str = ""  # the procedure that summarises the table into the one the export reads
+
+    @property
+    def rows(self) -> str:
+        return self.view or self.dataset.name
 
 
 # Who a summary row is for: the lookups HTC and cloud summaries share.
@@ -49,13 +67,32 @@ _OWNER_LOOKUPS = (("DNs", "GlobalUserName", "GlobalUserNameID"), ("VOs", "VO", "
 _CLOUD_LOOKUPS = (("Sites", "SiteName", "SiteID"),
                   ("CloudComputeServices", "CloudComputeService", "CloudComputeServiceID"), *_OWNER_LOOKUPS)
 
+_HTC_LOOKUPS = (("Sites", "Site", "SiteID"), *_OWNER_LOOKUPS, ("SubmitHosts", "SubmitHost", "SubmitHostId"))
+_PUBLISHER = ("DNs", "PublisherDN", "PublisherDNID")
+_HTC_SUMS = ("EarliestEndTime", "LatestEndTime", "WallDuration", "CpuDuration")
+
+# The routed HTC tables come first: each is summarised into HybridSuperSummaries before the
+# archive's rows are loaded and LastUpdated records the load.
 FACTS = (
-    Fact(contracts.HTC, "HybridSuperSummaries",
-         (("Sites", "Site", "SiteID"), *_OWNER_LOOKUPS, ("SubmitHosts", "SubmitHost", "SubmitHostId")),
+    Fact(contracts.HTC, "JobRecords",
+         (("Sites", "Site", "SiteID"), ("SubmitHosts", "SubmitHost", "SubmitHostID"),
+          ("MachineNames", "MachineName", "MachineNameID"), ("Queues", "Queue", "QueueID"), *_OWNER_LOOKUPS,
+          _PUBLISHER),
+         ("LocalJobId", "WallDuration", "CpuDuration", "NodeCount", "Processors", "StartTime", "EndTime", "EndYear",
+          "EndMonth", "InfrastructureType", "ServiceLevelType", "ServiceLevel"),
+         None, view="htc_jobs", then="SummariseJobs"),
+    Fact(contracts.HTC, "Summaries", (*_HTC_LOOKUPS, _PUBLISHER),
+         ("Month", "Year", "InfrastructureType", "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors",
+          *_HTC_SUMS, "NumberOfJobs"),
+         None, view="htc_summaries", then="NormaliseSummaries"),
+    Fact(contracts.HTC, "NormalisedSummaries", (*_HTC_LOOKUPS, _PUBLISHER),
+         ("Month", "Year", "Infrastructure", "ServiceLevelType", "NodeCount", "Processors", *_HTC_SUMS,
+          "NormalisedWallDuration", "NormalisedCpuDuration", "NumberOfJobs"),
+         None, view="htc_normalised", then="CopyNormalisedSummaries"),
+    Fact(contracts.HTC, "HybridSuperSummaries", _HTC_LOOKUPS,
          ("Month", "Year", "Infrastructure", "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors",
-          "EarliestEndTime", "LatestEndTime", "WallDuration", "CpuDuration", "NormalisedWallDuration",
-          "NormalisedCpuDuration", "NumberOfJobs", "UpdateTime"),
-         ("HTC", "UpdateTime")),
+          *_HTC_SUMS, "NormalisedWallDuration", "NormalisedCpuDuration", "NumberOfJobs", "UpdateTime"),
+         ("HTC", "UpdateTime"), view="htc_archive"),
     Fact(contracts.STORAGE, "StarRecords",
          (("StorageSystems", "StorageSystem", "StorageSystemID"), ("Sites", "Site", "SiteID"),
           ("StorageShares", "StorageShare", "StorageShareID"), ("StorageMedia", "StorageMedia", "StorageMediaID"),
@@ -109,18 +146,31 @@ def schema_statements(families: list[str]) -> list[str]:
     return [*reversed(drops.values()), *created, *indexes]
 
 
-def _sql(name: str, **identifiers: str) -> str:
+def _sql(file: str, **identifiers: str) -> str:
     """A statement of schema/load/; identifiers come from the contracts and FACTS above, never from data."""
-    return sql(LOAD_SQL / f"{name}.sql").format(**identifiers)
+    return sql(LOAD_SQL / f"{file}.sql").format(**identifiers)
+
+
+def rows(source_dir: Path, today: dt.date | None = None) -> duckdb.DuckDBPyConnection:
+    """DuckDB with a view of each fact's rows (FACTS' `rows`) over the Parquet in source_dir,
+    the months before today's previous one going straight into HybridSuperSummaries."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
+    for dataset in dict.fromkeys(fact.dataset for fact in FACTS):
+        view_parquet(con, dataset.name, dataset.file_glob(source_dir))
+    today = today or fed.today()
+    for name, value in (("resummarised_from", today.year * 12 + today.month - fed.RESUMMARISED_MONTHS),
+                        ("spelled", list(fed.DEFECT_VO_SPELLINGS)),
+                        ("spelled_vo", list(fed.DEFECT_VO_SPELLINGS.values())), ("publisher", PUBLISHER_DN)):
+        con.execute(_sql("set_variable", name=name), {"value": value})
+    con.execute(_sql("htc_routes"))
+    return con
 
 
 def load(source_dir: Path, cfgs: dict[str, DbConfig]) -> dict[str, int]:
     """Replace the accounting and topology tables of each family's database (`cfgs`, as
     database.family_configs gives them) with the Parquet in source_dir."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
-    for fact in FACTS:
-        view_parquet(con, fact.dataset.name, fact.dataset.file_glob(source_dir))
+    con = rows(source_dir)
     databases: dict[str, tuple[DbConfig, list[str]]] = {}
     for family in FAMILY_SCHEMA:
         databases.setdefault(cfgs[family].where, (cfgs[family], []))[1].append(family)
@@ -160,13 +210,24 @@ def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConf
 
 def _fill_lookup(con: duckdb.DuckDBPyConnection, cur, table: str, facts: list[Fact]) -> None:
     """Every name the facts of this database hold for this lookup table (a shared one,
-    Sites, gets the union), then its ids, registered in DuckDB as ids_<table>."""
-    names = " UNION ".join(_sql("lookup_column", column=column, view=fact.dataset.name)
+    Sites, gets the union), then its ids, registered in DuckDB as ids_<table>. The names
+    are inserted in one go, but for the spellings a publisher used, which get their ids
+    through the lookup function, as APEL's loader gets them: the first spelling's."""
+    names = " UNION ".join(_sql("lookup_column", column=column, view=fact.rows)
                            for fact in facts for t, column, _ in fact.lookups if t == table)
     rows = con.execute(_sql("lookup_names", names=names)).fetchall()
-    cur.executemany(_sql("lookup_insert", table=table), rows)
+    spelled = [name for name, in rows if name in fed.DEFECT_VO_SPELLINGS] if table == "VOs" else []
+    cur.executemany(_sql("lookup_insert", table=table), [r for r in rows if r[0] not in spelled])
     cur.execute(_sql("lookup_ids", table=table))
-    ids = cur.fetchall()
+    ids = list(cur.fetchall())
+    first = {name: i for i, name in ids}
+    for name in spelled:
+        cur.execute(_sql("lookup_function", function="VOLookup"), {"name": name})
+        (got,), want = cur.fetchone(), first.get(fed.DEFECT_VO_SPELLINGS[name])
+        if got != want:
+            raise SourceError(f"the database's collation keeps {name!r} apart from {fed.DEFECT_VO_SPELLINGS[name]!r}: "
+                              "APEL's lookups expect a case-insensitive one (utf8mb3_general_ci)")
+        ids.append((got, name))
     con.register(f"ids_{table}", pa.table({"id": pa.array([i for i, _ in ids], pa.int64()),
                                            "name": pa.array([n for _, n in ids], pa.string())}))
 
@@ -175,18 +236,24 @@ def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path, updat
     """Write the fact rows, names replaced by ids, as a TSV and LOAD DATA it, and record the
     load in LastUpdated where the database has it; returns the table's row count (NULL
     written as \\N)."""
-    joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
-    ids = [f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups]
+    # One join per id column (two columns may name the same table: user and publisher DNs).
+    joins = " ".join(f'LEFT JOIN ids_{t} AS j_{i} ON j_{i}.name = f."{c}"' for t, c, i in fact.lookups)
+    ids = [f"j_{idcol}.id AS {idcol}" for _, _, idcol in fact.lookups]
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
-    stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
+    view = con.table(fact.rows)
+    stamps = {c for c, t in zip(view.columns, view.types) if str(t).startswith("TIMESTAMP")}
     cols = [f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns]
-    copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=fact.dataset.name, joins=joins), tsv,
+    copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=fact.rows, joins=joins), tsv,
             "HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N'")
     target = ", ".join(f"`{c}`" for c in [idcol for _, _, idcol in fact.lookups] + list(fact.columns))
     cur.execute(_sql("fact_load", table=fact.table, columns=target), {"file": str(tsv)})
+    if fact.then:
+        cur.execute(_sql("session_time", value=str(fed.timestamp(fed.today()))))
+        cur.execute(_sql("summarise", procedure=fact.then))
+        cur.execute(_sql("session_time", value="DEFAULT"))
     cur.execute(_sql("fact_count", table=fact.table))
     count = cur.fetchone()[0]
-    if updates:
+    if updates and fact.updated:
         kind, column = fact.updated
         cur.execute(_sql("last_updated", table=fact.table, column=column), {"type": kind})
     return count

@@ -51,11 +51,12 @@ LHC_VOS = ("alice", "atlas", "cms", "lhcb")
 
 # Injected defects, present at every scale (months are inclusive (year, month) ranges).
 DEFECT_UNKNOWN_SITES = ("T3_US_NotreDame", "UNREGISTERED-CE-SITE")  # in HTC, not in SITES
-DEFECT_VO_SPELLINGS = {"ATLAS": "atlas", "Biomed": "biomed"}  # spelling -> VO in VOS
+# Spellings some clients publish (spelling -> VO in VOS): APEL's lookups give them the id of
+# the VO's first spelling, so the database holds no such name (demo --to-db publishes them
+# in the job records and summaries it sends through the procedures).
+DEFECT_VO_SPELLINGS = {"ATLAS": "atlas", "Biomed": "biomed"}
 DEFECT_ZERO_BENCHMARK_SITES = ("GRIF-LLR", "INFN-BARI")  # ServiceLevel 0 for a few months
 DEFECT_CPU_OVER_WALL_SITES = ("CESGA",)  # CpuDuration > WallDuration x Processors
-VO_SPELLING_AT = {"ATLAS": ("UKI-SOUTHGRID-OX-HEP", (2016, 3), (2016, 6)),
-                  "Biomed": ("IN2P3-LPC", (2013, 1), (2013, 4))}
 ZERO_BENCHMARK_AT = {"GRIF-LLR": ((2017, 9), (2017, 10)), "INFN-BARI": ((2021, 2), (2021, 4))}
 CPU_OVER_WALL_AT = {"CESGA": ((2019, 9), (2019, 9))}
 _UNKNOWN_SITE_START = {"T3_US_NotreDame": (2021, 6), "UNREGISTERED-CE-SITE": (2019, 1)}
@@ -85,6 +86,15 @@ _TLDS = "eu org fr it de es pl cz nl pt gr hu ro uk".split()
 ROLES = ("Role=NULL", "Role=lcgadmin", "Role=pilot", "Role=production")  # sorted; 1..3 = robots
 _ROBOTS = (("SAM Monitoring", "sam"), ("Pilot", "pilot"), ("Production", "prod"))  # robot DNs of roles 1..3
 BENCH_SPELLINGS = ("si2k", "SI2K", "HEPSPEC", "hepspec", "HEPscore23", "hepscore23")  # type = code // 2
+RESUMMARISED_MONTHS = 2
+# APEL's conventions in the HTC summaries (see htc.py): sites that publish normalised
+# summaries (ServiceLevel 0, the type as they spell it) from a month on, sites whose
+# local jobs have no scaling factor ('custom', ServiceLevel 1), and the share of local
+# jobs without an FQAN (VO, group, role and user 'None').
+NORMALISED_SUMMARY_FROM = (2022, 1)
+NORMALISED_SUMMARY_SPELLINGS = ("HEPscore23", "hepscore23", "None")
+CUSTOM_BENCHMARK_FROM = (2020, 1)
+LOCAL_WITHOUT_FQAN = 0.3
 
 
 def today() -> dt.date:
@@ -113,6 +123,14 @@ def month_span(m: int, today_ts: int) -> tuple[int, int, int]:
     """Start and end of month index m, and its end so far: today in the current month (s since 1970)."""
     start, full_end = epoch(m), epoch(m + 1)
     return start, full_end, min(full_end, today_ts)
+
+
+def resummarised(m: int, today_ts: int) -> bool:
+    """Whether month index m is one APEL summarises again every night (the current and the
+    previous month): its summaries were last written today (the load's UpdateTime), and
+    `demo --to-db` sends them through the summarising procedures."""
+    today = dt.datetime.fromtimestamp(today_ts, dt.UTC)
+    return m >= month_index(today.year, today.month) - (RESUMMARISED_MONTHS - 1)
 
 
 def within(m: int, first: tuple[int, int], last: tuple[int, int]) -> bool:
@@ -145,6 +163,7 @@ class Names:
     def __init__(self, names: list[str]):
         if len(set(names)) != len(names):
             raise ValueError("demo names must be unique")
+        self.names = list(names)
         self.code = np.array(sorted(range(len(names)), key=names.__getitem__), np.int64)
         self.rank = np.empty(len(names), np.int64)
         self.rank[self.code] = np.arange(len(names))
@@ -233,7 +252,7 @@ def draw_sites(sc: Scale) -> Sites:
     tier_code = np.array([{"Tier-0": 0, "Tier-1": 1, "Tier-2": 2}.get(t, 3) for t in tier])
     registered = np.array([s not in DEFECT_UNKNOWN_SITES for s in names])
     # Sites named in the topology moves and defects exist from the start and never close.
-    pinned = np.isin(names, [*SITE_NGI_MOVES, *SITE_FEDERATION_MOVES, *(v[0] for v in VO_SPELLING_AT.values()),
+    pinned = np.isin(names, [*SITE_NGI_MOVES, *SITE_FEDERATION_MOVES,
                              *ZERO_BENCHMARK_AT, *CPU_OVER_WALL_AT])
     # More sites over time: Tier-2s join early, other sites spread (denser later) up to 2022.
     start_year = np.where(tier_code == 2, FIRST_YEAR + np.minimum(rng.exponential(2.0, n), 8),

@@ -2,6 +2,8 @@
 
 HTC rows are drawn per month as independent "samples" (site, VO, user, CE, benchmark, job
 sizes), then samples sharing the APEL summary key are merged, as APEL's summariser does.
+The rows are what an APEL server's HybridSuperSummaries hold: with its conventions
+(`_apel_conventions`), and normalised durations as its procedures compute them (`exact_normalised`).
 Every month's draws come from a numpy Generator seeded by the scale's seed and the month.
 The federation's defects (`federation.DEFECT_*`) are injected here, in their months, so
 that they show at every scale.
@@ -14,7 +16,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from accounting.source.contracts import SI2K_PER_HS23, UTC_TS
+from accounting.source.contracts import APEL_NONE, SI2K_PER_HS23, UTC_TS
 from accounting.source.demo import federation as fed
 
 
@@ -28,6 +30,15 @@ def _si2k_divisor(bench_code: np.ndarray) -> np.ndarray:
     return np.where(bench_code // 2 == 0, SI2K_PER_HS23, 1)
 
 
+def exact_normalised(seconds: np.ndarray, value: np.ndarray, si2k: np.ndarray) -> np.ndarray:
+    """seconds × benchmark value (/ 250 for si2k), rounded half up, in integers: what APEL's
+    procedures compute in exact DECIMALs on a summary's sums (the demo's values have two
+    decimals, si2k ones none), so the rows sent through them come back the same."""
+    num = np.where(si2k, np.rint(value), np.rint(value * 100)).astype(np.int64)
+    den = np.where(si2k, SI2K_PER_HS23, 100)
+    return (seconds.astype(np.int64) * num * 2 + den) // (2 * den)
+
+
 class Months:
     """Draws one month of HTC samples at a time and summarises them into APEL rows."""
 
@@ -35,8 +46,15 @@ class Months:
         self.sc, self.sites, self.vos, self.site_vo = sc, sites, vos, site_vo
         self.today_ts = fed.timestamp(today)
         self.site_names = fed.Names(sites.names)
-        self.vo_names = fed.Names(vos.names + list(fed.DEFECT_VO_SPELLINGS))
-        self.roles, self.benchmarks = fed.Names(list(fed.ROLES)), fed.Names(list(fed.BENCH_SPELLINGS))
+        # APEL's 'None' (a local job without an FQAN) is one more name of each owner column.
+        self.vo_names, self.dns = fed.Names([*vos.names, APEL_NONE]), fed.Names([*vos.dns.names, APEL_NONE])
+        self.groups, self.roles = fed.Names([*vos.groups.names, APEL_NONE]), fed.Names([*fed.ROLES, APEL_NONE])
+        self.benchmarks = fed.Names([*fed.BENCH_SPELLINGS, APEL_NONE, "custom"])
+        idx, pinned = np.arange(len(sites.names)), np.isin(sites.names, [*fed.ZERO_BENCHMARK_AT,
+                                                                          *fed.CPU_OVER_WALL_AT])
+        never = np.iinfo(np.int64).max
+        self.normalised_from = np.where((idx % 13 == 5) & ~pinned, fed.month_index(*fed.NORMALISED_SUMMARY_FROM), never)
+        self.custom_from = np.where((idx % 17 == 7) & ~pinned, fed.month_index(*fed.CUSTOM_BENCHMARK_FROM), never)
         # Normalised core-hours (HS23 h) per site and year: what the pledges are sized on.
         self.usage = np.zeros((len(sites.names), today.year - fed.FIRST_YEAR + 1))
 
@@ -50,8 +68,9 @@ class Months:
         njobs, wall, cpu = self._draw_durations(rng, m, site, keys)
         norm_hours = wall * keys["value"] / _si2k_divisor(keys["bench"]) * keys["procs"] / 3600
         self.usage[:, m // 12] += np.bincount(site, weights=norm_hours, minlength=len(self.sites.names))
-        times = self._draw_times(rng, start, end, full_end, njobs)
-        return self._summarise(m, site, keys, (wall, cpu, njobs), times)
+        times = self._draw_times(rng, m, start, end, full_end, njobs)
+        keys, normalised = self._apel_conventions(rng, m, site, keys, wall, cpu)
+        return self._summarise(m, site, keys, (wall, cpu, njobs, *normalised), times)
 
     def _draw_sites(self, rng: np.random.Generator, m: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
         """Sites of this month's samples, weighted by size; the first ones are forced to the
@@ -60,9 +79,7 @@ class Months:
         weight = s.share * np.clip((m - s.start + 1) / 12, 0, 1) * (m < s.end)  # a new site ramps up for a year
         year, month = fed.FIRST_YEAR + m // 12, m % 12 + 1
         expected = self.sc.samples_per_month * _growth(year + (month - 0.5) / 12) * fraction
-        forced = [(site, fed.DEFECT_VO_SPELLINGS[spelled])
-                  for spelled, (site, first, last) in fed.VO_SPELLING_AT.items() if fed.within(m, first, last)] * 4
-        forced += [(site, None) for site in fed.active_in(m, {**fed.ZERO_BENCHMARK_AT, **fed.CPU_OVER_WALL_AT})] * 3
+        forced = [(site, None) for site in fed.active_in(m, {**fed.ZERO_BENCHMARK_AT, **fed.CPU_OVER_WALL_AT})] * 3
         n = max(rng.poisson(expected * (1 + 0.05 * np.cos(2 * np.pi * (month - 3) / 12))), len(forced), 1)
         site = rng.choice(len(weight), n, p=weight / weight.sum())
         site[:len(forced)] = [s.names.index(name) for name, _ in forced]
@@ -95,7 +112,7 @@ class Months:
         procs = np.where(multicore, np.where(lhc, rng.choice([8, 4, 16, 32, 64], n, p=[.86, .05, .04, .03, .02]),
                                              rng.choice([2, 4, 8, 16, 32, 64], n, p=[.25, .25, .2, .15, .1, .05])), 1)
         return {
-            "vo": self._misspell(m, site, vo), "role": role,
+            "vo": vo, "role": role,
             "dn": v.dn_offset[vo] + np.where(role == 0, 3 + personal, role - 1),
             "group": v.group_offset[vo] + subgroup,
             "host": 10 * site + 2 * ce + (m >= s.modern_from[site]),
@@ -103,14 +120,26 @@ class Months:
             "bench": s.spelling[site, btype], "value": value, "procs": procs,
             "nodes": np.where((procs >= 16) & (rng.random(n) < 0.15), rng.choice([2, 4], n), 1)}
 
-    def _misspell(self, m: int, site: np.ndarray, vo: np.ndarray) -> np.ndarray:
-        """VO codes into self.vo_names, where a defect site publishes a VO in another case."""
-        vo = vo.copy()
-        for k, (spelled, (name, first, last)) in enumerate(fed.VO_SPELLING_AT.items()):
-            if fed.within(m, first, last):
-                right = self.vos.names.index(fed.DEFECT_VO_SPELLINGS[spelled])
-                vo[(site == self.sites.names.index(name)) & (vo == right)] = len(self.vos.names) + k
-        return vo
+    def _apel_conventions(self, rng: np.random.Generator, m: int, site: np.ndarray, keys: dict,
+                          wall: np.ndarray, cpu: np.ndarray) -> tuple[dict, tuple]:
+        """What APEL writes for some sites and jobs: a site that publishes normalised
+        summaries has ServiceLevel 0 and its type as it spells it ('None' too), with the
+        normalised durations it computed (returned, per sample; 0 elsewhere); the local
+        jobs of a site without a scaling factor for them have 'custom' and 1; a local job
+        without an FQAN has VO, group, role and user 'None'. Drawn last, so the other draws stay as they were."""
+        keys = dict(keys)
+        normal = m >= self.normalised_from[site]
+        si2k = keys["bench"] // 2 == 0  # an index into fed.BENCH_SPELLINGS: type = index // 2
+        normalised = tuple(np.where(normal, exact_normalised(x, keys["value"], si2k), 0) for x in (wall, cpu))
+        spelling = np.array([self.benchmarks.names.index(b) for b in fed.NORMALISED_SUMMARY_SPELLINGS])
+        keys["bench"] = np.where(normal, spelling[site % len(spelling)], keys["bench"])
+        custom = (m >= self.custom_from[site]) & ~normal & (keys["local"] == 1)
+        keys["bench"] = np.where(custom, self.benchmarks.names.index("custom"), keys["bench"])
+        keys["value"] = np.where(normal, 0.0, np.where(custom, 1.0, keys["value"]))
+        no_fqan = (keys["local"] == 1) & (rng.random(len(site)) < fed.LOCAL_WITHOUT_FQAN)
+        for key, names in (("vo", self.vo_names), ("dn", self.dns), ("group", self.groups), ("role", self.roles)):
+            keys[key] = np.where(no_fqan, len(names.names) - 1, keys[key])
+        return keys, normalised
 
     def _draw_durations(self, rng: np.random.Generator, m: int, site: np.ndarray, keys: dict) -> tuple:
         """Jobs, wall and CPU seconds: robots (pilots, production) run many long jobs."""
@@ -127,8 +156,10 @@ class Months:
             efficiency[over] = rng.uniform(1.05, 1.4, over.sum())
         return njobs, wall, np.floor(wall * keys["procs"] * efficiency).astype(np.int64)
 
-    def _draw_times(self, rng: np.random.Generator, start: int, end: int, full_end: int, njobs: np.ndarray) -> tuple:
-        """End-time range of each sample's jobs (wider with more jobs) and its last update."""
+    def _draw_times(self, rng: np.random.Generator, m: int, start: int, end: int, full_end: int,
+                    njobs: np.ndarray) -> tuple:
+        """End-time range of each sample's jobs (wider with more jobs) and its last update
+        (today, for a month APEL summarises again every night)."""
         n, span = len(njobs), end - start
         spread = 0.5 / (1 + 0.5 * np.log(njobs))
         earliest = start + (rng.random(n) * spread * span).astype(np.int64)
@@ -137,31 +168,36 @@ class Months:
             update = latest + (rng.random(n) * (self.today_ts - latest)).astype(np.int64)
         else:  # past month: re-summarised a few days after it ended
             update = np.minimum(end + rng.integers(12 * 3600, 6 * 86400, n), self.today_ts)
+        if fed.resummarised(m, self.today_ts):
+            update = np.full(n, self.today_ts)
         return earliest, latest, update
 
     def _summarise(self, m: int, site: np.ndarray, keys: dict, sums: tuple, times: tuple) -> pa.Table:
         """Merge samples that share the APEL summary key; rows come out sorted by the key."""
-        s, v = self.sites, self.vos
-        ranked = [self.site_names.rank[site], v.dns.rank[keys["dn"]], self.vo_names.rank[keys["vo"]],
-                  v.groups.rank[keys["group"]], self.roles.rank[keys["role"]], s.hosts.rank[keys["host"]],
+        s = self.sites
+        ranked = [self.site_names.rank[site], self.dns.rank[keys["dn"]], self.vo_names.rank[keys["vo"]],
+                  self.groups.rank[keys["group"]], self.roles.rank[keys["role"]], s.hosts.rank[keys["host"]],
                   keys["local"], self.benchmarks.rank[keys["bench"]], keys["value"], keys["nodes"], keys["procs"]]
         earliest, latest, update = times
-        ranked, (wall, cpu, njobs), (earliest,), (latest, update) = fed.merge(ranked, sums, [earliest],
-                                                                              [latest, update])
+        ranked, (wall, cpu, njobs, given_wall, given_cpu), (earliest,), (latest, update) = fed.merge(
+            ranked, sums, [earliest], [latest, update])
         site, dn, vo, group, role, host, local, bench, value, nodes, procs = ranked
-        normalised = value / _si2k_divisor(self.benchmarks.code[bench])
+        bench = self.benchmarks.code[bench]
+        si2k = bench // 2 == 0
+        # A zero benchmark normalises to 0; a normalised summary keeps the durations given.
+        norm_wall, norm_cpu = (np.where(value > 0, exact_normalised(x, value, si2k), given)
+                               for x, given in ((wall, given_wall), (cpu, given_cpu)))
         n = len(site)
         return pa.table({
             "Site": self.site_names.sorted.take(site), "Month": np.full(n, m % 12 + 1, np.int32),
-            "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32), "GlobalUserName": v.dns.sorted.take(dn),
-            "VO": self.vo_names.sorted.take(vo), "VOGroup": v.groups.sorted.take(group),
+            "Year": np.full(n, fed.FIRST_YEAR + m // 12, np.int32), "GlobalUserName": self.dns.sorted.take(dn),
+            "VO": self.vo_names.sorted.take(vo), "VOGroup": self.groups.sorted.take(group),
             "VORole": self.roles.sorted.take(role), "SubmitHost": s.hosts.sorted.take(host),
             "Infrastructure": pa.array(np.array(["grid", "local"])[local]),
-            "ServiceLevelType": self.benchmarks.sorted.take(bench), "ServiceLevel": value,
+            "ServiceLevelType": pa.array(self.benchmarks.names, pa.string()).take(bench), "ServiceLevel": value,
             "NodeCount": nodes.astype(np.int32), "Processors": procs.astype(np.int32),
             "EarliestEndTime": pa.array(earliest, UTC_TS), "LatestEndTime": pa.array(latest, UTC_TS),
             "WallDuration": wall.astype(np.uint64), "CpuDuration": cpu.astype(np.uint64),
-            "NormalisedWallDuration": np.rint(wall * normalised).astype(np.uint64),
-            "NormalisedCpuDuration": np.rint(cpu * normalised).astype(np.uint64),
+            "NormalisedWallDuration": norm_wall.astype(np.uint64), "NormalisedCpuDuration": norm_cpu.astype(np.uint64),
             "NumberOfJobs": njobs.astype(np.uint64), "UpdateTime": pa.array(update, UTC_TS)})
 

@@ -1,0 +1,2 @@
+-- A value htc_routes.sql reads (run by DuckDB).
+SET VARIABLE {name} = $value
