@@ -95,14 +95,14 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
 
 
 def test_recent_months_arrive_through_apels_procedures(server, built):
-    """The round trip above holds for the months sent as job records, summaries and
-    normalised summaries, summarised by the procedures, with VO spellings merged by the
-    lookups: here, that they were sent so."""
+    """The round trip above holds for the months sent as job records, summaries,
+    normalised summaries and VM records, summarised by the procedures, with VO spellings
+    merged by the lookups: here, that they were sent so."""
     today = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC).date()
     with server.root() as con:
         cur = con.cursor()
         counts = {}
-        for table in ("JobRecords", "Summaries", "NormalisedSummaries"):
+        for table in ("JobRecords", "Summaries", "NormalisedSummaries", "CloudRecords"):
             cur.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cur.fetchone()[0]
         assert min(counts.values()) > 0, counts
@@ -111,6 +111,9 @@ def test_recent_months_arrive_through_apels_procedures(server, built):
                     "WHERE Year * 12 + Month > %s", (today.year * 12 + today.month - demo.RESUMMARISED_MONTHS,))
         recent, stamps = cur.fetchone()
         assert stamps == 1 and recent >= counts["Summaries"] + counts["NormalisedSummaries"]
+        cur.execute("SELECT count(*), sum(NumberOfVMs) FROM CloudSummaries WHERE PublisherDNID = 'summariser'")
+        summarised, vms = cur.fetchone()
+        assert summarised > 0 and vms == counts["CloudRecords"]  # every VM, once
         # Published spellings went to the lookup functions, which gave them the VO's id.
         cur.execute("SELECT name FROM VOs WHERE BINARY name IN %s", (tuple(demo.DEFECT_VO_SPELLINGS),))
         assert cur.fetchall() == ()

@@ -1,10 +1,11 @@
 """`build.py demo --to-db`: create the APEL-shaped source schema in MariaDB and load the
 demo federation into it, so the real export path can be tried and tested end to end.
 
-The HTC summaries of the months APEL summarises every night arrive as a server receives
-them (schema/load/htc_routes.sql): as job records, summaries and normalised summaries,
-summarised into HybridSuperSummaries by the schema's procedures, some with VO spellings
-that the lookup functions merge. The round trip (export, then cubes and pages equal to the
+The HTC and cloud summaries of the months APEL summarises every night arrive as a server
+receives them (schema/load/htc_routes.sql, cloud_routes.sql): as job records, summaries,
+normalised summaries and VM records, summarised into HybridSuperSummaries and
+CloudSummaries by the schema's procedures, some with VO spellings that the lookup
+functions merge. The round trip (export, then cubes and pages equal to the
 demo's own) checks that the procedures give back what the demo wrote."""
 
 from __future__ import annotations
@@ -102,9 +103,14 @@ FACTS = (
           "ResourceCapacityUsed", "LogicalCapacityUsed", "ResourceCapacityAllocated"),
          ("STORAGE", "CreateTime"), "storage"),
     Fact(contracts.GPU, "AcceleratorSummaries", (), tuple(contracts.GPU.schema.names), ("GPU", "UpdateTime"), "gpu"),
+    Fact(contracts.CLOUD, "CloudRecords", (*_CLOUD_LOOKUPS, _PUBLISHER),
+         ("VMUUID", "Status", "CloudType", "ImageId", "StartTime", "MeasurementTime", "RecordCreateTime",
+          "MeasurementMonth", "MeasurementYear", "WallDuration", "CpuDuration", "CpuCount", "NetworkInbound",
+          "NetworkOutbound", "Memory", "Disk", "BenchmarkType", "Benchmark"),
+         None, "cloud", view="cloud_records", then="SummariseVMs"),
     Fact(contracts.CLOUD, "CloudSummaries", _CLOUD_LOOKUPS,
          tuple(c for c in contracts.CLOUD.schema.names if c not in {name for _, name, _ in _CLOUD_LOOKUPS}),
-         ("CLOUD", "UpdateTime"), "cloud"),
+         ("CLOUD", "UpdateTime"), "cloud", view="cloud_archive"),
 )
 
 
@@ -164,6 +170,7 @@ def rows(source_dir: Path, today: dt.date | None = None) -> duckdb.DuckDBPyConne
                         ("spelled_vo", list(fed.DEFECT_VO_SPELLINGS.values())), ("publisher", PUBLISHER_DN)):
         con.execute(_sql("set_variable", name=name), {"value": value})
     con.execute(_sql("htc_routes"))
+    con.execute(_sql("cloud_routes"))
     return con
 
 

@@ -18,7 +18,8 @@ KNOWN_STATUSES), CPU_OVER_WALL_SITES CPU_OVER_WALL_ROWS rows with CpuDuration > 
 CpuCount (the zero-CpuCount rows have CPU time too, as if of one vCPU). Apart from those,
 CpuCount is 1, 2, 4, 8 or 16, CpuDuration <= WallDuration x CpuCount, Memory is MB per vCPU x
 CpuCount x NumberOfVMs, NumberOfVMs >= 1, EarliestStartTime <= LatestStartTime < the month's
-end, UpdateTime is a few days after the month's end (the current month: before today) and
+end, UpdateTime is a few days after the month's end (the current month: before today; the
+months APEL summarises every night, fed.resummarised: today) and
 Benchmark (per vCPU, 3 decimals, exact in APEL's DECIMAL(10,3)) is null exactly where
 BenchmarkType is. Network and disk are null at the services that do not report them.
 """
@@ -236,7 +237,7 @@ class _Clouds:
         site, forced = self._draw_sites(rng, m, (end - start) / (full_end - start))
         keys = self._draw_keys(rng, m, site, forced)
         sums = self._draw_usage(rng, keys, (end - start) / 3600)
-        times = self._draw_times(rng, keys, start, end, end < full_end)
+        times = self._draw_times(rng, m, keys, start, end, end < full_end)
         return self._summarise(rng, m, keys, sums, times)
 
     def _draw_sites(self, rng: np.random.Generator, m: int, fraction: float) -> tuple[np.ndarray, dict]:
@@ -306,7 +307,8 @@ class _Clouds:
         disk = (rng.choice([10, 20, 40, 80, 160], n, p=[0.1, 0.35, 0.3, 0.15, 0.1]) * vms).astype(np.int64)
         return vms.astype(np.int64), wall, cpu, inbound, outbound, memory, disk
 
-    def _draw_times(self, rng: np.random.Generator, keys: dict, start: int, end: int, current: bool) -> tuple:
+    def _draw_times(self, rng: np.random.Generator, m: int, keys: dict, start: int, end: int,
+                    current: bool) -> tuple:
         """Start times of the first and last VM (long-running ones may have started months
         before; never before their service) and the sample's last update."""
         n, service = len(keys["site"]), keys["service"]
@@ -319,6 +321,8 @@ class _Clouds:
             update = latest + (rng.random(n) * (self.today_ts - latest)).astype(np.int64)
         else:  # past month: re-summarised a few days after it ended
             update = np.minimum(end + rng.integers(12 * 3600, 6 * _DAY, n), self.today_ts - 1)
+        if fed.resummarised(m, self.today_ts):
+            update = np.full(n, self.today_ts)  # summarised again last night
         return earliest, latest, update
 
     def _summarise(self, rng: np.random.Generator, m: int, keys: dict, sums: tuple, times: tuple) -> pa.Table:
