@@ -582,6 +582,25 @@ def test_optional_datasets_may_be_absent(own_server, tmp_path):
     assert "missing table" in line and "HybridSuperSummaries" in line
 
 
+def test_a_dataset_with_no_rows_is_exported_empty_and_builds_empty_cubes(own_server, tmp_path):
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        for table in ("CloudSummaries", "CloudRecords", "AcceleratorSummaries"):
+            cur.execute(f"DELETE FROM {table}")
+    data = tmp_path / "data"
+    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    assert "warning" not in result.stderr  # present, only empty: nothing to warn about
+    for dataset in ("cloud", "gpu"):
+        report = _report(data, dataset)
+        assert not report.get("absent") and report["rows_exported"] == 0 == report["months_in_database"], dataset
+    assert _report(data, "storage")["rows_exported"] > 0
+    run_build("cubes", "--data-dir", str(data), "--quiet", env_extra=env)
+    for cube in ("cloud_monthly", "gpu_monthly"):
+        assert pq.read_metadata(data / "cubes" / f"{cube}.parquet").num_rows == 0, cube
+    assert pq.read_metadata(data / "cubes" / "storage_monthly.parquet").num_rows > 0
+
+
 def test_each_family_in_its_own_database(built, tmp_path):
     """Grid, cloud, storage and accelerator accounting in four databases
     (ACCOUNTING_CLOUD_DB_URL, ACCOUNTING_STORAGE_DB_URL, ACCOUNTING_GPU_DB_URL): the demo
