@@ -44,9 +44,13 @@ class MariaDB:
             first = True
         else:
             first = False
+        # Its own temporary directory: grouping by long names puts internal temporary
+        # tables on disk, and in a /tmp that other servers and runs share one lost its
+        # file in the middle of a query ("Error on delete of '/tmp/#sql-temptable-…'").
+        (self.base / "tmp").mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [binary, "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
-             "--bind-address=127.0.0.1", f"--socket={self.socket}", "--user=root",
+            [binary, "--no-defaults", f"--datadir={self.datadir}", f"--tmpdir={self.base / 'tmp'}",
+             f"--port={self.port}", "--bind-address=127.0.0.1", f"--socket={self.socket}", "--user=root",
              f"--pid-file={self.base / 'mysqld.pid'}", "--skip-log-bin",
              f"--innodb-buffer-pool-size={self.buffer_pool}",
              "--innodb-flush-log-at-trx-commit=2", "--local-infile=1", f"--log-error={self.base / 'error.log'}"],

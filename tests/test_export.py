@@ -1,5 +1,7 @@
 """The MariaDB export against a real server (Debian's mariadb-server on a throwaway data
-directory and port): round trip, incremental runs, faults and bad input."""
+directory and port): round trip, incremental runs, faults and bad input; and the
+acceptance of the APEL path (issue 13): the pages built from the export show, site by
+site, what SQL on the server computes from APEL's own tables."""
 
 from __future__ import annotations
 
@@ -7,12 +9,18 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
+from statistics import fmean
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+import apel_truth as truths
+from accounting import catalogue
+from accounting.site import paths
+from accounting.site.kinds import STORAGE_DEFAULT_METRIC
 from accounting.source import db_load
 from accounting.source.demo import cloud as demo_cloud
 from accounting.source.demo import federation as demo
@@ -63,7 +71,30 @@ def server(demo_datadir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def loaded(server, built):
+def truth(server) -> dict:
+    """What the shared server's database holds, by SQL on the server (tests/apel_truth.py):
+    per site and month, each rule broken (None: valid), the row count and the sums the pages
+    show. Taken before the first export (other tests change this database afterwards)."""
+    with server.root() as con:
+        cur = con.cursor()
+        # UTC, as the export reads; exact quotients, rounded once to the cubes' thousandth.
+        cur.execute("SET time_zone = '+00:00', div_precision_increment = 30")
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
+        tables = {name for (name,) in cur.fetchall()}
+        out = {dataset: truths.grouped(cur, sql, sums) if table in tables else None
+               for dataset, table, sql, sums in (("htc", "HybridSuperSummaries", truths.HTC, ("normcpu_s", "njobs")),
+                                                 ("cloud", "CloudSummaries", truths.CLOUD, ("core_s",)),
+                                                 ("storage", "StarRecords", truths.STORAGE, ()),
+                                                 ("gpu", "AcceleratorSummaries", truths.GPU, ()))}
+        out["storage_months"] = truths.fetch(cur, truths.STORAGE_MONTHS) if "StarRecords" in tables else []
+        # The data's as-of time, from which the pages take their last complete month.
+        as_of = truths.fetch(cur, f"SELECT MAX(UpdateTime) AS t FROM ({truths.HTC}) AS f WHERE reason IS NULL")
+    out["last"] = truths.last_complete_month(as_of[0]["t"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(server, built, truth):
     """The shared server, and a first full export of it."""
     env = {"ACCOUNTING_DB_URL": server.url}
     data = built["data"].parent / "from_db" / "data"
@@ -71,16 +102,23 @@ def loaded(server, built):
     return {"env": env, "data": data}
 
 
-def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
+@pytest.fixture(scope="module")
+def from_db(loaded) -> dict:
+    """Cubes and site built once from that export."""
     env, data = loaded["env"], loaded["data"]
+    run_build("cubes", "--data-dir", str(data), "--quiet", env_extra=env)
+    out = data.parent / "site"
+    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet", env_extra=env)
+    return {**loaded, "output": out}
+
+
+def test_round_trip_gives_the_same_cubes_and_pages(built, from_db):
+    data, out = from_db["data"], from_db["output"]
     # Same rows as the demo's own Parquet, column by column.
     con = duckdb.connect()
     q = "SELECT * FROM read_parquet('{}/source/htc/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
     assert con.execute(q.format(data)).fetchall() == con.execute(q.format(built["data"])).fetchall()
-    run_build("cubes", "--data-dir", str(data), "--quiet", env_extra=env)
     assert _hashes(data / "cubes") == _hashes(built["cubes"])
-    out = tmp_path / "site"
-    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet", env_extra=env)
     # The same pages and downloads; the manifests list the same files, and the same source
     # rows, whose Parquet bytes differ (the export writes other row groups than the demo).
     site, demo_site = _hashes(out), _hashes(built["output"])
@@ -92,6 +130,111 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, loaded, tmp_path):
     assert manifests[0]["build_id"] == manifests[1]["build_id"]
     assert {k: v["rows"] for k, v in manifests[0]["datasets"].items() if k != "quarantine"} == \
         {k: v["rows"] for k, v in manifests[1]["datasets"].items() if k != "quarantine"}
+
+
+def _valid_sites(rows: list[dict] | None) -> set[str]:
+    return {r["site"] for r in rows or () if r["reason"] is None}
+
+
+def test_every_site_in_the_database_has_its_pages(from_db, truth):
+    """Every site with a valid row in HybridSuperSummaries, CloudSummaries or StarRecords
+    has its pages in that view (/egi/site/<site>/ with every HTC metric, /cloud/site/,
+    /storage/site/), and no other site has one."""
+    out = from_db["output"]
+    for view, dataset in (("egi", "htc"), ("cloud", "cloud"), ("storage", "storage")):
+        pages = {paths.decode(p.parent.name) for p in (out / view / "site").glob("*/index.html")}
+        assert pages == _valid_sites(truth[dataset]), view
+    htc = catalogue.load().families["htc"]
+    missing = [f"{site} {metric}" for site in _valid_sites(truth["htc"]) for metric in htc.metrics
+               if not (truths.metric_dir(out / "egi" / "site" / paths.encode(site), metric, htc.default)
+                       / "index.html").exists()]
+    assert not missing
+
+
+def test_htc_site_figures_equal_sql_sums(from_db, truth):
+    """Per site and month (the monthly table) and per site and year (the yearly table), the
+    normalised CPU hours (Σ NormalisedCpuDuration / 3600) and the jobs of the site's pages,
+    CSV and Parquet equal SQL sums over HybridSuperSummaries: every row validation lets
+    through (the quarantine test shows those are all the valid ones), grid and local, every
+    VO. Site pages have no VO-group or job-type variants: they show all VOs and all jobs."""
+    last, out = truth["last"], from_db["output"]
+    default = catalogue.load().families["htc"].default
+    problems = []
+    for metric, column, scale in (("normcpu", "normcpu_s", 3600), ("njobs", "njobs", 1)):
+        for site, sums in truths.by_site(truth["htc"], lambda r, c=column: int(r[c]), last).items():
+            page = truths.metric_dir(out / "egi" / "site" / paths.encode(site), metric, default)
+            for table, periods in (("table", {m: sums.get(m, 0) for m in truths.window(last)}),
+                                   ("yearly", truths.years(sums, last[0], sum))):
+                expected = {k: v / scale for k, v in periods.items()} | {"Total": sum(periods.values()) / scale}
+                problems += truths.compare(page, table, expected, f"{site} {metric}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_cloud_site_core_hours_equal_sql_sums(from_db, truth):
+    """Per site and month, and year, the cloud core hours (Σ WallDuration × CpuCount / 3600,
+    CpuCount APEL's DECIMAL) of /cloud/site/<site>/ and its downloads equal SQL over the
+    valid CloudSummaries rows."""
+    last, out = truth["last"], from_db["output"]
+    default = catalogue.load().families["cloud"].default
+    problems = []
+    for site, sums in truths.by_site(truth["cloud"], lambda r: r["core_s"] or 0, last).items():
+        page = truths.metric_dir(out / "cloud" / "site" / paths.encode(site), "cloud_core_hours", default)
+        for table, periods in (("table", {m: sums.get(m, 0) for m in truths.window(last)}),
+                               ("yearly", truths.years(sums, last[0], sum))):
+            expected = {k: float(v) / 3600 for k, v in periods.items()} | {"Total": float(sum(periods.values())) / 3600}
+            problems += truths.compare(page, table, expected, site)
+    assert not problems, "\n".join(problems[:40])
+
+
+def _stock(values: list) -> tuple[float | None, float | None]:
+    present = [v for v in values if v is not None]
+    return (fmean(present), max(present)) if present else (None, None)
+
+
+def test_storage_site_capacity_equals_sql(from_db, truth):
+    """Per site and month, each storage measure of /storage/site/<site>/ (used, logical,
+    allocated capacity, files) and its downloads equals a recomputation in SQL from
+    StarRecords (the time-weighted monthly average, tests/apel_truth.py); a year is the
+    average of its months, and a month without snapshots is missing, not zero."""
+    last, out = truth["last"], from_db["output"]
+    problems = []
+    for measure in truths.STORAGE_MEASURES:
+        scale = float(catalogue.load().storage_metrics[measure]["scale"])
+        value = lambda r, m=measure, scale=scale: None if r[m] is None else float(r[m]) / scale  # noqa: E731
+        every_month = truths.by_site(truth["storage_months"], value, (9999, 12))
+        for site, sums in truths.by_site(truth["storage_months"], value, last).items():
+            page = truths.metric_dir(out / "storage" / "site" / paths.encode(site), measure, STORAGE_DEFAULT_METRIC)
+            monthly = {m: sums.get(m) for m in truths.window(last)}
+            average, peak = _stock(list(monthly.values()))
+            problems += truths.compare(page, "table", monthly | {"Average": average, "Peak": peak}, f"{site} {measure}")
+            # Years from the first month the measure has, current month included, as the page.
+            first = min((int(k[:4]) for k, v in every_month[site].items() if v is not None), default=None)
+            yearly = truths.years(sums, last[0], lambda v: _stock(v)[0], first) if first else {}
+            problems += truths.compare(page, "yearly", yearly, f"{site} {measure}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_nothing_valid_is_quarantined_and_every_row_is_accounted_for(from_db, truth):
+    """Per dataset, site and month, the exported rows are the database's rows that break no
+    documented rule, and the quarantine holds the others with the rule each breaks (first
+    one, in the rules' order): nothing valid is quarantined, nothing is lost."""
+    src, duck = from_db["data"] / "source", duckdb.connect()
+    for dataset, site in (("htc", "Site"), ("cloud", "SiteName"), ("storage", "Site"), ("gpu", "SiteName")):
+        rows = truth[dataset]
+        if rows is None:  # the table is absent: so is the dataset
+            assert not (src / dataset).exists(), dataset
+            continue
+        valid = Counter({(r["site"], r["Year"], r["Month"]): r["n"] for r in rows if r["reason"] is None})
+        broken = Counter({(r["site"], r["Year"], r["Month"], r["reason"]): r["n"] for r in rows if r["reason"]})
+        exported = Counter({tuple(r[:3]): r[3] for r in duck.execute(
+            f"SELECT {site}, Year, Month, count(*) FROM read_parquet(?, hive_partitioning = false) GROUP BY ALL",
+            [str(src / dataset / "*" / "*" / "*.parquet")]).fetchall()})
+        quarantine = src / "quarantine" / f"{dataset}.parquet"
+        quarantined = Counter((r[site], r["Year"], r["Month"], r["reason"])
+                              for r in pq.read_table(quarantine).to_pylist()) if quarantine.exists() else Counter()
+        assert exported == valid, (dataset, (exported - valid).most_common(5), (valid - exported).most_common(5))
+        assert quarantined == broken, (dataset, quarantined - broken, broken - quarantined)
+        assert _report(from_db["data"], dataset)["rows_read"] == sum(r["n"] for r in rows), dataset
 
 
 def test_recent_months_arrive_through_apels_procedures(server, built):
