@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from accounting.source.demo import cloud as demo_cloud
-from conftest import run_build, start_build, wait_until
+from conftest import one_error_line, run_build, start_build, wait_until
 from mariadb_server import PASSWORD, USER, MariaDB, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
@@ -539,6 +539,29 @@ def test_optional_datasets_may_be_absent(own_server, tmp_path):
         con.cursor().execute("DROP TABLE HybridSuperSummaries")
     line, _ = _run_fails(data, env)
     assert "missing table" in line and "HybridSuperSummaries" in line
+
+
+def test_unreadable_value_names_table_column_and_row_key(own_server, tmp_path):
+    """A value that fits no column of the contract (a vCPU count wider than APEL's
+    DECIMAL(10,3)) stops the export with one line naming the table, the column and the
+    key of the row holding it, by either read path; never a traceback."""
+    db, env = own_server
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("ALTER TABLE CloudSummaries MODIFY CpuCount DECIMAL(16, 3) UNSIGNED NOT NULL")
+        cur.execute("UPDATE CloudSummaries SET CpuCount = 123456789.5 WHERE Year = 2022 AND Month = 3 "
+                    "ORDER BY SiteID, ImageId LIMIT 1")
+        cur.execute("""SELECT s.name, c.ImageId, d.name FROM CloudSummaries AS c JOIN Sites AS s ON s.id = c.SiteID
+                       JOIN DNs AS d ON d.id = c.GlobalUserNameID WHERE c.CpuCount > 1000""")
+        (site, image, dn), = cur.fetchall()
+    for flags in ((), ("--no-bulk",)):
+        proc = run_build("export", "--data-dir", str(tmp_path / "data"), "--quiet", *flags, env_extra=env,
+                         check=False)
+        line = one_error_line(proc, "cannot read column CpuCount of cloud", "table VCloudSummaries",
+                              f"SiteName={site!r}", "Year=2022", "Month=3", f"ImageId={image!r}",
+                              "CpuCount=123456789.500")
+        assert dn not in line, "the user's DN is personal data"
+    assert not any((tmp_path / "data").iterdir()), "a failed export wrote nothing"
 
 
 def test_each_family_in_its_own_database(built, tmp_path):

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from accounting import files
 from accounting.locations import EXPORT_SQL
-from accounting.source import bulk_read, contracts, validation
+from accounting.source import arrow_rows, bulk_read, contracts, validation
 from accounting.source.contracts import Dataset
 from accounting.source.database import DbConfig, SourceError, connect, describe
 from accounting.source.month_spill import MonthSpill, month_numbers
@@ -56,6 +56,7 @@ class SourceTable:
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
     updated: str = "UpdateTime"  # the column whose latest value the months query reports
     family: str = "main"  # whose database (database.family_configs)
+    reads: str = ""  # the table or view the query reads (in messages)
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -68,41 +69,19 @@ class SourceTable:
     def table(self) -> str:
         return self.query.removesuffix(".sql")
 
+    @property
+    def read_from(self) -> str:
+        return self.reads or self.query
+
 
 SOURCES = (
-    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql"),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud"),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage"),
-    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu"),
+    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", reads="HybridSuperSummaries"),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", reads="VCloudSummaries"),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage",
+                reads="VStarRecords"),
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu", reads="AcceleratorSummaries"),
     *(SourceTable(d, d.db_table) for d in contracts.TOPOLOGY_DATASETS),
 )
-
-
-# -- reading --------------------------------------------------------------------------
-
-# Read types: wide enough to see bad values (a negative count) before the contract's;
-# MariaDB's BOOLEAN is a TINYINT.
-_READ_TYPES = {pa.uint64(): pa.int64(), contracts.UTC_TS: pa.timestamp("s"), pa.bool_(): pa.int8()}
-
-
-def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
-    """Rows as the bulk connection returns them (timestamps and decimals as text) → Arrow."""
-    cols = list(zip(*rows)) if rows else [[] for _ in schema]
-    arrays = []
-    for values, f in zip(cols, schema):
-        typ = _READ_TYPES.get(f.type, f.type)
-        try:
-            if (typ in (pa.float64(), pa.timestamp("s")) or pa.types.is_decimal(typ)) and \
-                    any(isinstance(v, str) for v in values):
-                arr = pa.array(values, pa.string()).cast(typ)  # Arrow's parsers round correctly
-            else:
-                arr = pa.array(values, typ)
-        except (pa.ArrowInvalid, OverflowError, TypeError) as e:
-            raise SourceError(f"cannot read column {f.name} as {typ}: {str(e).splitlines()[0]}") from None
-        if f.type in (contracts.UTC_TS, pa.bool_()):
-            arr = arr.cast(f.type)  # timestamps: the session runs in UTC
-        arrays.append(arr)
-    return pa.Table.from_arrays(arrays, names=schema.names)
 
 
 @dataclass
@@ -196,8 +175,8 @@ class Exporter:
             statements = [cur.mogrify(src.sql(), p) for p in params]
             cur.close()
             self.queries += len(statements)
-            yield from bulk_read.read(bulk_read.url_of(db), statements, _read_schema(src.dataset.schema),
-                                      self.cfg, src.table)
+            yield from bulk_read.read(bulk_read.url_of(db), statements, src.dataset, self.cfg, src.table,
+                                      src.read_from)
             return
         cur.close()
         for p in params:
@@ -205,7 +184,7 @@ class Exporter:
             self._execute(cur, src.sql(), p, table=src.table)
             try:
                 for rows in self._fetch_chunks(cur, src.table):
-                    yield _to_arrow(rows, src.dataset.schema)
+                    yield arrow_rows.from_rows(rows, src.dataset, src.read_from)
             finally:
                 cur.close()
 
@@ -276,7 +255,7 @@ class Exporter:
         self._execute(cur, src.sql(), table=src.table)
         rows = [r for chunk in self._fetch_chunks(cur, src.table) for r in chunk]
         cur.close()
-        table = _to_arrow(rows, src.dataset.schema)
+        table = arrow_rows.from_rows(rows, src.dataset, src.read_from)
         write_table(src.dataset, table, staging)
         return table.num_rows
 
@@ -412,10 +391,6 @@ def _month_params(key: str, all_months: bool = False) -> dict:
     start = f"{year:04d}-{month:02d}-01 00:00:00" if 1 <= month <= 12 else "0001-01-01 00:00:00"
     end = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01 00:00:00" if 1 <= month <= 12 else start
     return {"year": year, "month": month, "month_start": start, "month_end": end, "all_months": int(all_months)}
-
-
-def _read_schema(schema: pa.Schema) -> pa.Schema:
-    return pa.schema([pa.field(f.name, _READ_TYPES.get(f.type, f.type)) for f in schema])
 
 
 def _list_months(chunk: pa.Table, numbers: pa.Array, updated: str, listed: dict, by_number: dict,
