@@ -3,9 +3,12 @@ directory and port): round trip, incremental runs, faults and bad input."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -562,6 +565,144 @@ def test_unreadable_value_names_table_column_and_row_key(own_server, tmp_path):
                               "CpuCount=123456789.500")
         assert dn not in line, "the user's DN is personal data"
     assert not any((tmp_path / "data").iterdir()), "a failed export wrote nothing"
+
+
+@pytest.fixture(scope="module")
+def pr459_datadir(tmp_path_factory) -> Path:
+    """A stopped server's data directory holding the small demo with its accelerator table
+    in the shape of APEL's pull request 459 (`demo --to-db --gpu-shape pr459`)."""
+    db = MariaDB(tmp_path_factory.mktemp("mariadb-pr459")).start()
+    try:
+        run_build("demo", "--to-db", "--demo-scale", "small", "--gpu-shape", "pr459", "--quiet",
+                  env_extra={"ACCOUNTING_DB_URL": db.url})
+    finally:
+        db.stop()
+    return db.datadir
+
+
+@pytest.fixture(scope="module")
+def pr459(pr459_datadir, tmp_path_factory):
+    """A server on a copy of it, and a first export through the bulk path (not to change)."""
+    db = _server_on_a_copy(pr459_datadir, tmp_path_factory.mktemp("mariadb") / "pr459")
+    env = {"ACCOUNTING_DB_URL": db.url}
+    data = tmp_path_factory.mktemp("pr459") / "data"
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    yield {"db": db, "env": env, "data": data}
+    db.stop()
+
+
+def _gpu_by_site_month(rows) -> dict[tuple, tuple[Decimal, Decimal]]:
+    """(site, year, month) → (Σ Count × ActiveDuration, Σ Count × AvailableDuration)."""
+    sums = defaultdict(lambda: (Decimal(0), Decimal(0)))
+    for site, year, month, active, offered in rows:
+        a, b = sums[(site, int(year), int(month))]
+        sums[(site, int(year), int(month))] = (a + Decimal(active), b + Decimal(offered))
+    return dict(sums)
+
+
+def test_accelerators_in_apel_pr459_shape_reach_the_site_without_vo(pr459, tmp_path):
+    """APEL's accelerator work in progress has no FQAN and no UpdateTime: the export reads
+    them as NULL, nothing is quarantined, the GPU sums of cubes and downloads equal the
+    database's, and every GPU page says there is no VO breakdown, with none shown."""
+    report = _report(pr459["data"], "gpu")
+    assert report["shape"] == "pr459" and report["rows_quarantined"] == 0
+    with pr459["db"].root() as con:
+        cur = con.cursor()
+        cur.execute("SELECT COUNT(*) FROM AcceleratorSummaries")
+        assert report["rows_exported"] == cur.fetchone()[0] > 0
+        cur.execute("SELECT SiteName, Year, Month, SUM(Count * ActiveDuration), SUM(Count * AvailableDuration) "
+                    "FROM AcceleratorSummaries GROUP BY SiteName, Year, Month")
+        want = _gpu_by_site_month(cur.fetchall())
+    src = f"read_parquet('{pr459['data']}/source/gpu/*/*/*.parquet', hive_partitioning = false)"
+    assert duckdb.connect().execute(f"SELECT count(FQAN), count(UpdateTime) FROM {src}").fetchone() == (0, 0)
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(pr459["data"], data)
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
+    cube = pq.read_table(data / "cubes" / "gpu_monthly.parquet").to_pylist()
+    assert {r["VO"] for r in cube} == {"no VO"}
+    assert _gpu_by_site_month((r["Site"], r["Year"], r["Month"], r["gpu_active_s"], r["gpu_available_s"])
+                              for r in cube) == want
+    with open(out / "data" / "gpu_monthly.csv", newline="") as f:
+        assert _gpu_by_site_month((r["Site"], r["Year"], r["Month"], r["gpu_active_s"], r["gpu_available_s"])
+                                  for r in csv.DictReader(f)) == want
+    assert not (out / "gpu" / "vo").exists()
+    pages = sorted((out / "gpu").rglob("index.html"))
+    assert len(pages) > 20 and {site for site, _, _ in want} <= {p.parent.name for p in pages}
+    for page in pages:
+        html = page.read_text()
+        assert "carry no FQAN, so usage cannot be split by VO" in html and "gpu/vo/" not in html, page
+
+
+def test_pr459_restated_month_is_read_again_and_only_it(pr459_datadir, tmp_path):
+    """Without UpdateTime, a month is re-read when its fingerprint (rows, sums, row
+    checksums) changed: a restated duration, or a corrected name that changes no sum;
+    an unchanged month is not read again."""
+    db = _server_on_a_copy(pr459_datadir, tmp_path / "db")
+    try:
+        env = {"ACCOUNTING_DB_URL": db.url}
+        data = tmp_path / "data"
+        export = ("export", "--data-dir", str(data), "--quiet", "--restate-months", "0")
+        run_build(*export, env_extra=env)
+        first = _report(data, "gpu")
+        assert first["months_read"] == first["months_in_database"] > 2
+        run_build(*export, env_extra=env)
+        assert _report(data, "gpu")["months_read"] == 0
+        with db.root() as con:
+            cur = con.cursor()
+            cur.execute("SELECT Year, Month FROM AcceleratorSummaries GROUP BY Year, Month HAVING COUNT(*) > 3 "
+                        "ORDER BY Year, Month LIMIT 2")
+            (y1, m1), (y2, m2) = cur.fetchall()
+            cur.execute(f"UPDATE AcceleratorSummaries SET ActiveDuration = ActiveDuration + 3600 "
+                        f"WHERE Year = {y1} AND Month = {m1} ORDER BY SiteName, Model, Cores, Count LIMIT 1")
+            cur.execute(f"UPDATE AcceleratorSummaries SET GlobalUserName = '/CN=corrected user' "
+                        f"WHERE Year = {y2} AND Month = {m2} ORDER BY SiteName, Model, Cores, Count LIMIT 1")
+            cur.execute(f"SELECT SUM(Count * ActiveDuration) FROM AcceleratorSummaries WHERE Year = {y1} AND "
+                        f"Month = {m1}")
+            active = cur.fetchone()[0]
+        before = {p: p.stat().st_ino for p in (data / "source" / "gpu").rglob("*.parquet")}
+        run_build(*export, env_extra=env)
+        restated = {f"{y1:04d}-{m1:02d}", f"{y2:04d}-{m2:02d}"}
+        assert set(_report(data, "gpu")["months"]) == restated
+        for path, inode in before.items():  # the others carried over: the very same files
+            if f"{path.parent.parent.name[5:]}-{path.parent.name[6:]}" not in restated:
+                assert path.stat().st_ino == inode, path
+        month = pq.read_table(data / "source" / "gpu" / f"year={y1:04d}" / f"month={m1:02d}" / "part-0.parquet")
+        assert sum(r["Count"] * r["ActiveDuration"] for r in month.to_pylist()) == active
+        users = pq.read_table(data / "source" / "gpu" / f"year={y2:04d}" / f"month={m2:02d}" / "part-0.parquet",
+                              columns=["GlobalUserName"])
+        assert "/CN=corrected user" in users["GlobalUserName"].to_pylist()
+    finally:
+        db.stop()
+
+
+def test_pr459_both_read_paths_give_the_same_parquet(pr459, tmp_path):
+    plain = tmp_path / "plain"
+    run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=pr459["env"])
+    assert _report(plain, "gpu")["shape"] == "pr459"
+    bulk_gpu, plain_gpu = _hashes(pr459["data"] / "source" / "gpu"), _hashes(plain / "source" / "gpu")
+    assert any(p.endswith(".parquet") for p in bulk_gpu) and bulk_gpu == plain_gpu
+    assert not (plain / "source" / "quarantine" / "gpu.parquet").exists()
+
+
+def test_gpu_shape_none_loads_no_accelerator_table_and_the_export_skips_it(own_server, tmp_path):
+    """`demo --to-db --gpu-shape none` over a database that had the accelerator table
+    drops it; the export then warns in one line and goes on without GPU data."""
+    db, env = own_server
+    run_build("demo", "--to-db", "--demo-scale", "small", "--gpu-shape", "none", "--quiet", env_extra=env)
+    with db.root() as con:
+        cur = con.cursor()
+        cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                    "AND table_name = 'AcceleratorSummaries'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT Type FROM LastUpdated")
+        assert "GPU" not in {t for t, in cur.fetchall()}
+    data = tmp_path / "data"
+    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "no gpu data" in warnings[0] and "AcceleratorSummaries" in warnings[0], warnings
+    assert _report(data, "gpu")["absent"] is True and not (data / "source" / "gpu").exists()
+    assert _report(data)["rows_exported"] > 0 and _report(data, "cloud")["rows_exported"] > 0
 
 
 def test_each_family_in_its_own_database(built, tmp_path):

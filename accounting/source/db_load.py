@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -39,7 +39,7 @@ class Fact:
     table: str
     lookups: tuple[tuple[str, str, str], ...]  # lookup table, the dataset's name column, the fact's id column
     columns: tuple[str, ...]  # copied as they are
-    updated: tuple[str, str]  # LastUpdated.Type, and the column whose maximum is its UpdateTime
+    updated: tuple[str, str] | None  # LastUpdated.Type, and the column whose maximum is its UpdateTime
     family: str = "main"
 
 
@@ -94,14 +94,17 @@ def statements(path: Path) -> list[str]:
     return out
 
 
-def schema_statements(families: list[str]) -> list[str]:
-    """The schema statements of one database holding `families`, preceded by dropping what
-    they create (the demo replaces the tables, whatever an earlier version looked like)
-    and followed by the recommended indexes of its tables."""
-    names = dict.fromkeys(name for family in families for name in FAMILY_SCHEMA[family])
+def schema_statements(families: list[str], schema: dict = FAMILY_SCHEMA) -> list[str]:
+    """The schema statements of one database holding `families` (their files in `schema`),
+    preceded by dropping what they or FAMILY_SCHEMA's create (the demo replaces the tables,
+    whatever an earlier version or accelerator shape looked like) and followed by the
+    recommended indexes of its tables."""
+    names = dict.fromkeys(name for family in families for name in schema[family])
     created = [st for name in names for st in statements(APEL_SQL / name)]
+    usual = [st for name in dict.fromkeys(n for family in families for n in FAMILY_SCHEMA[family]) if name not in names
+             for st in statements(APEL_SQL / name)]
     drops = {}
-    for st in created:
+    for st in usual + created:
         m = _CREATED.match(st)
         if m:
             drops[m.group(2)] = f"DROP {m.group(1).upper()} IF EXISTS `{m.group(2)}`"
@@ -114,29 +117,51 @@ def _sql(name: str, **identifiers: str) -> str:
     return sql(LOAD_SQL / f"{name}.sql").format(**identifiers)
 
 
-def load(source_dir: Path, cfgs: dict[str, DbConfig]) -> dict[str, int]:
+# `demo --to-db --gpu-shape`: the flat accelerator table, the shape of APEL's work in
+# progress (accelerator_pr459.sql: no FQAN, no UpdateTime, a publisher id), or none.
+GPU_SHAPES = ("flat", "pr459", "none")
+
+
+def _gpu_shaped(gpu_shape: str) -> tuple[dict, tuple[Fact, ...]]:
+    """FAMILY_SCHEMA and FACTS with the accelerator table in `gpu_shape`."""
+    gpu = next(fact for fact in FACTS if fact.dataset is contracts.GPU)
+    if gpu_shape == "none":
+        return {**FAMILY_SCHEMA, "gpu": ()}, tuple(fact for fact in FACTS if fact is not gpu)
+    if gpu_shape == "pr459":
+        pr459 = replace(gpu, columns=(*(c for c in gpu.columns if c not in ("FQAN", "UpdateTime")), "PublisherDNID"),
+                        updated=None)
+        return {**FAMILY_SCHEMA, "gpu": ("accelerator_pr459.sql",)}, tuple(pr459 if f is gpu else f for f in FACTS)
+    return FAMILY_SCHEMA, FACTS
+
+
+def load(source_dir: Path, cfgs: dict[str, DbConfig], gpu_shape: str = "flat") -> dict[str, int]:
     """Replace the accounting and topology tables of each family's database (`cfgs`, as
-    database.family_configs gives them) with the Parquet in source_dir."""
+    database.family_configs gives them) with the Parquet in source_dir, the accelerator
+    table in `gpu_shape` (GPU_SHAPES)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # the wall-clock text written for LOAD DATA is UTC
     for fact in FACTS:
         view_parquet(con, fact.dataset.name, fact.dataset.file_glob(source_dir))
+    if gpu_shape == "pr459":
+        con.execute(_sql("gpu_pr459_rows"))
     databases: dict[str, tuple[DbConfig, list[str]]] = {}
     for family in FAMILY_SCHEMA:
         databases.setdefault(cfgs[family].where, (cfgs[family], []))[1].append(family)
     counts = {}
     for cfg, families in databases.values():
-        counts.update(_load_database(con, source_dir, cfg, families))
+        counts.update(_load_database(con, source_dir, cfg, families, gpu_shape))
     return counts
 
 
-def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConfig, families: list[str]) -> dict:
-    facts = [fact for fact in FACTS if fact.family in families]
+def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConfig, families: list[str],
+                   gpu_shape: str = "flat") -> dict:
+    schema, all_facts = _gpu_shaped(gpu_shape)
+    facts = [fact for fact in all_facts if fact.family in families]
     db = connect(cfg)
     counts = {}
     try:
         cur = db.cursor()
-        created = schema_statements(families)
+        created = schema_statements(families, schema)
         for stmt in created:
             cur.execute(stmt)
         # APEL's storage and accelerator schemas have no LastUpdated: in a database of
@@ -178,7 +203,8 @@ def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path, updat
     joins = " ".join(f'LEFT JOIN ids_{t} ON ids_{t}.name = f."{c}"' for t, c, _ in fact.lookups)
     ids = [f"ids_{t}.id AS {idcol}" for t, _, idcol in fact.lookups]
     # Timestamps as UTC wall-clock text: the session's time zone is UTC too.
-    stamps = {c for c in fact.columns if fact.dataset.schema.field(c).type == contracts.UTC_TS}
+    stamps = {c for c in fact.columns
+              if c in fact.dataset.schema.names and fact.dataset.schema.field(c).type == contracts.UTC_TS}
     cols = [f"""strftime(f."{c}", '%Y-%m-%d %H:%M:%S')""" if c in stamps else f'f."{c}"' for c in fact.columns]
     copy_to(con, _sql("fact_rows", columns=", ".join(ids + cols), view=fact.dataset.name, joins=joins), tsv,
             "HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', NULLSTR '\\N'")
@@ -186,7 +212,7 @@ def _load_fact(con: duckdb.DuckDBPyConnection, cur, fact: Fact, tsv: Path, updat
     cur.execute(_sql("fact_load", table=fact.table, columns=target), {"file": str(tsv)})
     cur.execute(_sql("fact_count", table=fact.table))
     count = cur.fetchone()[0]
-    if updates:
+    if updates and fact.updated:
         kind, column = fact.updated
         cur.execute(_sql("last_updated", table=fact.table, column=column), {"type": kind})
     return count
