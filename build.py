@@ -19,6 +19,7 @@ import click
 
 from accounting import pipeline
 from accounting.errors import AccountingError
+from accounting.source.db_load import GPU_SHAPES
 
 DEBUG_ENV = "ACCOUNTING_DEBUG"  # set: an unexpected failure shows its traceback
 
@@ -111,11 +112,16 @@ def export(data_dir, demo_scale, quiet, full, restate_months, no_bulk):
 @click.option("--to-db", is_flag=True, help="Load into the database of ACCOUNTING_DB_URL.")
 @click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the source Parquet into this directory (replaced atomically).")
-def demo(demo_scale, quiet, to_db, to_dir):
+@click.option("--gpu-shape", type=click.Choice(GPU_SHAPES), default=None,
+              help="With --to-db: the accelerator table the portal has read so far (flat, the default), "
+                   "the shape of APEL's pull request 459 (no FQAN, no UpdateTime), or none.")
+def demo(demo_scale, quiet, to_db, to_dir, gpu_shape):
     if to_db == (to_dir is not None):
         raise click.UsageError("give exactly one of --to-db and --to DIR")
+    if gpu_shape and not to_db:
+        raise click.UsageError("--gpu-shape applies only with --to-db")
     if to_db:
-        run_stage("demo", pipeline.load_demo_into_db, demo_scale, progress=not quiet)
+        run_stage("demo", pipeline.load_demo_into_db, demo_scale, progress=not quiet, gpu_shape=gpu_shape or "flat")
     else:
         run_stage("demo", pipeline.write_demo, to_dir, demo_scale, progress=not quiet)
 

@@ -63,16 +63,15 @@ LEFT JOIN Sites AS s ON s.id = h.SiteID"""
 CLOUD = f"""
 SELECT CAST(s.name AS BINARY) AS site, c.Year, c.Month,
     CASE {_PERIOD.format(t="c")}
-        WHEN LEAST(c.WallDuration, c.CpuDuration, c.NumberOfVMs) < 0 THEN 'negative duration or count'
+        WHEN c.WallDuration IS NULL OR c.NumberOfVMs IS NULL THEN 'no wall time or VM count'
+        WHEN LEAST(c.WallDuration, IFNULL(c.CpuDuration, 0), c.NumberOfVMs) < 0 THEN 'negative duration or count'
         WHEN c.CpuCount <= 0 THEN 'zero CPU count'
         WHEN LOWER(c.Status) NOT IN ({_sql_list(CLOUD_STATUSES)}) THEN 'unknown status'
         WHEN {_blank("s.name")} THEN 'empty site'
-        WHEN {_blank("v.name")} THEN 'empty VO'
     END AS reason,
     c.WallDuration * CAST(c.CpuCount AS DECIMAL(10, 3)) AS core_s
 FROM CloudSummaries AS c
-LEFT JOIN Sites AS s ON s.id = c.SiteID
-LEFT JOIN VOs AS v ON v.id = c.VOID"""
+LEFT JOIN Sites AS s ON s.id = c.SiteID"""
 
 GPU = f"""
 SELECT CAST(g.SiteName AS BINARY) AS site, g.Year, g.Month,

@@ -110,6 +110,7 @@ CASES = {
         ({"Count": Decimal("-1.000")}, "negative duration or count"),
         ({"ActiveDuration": -60}, "negative duration or count"),
         ({"NumberOfRecords": -1}, "negative duration or count"),
+        ({"FQAN": None, "UpdateTime": None}, None),  # APEL's accelerator work in progress has neither
         ({"ActiveDuration": 7200}, None),  # active above available: kept, a finding of the cubes
         ({"Model": "Imaginary GPU 9000"}, None),  # unknown model: kept, a finding too
         ({"SiteName": ""}, "empty site"),
@@ -123,11 +124,21 @@ CASES = {
         ({}, None),
         ({"Month": 13}, "month not in 1-12"), ({"Year": NEXT_YEAR + 1}, "year out of range"),
         ({"WallDuration": -3600}, "negative duration or count"), ({"NumberOfVMs": -1}, "negative duration or count"),
+        # APEL's nullable columns: without wall time or VM count nothing is left to count...
+        ({"WallDuration": None}, "no wall time or VM count"), ({"NumberOfVMs": None}, "no wall time or VM count"),
+        ({"WallDuration": None, "CpuDuration": -1}, "no wall time or VM count"),
+        ({"Month": 13, "NumberOfVMs": None}, "month not in 1-12"),
+        # ...but CPU time, network, memory and disk may be unmeasured: kept.
+        ({"CpuDuration": None}, None),
+        ({"NetworkInbound": None, "NetworkOutbound": None, "Memory": None, "Disk": None}, None),
+        ({"CpuDuration": None, "WallDuration": -3600}, "negative duration or count"),
+        ({"CpuDuration": None, "NumberOfVMs": -1}, "negative duration or count"),
+        ({"CpuDuration": -1}, "negative duration or count"),
         ({"CpuCount": 0}, "zero CPU count"), ({"CpuCount": -2}, "zero CPU count"),
         ({"Status": "COMPLETED"}, None), ({"Status": "deleted"}, None),
         ({"Status": "migrating-legacy"}, "unknown status"),
         ({"CpuDuration": 3600 * 4 * 3}, None),  # CPU above wall × vCPUs: kept, a finding of the cubes
-        ({"SiteName": " "}, "empty site"), ({"VO": None}, "empty VO"),
+        ({"SiteName": " "}, "empty site"), ({"VO": None}, None), ({"VO": "None"}, None),  # 'no VO'
         ({"CpuCount": 0, "Status": "x"}, "zero CPU count"),
         ({"Status": "x", "SiteName": ""}, "unknown status"),
     ],

@@ -39,8 +39,9 @@ def write_demo(target: Path, demo_scale: str = "default", progress: bool = True)
     return {**counts, "quarantined": {k: v for k, v in quarantined.items() if v}}
 
 
-def load_demo_into_db(demo_scale: str = "default", progress: bool = True) -> dict:
-    """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL."""
+def load_demo_into_db(demo_scale: str = "default", progress: bool = True, gpu_shape: str = "flat") -> dict:
+    """Generate the demo federation and load it into the MariaDB of ACCOUNTING_DB_URL, its
+    accelerator table in `gpu_shape` (db_load.GPU_SHAPES)."""
     from accounting.source import db_load, demo
 
     cfgs = database.family_configs()
@@ -48,4 +49,4 @@ def load_demo_into_db(demo_scale: str = "default", progress: bool = True) -> dic
         raise SourceError(f"{database.DB_URL_ENV} is not set: nowhere to load the demo")
     with tempfile.TemporaryDirectory() as tmp:
         demo.generate(Path(tmp), scale=demo_scale, progress=progress)
-        return db_load.load(Path(tmp), cfgs)
+        return db_load.load(Path(tmp), cfgs, gpu_shape)

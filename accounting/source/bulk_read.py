@@ -10,7 +10,7 @@ pymysql stays the driver for connecting, metadata and every error message: this 
 only runs after a pymysql connection has succeeded (its host, port, user and password,
 option file included, are the ones reused here) and a pymysql `LIMIT 0` has shown that the
 columns exist. A failure while reading becomes the same one-line `SourceError` through
-`database.describe`.
+`database.describe`; a value that does not fit, the one line of `arrow_rows`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
+from accounting.source import arrow_rows
+from accounting.source.contracts import Dataset
 from accounting.source.database import SESSION_UTC, DbConfig, SourceError, describe
 
 # Rust's logger would print connection-pool errors on stderr itself, beside our one line.
@@ -58,8 +57,9 @@ def url_of(db) -> str:
     return f"mysql://{quote(user, safe='')}:{quote(password, safe='')}@{db.host}:{db.port}/{quote(database)}"
 
 
-def read(url: str, statements: list[str], schema: pa.Schema, cfg: DbConfig, table: str) -> Iterator[pa.Table]:
-    """Batches of the rows of `statements` (run one after another), typed as `schema`."""
+def read(url: str, statements: list[str], dataset: Dataset, cfg: DbConfig, name: str, table: str) -> Iterator:
+    """Arrow tables of the rows of `statements` (run one after another), in the dataset's
+    read types (arrow_rows). `name` is the source's in messages, `table` the table read."""
     import connectorx
 
     for sql in statements:
@@ -68,11 +68,11 @@ def read(url: str, statements: list[str], schema: pa.Schema, cfg: DbConfig, tabl
                                          batch_size=BATCH_ROWS, pre_execution_query=[SESSION_UTC])
             for batch in reader:
                 if batch.num_rows:
-                    yield _typed(batch, schema, table)
+                    yield arrow_rows.from_batch(batch, dataset, table)
         except (KeyboardInterrupt, SystemExit, GeneratorExit, SourceError):
             raise
         except BaseException as e:  # noqa: BLE001 - a failure mid-stream is a Rust panic, a BaseException
-            raise SourceError(describe(_read_error(e), cfg, table)) from None
+            raise SourceError(describe(_read_error(e), cfg, name)) from None
 
 
 @contextmanager
@@ -97,21 +97,6 @@ def native_stderr_captured() -> Iterator[None]:
             capture.seek(0)
             sys.stderr.write(_PANIC.sub("", capture.read().decode(errors="replace")))
             sys.stderr.flush()
-
-
-def _typed(batch: pa.RecordBatch, schema: pa.Schema, table: str) -> pa.Table:
-    columns = []
-    for f in schema:
-        column = batch.column(f.name)
-        try:
-            if pa.types.is_decimal(column.type) and pa.types.is_floating(f.type):
-                # Through text: Arrow's decimal-to-double division is not correctly rounded
-                # (7.64 became 7.640000000000001); its text parser is.
-                column = pc.cast(column, pa.string())
-            columns.append(column if column.type == f.type else pc.cast(column, f.type))
-        except pa.ArrowInvalid as e:
-            raise SourceError(f"cannot read column {f.name} of {table} as {f.type}: {e}") from None
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _read_error(e: Exception) -> _ReadError:

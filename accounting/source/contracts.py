@@ -30,6 +30,9 @@ class Dataset:
     # HTC is the one data type every deployment has; APEL keeps cloud, storage and
     # accelerators in databases of their own, often absent (2.5 has no accelerator tables).
     optional: bool = False
+    # The columns that identify a row (APEL's primary or summary key): what an error about
+    # one row names, so it can be found in the database.
+    key: tuple[str, ...] = ()
 
     def path(self, source_dir: Path) -> Path:
         return Path(source_dir) / self.name
@@ -57,6 +60,8 @@ HTC = Dataset(
     name="htc",
     partitioned=True,
     description="APEL HTC summaries with normalised durations, one row per summary key and month",
+    key=("Site", "Year", "Month", "GlobalUserName", "VO", "VOGroup", "VORole", "SubmitHost", "Infrastructure",
+         "ServiceLevelType", "ServiceLevel", "NodeCount", "Processors"),
     schema=_schema(
         ("Site", pa.string(), "Resource centre name as published in APEL"),
         ("Month", pa.int32(), "Month of the summary (1-12)"),
@@ -90,6 +95,7 @@ STORAGE = Dataset(
     partitioned=True,
     optional=True,
     description="APEL StAR storage records: capacity snapshots per storage share, VO and media",
+    key=("RecordId",),
     schema=_schema(
         ("RecordId", pa.string(), "Unique identifier of the StAR record"),
         ("CreateTime", UTC_TS, "When the record was created; a later record for the same period replaces it"),
@@ -123,6 +129,8 @@ CLOUD = Dataset(
     partitioned=True,
     optional=True,
     description="APEL cloud summaries: virtual machines per site, cloud compute service, VO, image and status",
+    key=("SiteName", "CloudComputeService", "Year", "Month", "GlobalUserName", "VO", "VOGroup", "VORole", "Status",
+         "CloudType", "ImageId", "CpuCount", "BenchmarkType", "Benchmark"),
     schema=_schema(
         ("SiteName", pa.string(), "Resource centre name"),
         ("CloudComputeService", pa.string(), "Cloud compute service (one site may run several)"),
@@ -157,6 +165,8 @@ GPU = Dataset(
     partitioned=True,
     optional=True,
     description="APEL accelerator summaries: GPU availability and activity per site, user, FQAN and GPU model",
+    key=("SiteName", "Year", "Month", "GlobalUserName", "FQAN", "Type", "Model", "Count", "Cores", "BenchmarkType",
+         "Benchmark", "AssociatedRecordType"),
     schema=_schema(
         ("Month", pa.int32(), "Month of the summary (1-12)"),
         ("Year", pa.int32(), "Year of the summary"),
@@ -184,6 +194,7 @@ SITES = Dataset(
     name="topology/sites",
     partitioned=False,
     description="Resource centres with their NGI, country, WLCG tier and federation over time",
+    key=("Site", "ValidFrom"),
     schema=_schema(
         ("Site", pa.string(), "Resource centre name"),
         ("NGI", pa.string(), "Operations centre (NGI/ROC)"),
@@ -202,6 +213,7 @@ VOS = Dataset(
     name="topology/vos",
     partitioned=False,
     description="Virtual organisations with their EGI/LHC flags and scientific discipline",
+    key=("VO",),
     schema=_schema(
         ("VO", pa.string(), "Virtual organisation name"),
         ("EGIOfficial", pa.bool_(), "Registered in the EGI Operations Portal"),
@@ -214,6 +226,7 @@ DISCIPLINES = Dataset(
     name="topology/disciplines",
     partitioned=False,
     description="Three-level scientific discipline classification",
+    key=("Discipline",),
     schema=_schema(
         ("Discipline", pa.string(), "Level-3 discipline"),
         ("Level2", pa.string(), "Its level-2 parent"),
@@ -225,6 +238,7 @@ PLEDGES = Dataset(
     name="topology/pledges",
     partitioned=False,
     description="WLCG pledges per federation and year",
+    key=("Federation", "Year"),
     schema=_schema(
         ("Federation", pa.string(), "WLCG pledge federation"),
         ("Year", pa.int32(), "Pledge year"),
@@ -238,6 +252,7 @@ GPU_MODELS = Dataset(
     name="topology/gpu_models",
     partitioned=False,
     description="Accelerator models with their vendor and category (data-centre or consumer)",
+    key=("Model",),
     schema=_schema(
         ("Model", pa.string(), "Accelerator model as sites report it"),
         ("Vendor", pa.string(), "Vendor"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -137,14 +137,17 @@ def statements(path: Path) -> list[str]:
     return out
 
 
-def schema_statements(families: list[str]) -> list[str]:
-    """The schema statements of one database holding `families`, preceded by dropping what
-    they create (the demo replaces the tables, whatever an earlier version looked like)
-    and followed by the recommended indexes of its tables."""
-    names = dict.fromkeys(name for family in families for name in FAMILY_SCHEMA[family])
+def schema_statements(families: list[str], schema: dict = FAMILY_SCHEMA) -> list[str]:
+    """The schema statements of one database holding `families` (their files in `schema`),
+    preceded by dropping what they or FAMILY_SCHEMA's create (the demo replaces the tables,
+    whatever an earlier version or accelerator shape looked like) and followed by the
+    recommended indexes of its tables."""
+    names = dict.fromkeys(name for family in families for name in schema[family])
     created = [st for name in names for st in statements(APEL_SQL / name)]
+    usual = [st for name in dict.fromkeys(n for family in families for n in FAMILY_SCHEMA[family]) if name not in names
+             for st in statements(APEL_SQL / name)]
     drops = {}
-    for st in created:
+    for st in usual + created:
         m = _CREATED.match(st)
         if m:
             drops[m.group(2)] = f"DROP {m.group(1).upper()} IF EXISTS `{m.group(2)}`"
@@ -174,26 +177,48 @@ def rows(source_dir: Path, today: dt.date | None = None) -> duckdb.DuckDBPyConne
     return con
 
 
-def load(source_dir: Path, cfgs: dict[str, DbConfig]) -> dict[str, int]:
+# `demo --to-db --gpu-shape`: the flat accelerator table, the shape of APEL's work in
+# progress (accelerator_pr459.sql: no FQAN, no UpdateTime, a publisher id), or none.
+GPU_SHAPES = ("flat", "pr459", "none")
+
+
+def _gpu_shaped(gpu_shape: str) -> tuple[dict, tuple[Fact, ...]]:
+    """FAMILY_SCHEMA and FACTS with the accelerator table in `gpu_shape`."""
+    gpu = next(fact for fact in FACTS if fact.dataset is contracts.GPU)
+    if gpu_shape == "none":
+        return {**FAMILY_SCHEMA, "gpu": ()}, tuple(fact for fact in FACTS if fact is not gpu)
+    if gpu_shape == "pr459":
+        pr459 = replace(gpu, columns=(*(c for c in gpu.columns if c not in ("FQAN", "UpdateTime")), "PublisherDNID"),
+                        updated=None)
+        return {**FAMILY_SCHEMA, "gpu": ("accelerator_pr459.sql",)}, tuple(pr459 if f is gpu else f for f in FACTS)
+    return FAMILY_SCHEMA, FACTS
+
+
+def load(source_dir: Path, cfgs: dict[str, DbConfig], gpu_shape: str = "flat") -> dict[str, int]:
     """Replace the accounting and topology tables of each family's database (`cfgs`, as
-    database.family_configs gives them) with the Parquet in source_dir."""
+    database.family_configs gives them) with the Parquet in source_dir, the accelerator
+    table in `gpu_shape` (GPU_SHAPES)."""
     con = rows(source_dir)
+    if gpu_shape == "pr459":
+        con.execute(_sql("gpu_pr459_rows"))
     databases: dict[str, tuple[DbConfig, list[str]]] = {}
     for family in FAMILY_SCHEMA:
         databases.setdefault(cfgs[family].where, (cfgs[family], []))[1].append(family)
     counts = {}
     for cfg, families in databases.values():
-        counts.update(_load_database(con, source_dir, cfg, families))
+        counts.update(_load_database(con, source_dir, cfg, families, gpu_shape))
     return counts
 
 
-def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConfig, families: list[str]) -> dict:
-    facts = [fact for fact in FACTS if fact.family in families]
+def _load_database(con: duckdb.DuckDBPyConnection, source_dir: Path, cfg: DbConfig, families: list[str],
+                   gpu_shape: str = "flat") -> dict:
+    schema, all_facts = _gpu_shaped(gpu_shape)
+    facts = [fact for fact in all_facts if fact.family in families]
     db = connect(cfg)
     counts = {}
     try:
         cur = db.cursor()
-        created = schema_statements(families)
+        created = schema_statements(families, schema)
         for stmt in created:
             cur.execute(stmt)
         # APEL's storage and accelerator schemas have no LastUpdated: in a database of

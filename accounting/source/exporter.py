@@ -4,6 +4,10 @@ Each source is one declarative `SourceTable` (dataset contract, query file, vali
 adding a data type means adding a definition. Monthly datasets are incremental: a month
 is re-read when its row count or latest update changed since the last export, or when it
 is within the restatement window; other months are carried over from the previous export.
+A table without an update column (APEL's accelerator work in progress) is compared by a
+fingerprint of each month instead: sums of its numbers and of a checksum of its rows,
+computed by the server. Such a table is one of a source's `Shape`s, told apart by a
+query for its columns.
 Rows that fail validation go to a quarantine Parquet with their reason, never dropped,
 and every month balances: rows read = exported + quarantined.
 """
@@ -19,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -31,7 +35,7 @@ from tqdm import tqdm
 
 from accounting import files
 from accounting.locations import EXPORT_SQL
-from accounting.source import bulk_read, contracts, validation
+from accounting.source import arrow_rows, bulk_read, contracts, validation
 from accounting.source.contracts import Dataset
 from accounting.source.database import DbConfig, SourceError, connect, describe
 from accounting.source.month_spill import MonthSpill, month_numbers
@@ -48,14 +52,29 @@ LISTING_CONNECTIONS = 2
 
 
 @dataclass(frozen=True)
+class Shape:
+    """Another form of a source's table, known by the contract columns it lacks (all of
+    them: a table lacking only some is no known shape, and its query names the missing
+    column). Its queries give those columns as NULL."""
+
+    name: str
+    lacks: tuple[str, ...]
+    query: str
+    months_query: str  # listing (Year, Month, rows, fingerprint sums…) when it lacks the update column
+
+
+@dataclass(frozen=True)
 class SourceTable:
     """How one dataset is read from the database."""
 
     dataset: Dataset
     query: str  # file in export/, or a table whose contract columns are read as they are
     months_query: str | None = None  # file in export/ listing (Year, Month, rows, max update)
-    updated: str = "UpdateTime"  # the column whose latest value the months query reports
+    updated: str | None = "UpdateTime"  # the column whose latest value the months query reports (None: sums)
     family: str = "main"  # whose database (database.family_configs)
+    reads: str = ""  # the table or view the query reads (in messages; its columns tell the shape)
+    shape: str = ""  # the name of the form read, where the table has others (`shapes`)
+    shapes: tuple[Shape, ...] = ()
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -68,41 +87,23 @@ class SourceTable:
     def table(self) -> str:
         return self.query.removesuffix(".sql")
 
+    @property
+    def read_from(self) -> str:
+        return self.reads or self.query
+
 
 SOURCES = (
-    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql"),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud"),
-    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage"),
-    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu"),
+    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", reads="HybridSuperSummaries"),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", reads="VCloudSummaries"),
+    SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage",
+                reads="VStarRecords"),
+    # The flat table the portal has read so far, or APEL's work in progress (pull request
+    # 459, schema/apel/accelerator_pr459.sql): no FQAN (so no VO) and no UpdateTime.
+    SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu", reads="AcceleratorSummaries",
+                shape="flat", shapes=(Shape("pr459", ("FQAN", "UpdateTime"), "gpu_pr459.sql",
+                                            "gpu_pr459_months.sql"),)),
     *(SourceTable(d, d.db_table) for d in contracts.TOPOLOGY_DATASETS),
 )
-
-
-# -- reading --------------------------------------------------------------------------
-
-# Read types: wide enough to see bad values (a negative count) before the contract's;
-# MariaDB's BOOLEAN is a TINYINT.
-_READ_TYPES = {pa.uint64(): pa.int64(), contracts.UTC_TS: pa.timestamp("s"), pa.bool_(): pa.int8()}
-
-
-def _to_arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
-    """Rows as the bulk connection returns them (timestamps and decimals as text) → Arrow."""
-    cols = list(zip(*rows)) if rows else [[] for _ in schema]
-    arrays = []
-    for values, f in zip(cols, schema):
-        typ = _READ_TYPES.get(f.type, f.type)
-        try:
-            if (typ in (pa.float64(), pa.timestamp("s")) or pa.types.is_decimal(typ)) and \
-                    any(isinstance(v, str) for v in values):
-                arr = pa.array(values, pa.string()).cast(typ)  # Arrow's parsers round correctly
-            else:
-                arr = pa.array(values, typ)
-        except (pa.ArrowInvalid, OverflowError, TypeError) as e:
-            raise SourceError(f"cannot read column {f.name} as {typ}: {str(e).splitlines()[0]}") from None
-        if f.type in (contracts.UTC_TS, pa.bool_()):
-            arr = arr.cast(f.type)  # timestamps: the session runs in UTC
-        arrays.append(arr)
-    return pa.Table.from_arrays(arrays, names=schema.names)
 
 
 @dataclass
@@ -151,10 +152,42 @@ class Exporter:
                 return
             yield rows
 
+    def shaped(self, db, src: SourceTable) -> SourceTable:
+        """The source as its table is in this database: one query for the table's columns,
+        and the first of its `shapes` whose columns the table lacks (none: the usual form).
+        A missing table is left to present() to report."""
+        if not src.shapes:
+            return src
+        cur = db.cursor()
+        try:
+            sql = (EXPORT_SQL / "columns.sql").read_text().format(table=src.read_from)  # from SOURCES, not input
+            if self._execute(cur, sql, table=src.table, missing_ok=src.dataset.optional):
+                return src
+            columns = {d[0].lower() for d in cur.description}
+        finally:
+            cur.close()
+        for shape in src.shapes:
+            if not columns & {c.lower() for c in shape.lacks}:
+                return replace(src, query=shape.query, months_query=shape.months_query, shape=shape.name,
+                               updated=None if src.updated in shape.lacks else src.updated)
+        return src
+
     def months_to_read(self, src: SourceTable) -> tuple[list[str], dict]:
-        """(months to re-read, the database's month list) by row count and latest update.
-        Counting every row is the costly part of a nightly run (a scan of an index of the
-        whole table), so the months query runs a year at a time on parallel connections."""
+        """(months to re-read, the database's month list) by row count and latest update
+        (or fingerprint)."""
+        listed = self.list_months(src)
+        known = self.state.get(src.dataset.name, {}).get("months", {})
+        recent = sorted(listed)[-self.restate_months:] if self.restate_months else []
+        todo = [k for k in sorted(listed) if known.get(k) != listed[k] or k in recent
+                or not self.previous_partition(src, k).exists()]
+        return todo, listed
+
+    def list_months(self, src: SourceTable) -> dict:
+        """What the database holds per month: its rows and latest update, or, for a table
+        without an update column, the fingerprint sums of its months query (as text, as
+        they are kept in the state file). Counting every row is the costly part of a
+        nightly run (a scan of an index of the whole table), so the months query runs a
+        year at a time on parallel connections."""
         sql = (EXPORT_SQL / src.months_query).read_text()
 
         def list_span(span: dict) -> list[tuple]:
@@ -170,13 +203,9 @@ class Exporter:
 
         with ThreadPoolExecutor(self._listing.qsize()) as pool:
             spans = list(pool.map(list_span, _year_spans(date.today().year)))
-        listed = {f"{y:04d}-{m:02d}": {"rows": int(n), "max_update": str(mu) if mu else None}
-                  for rows in spans for y, m, n, mu in rows}
-        known = self.state.get(src.dataset.name, {}).get("months", {})
-        recent = sorted(listed)[-self.restate_months:] if self.restate_months else []
-        todo = [k for k in sorted(listed) if known.get(k) != listed[k] or k in recent
-                or not self.previous_partition(src, k).exists()]
-        return todo, dict(sorted(listed.items()))
+        listed = {f"{y:04d}-{m:02d}": _month_entry(n, marks, src.updated is not None)
+                  for rows in spans for y, m, n, *marks in rows}
+        return dict(sorted(listed.items()))
 
     def previous_partition(self, src: SourceTable, key: str) -> Path:
         return src.dataset.partition_path(self.previous, *_year_month(key))
@@ -196,8 +225,8 @@ class Exporter:
             statements = [cur.mogrify(src.sql(), p) for p in params]
             cur.close()
             self.queries += len(statements)
-            yield from bulk_read.read(bulk_read.url_of(db), statements, _read_schema(src.dataset.schema),
-                                      self.cfg, src.table)
+            yield from bulk_read.read(bulk_read.url_of(db), statements, src.dataset, self.cfg, src.table,
+                                      src.read_from)
             return
         cur.close()
         for p in params:
@@ -205,7 +234,7 @@ class Exporter:
             self._execute(cur, src.sql(), p, table=src.table)
             try:
                 for rows in self._fetch_chunks(cur, src.table):
-                    yield _to_arrow(rows, src.dataset.schema)
+                    yield arrow_rows.from_rows(rows, src.dataset, src.read_from)
             finally:
                 cur.close()
 
@@ -276,7 +305,7 @@ class Exporter:
         self._execute(cur, src.sql(), table=src.table)
         rows = [r for chunk in self._fetch_chunks(cur, src.table) for r in chunk]
         cur.close()
-        table = _to_arrow(rows, src.dataset.schema)
+        table = arrow_rows.from_rows(rows, src.dataset, src.read_from)
         write_table(src.dataset, table, staging)
         return table.num_rows
 
@@ -323,13 +352,21 @@ class Exporter:
                     if not src.dataset.partitioned:
                         report["datasets"][src.dataset.name] = {"rows": self.export_table(db, src, staging)}
                         continue
+                    src = self.shaped(db, src)
                     if not self.present(db, src):
                         report["datasets"][src.dataset.name] = {"absent": True, "database": self.cfg.where}
                         continue
                     known = self.state.get(src.dataset.name, {})
-                    if self.full or not known or known.get("database", self.cfg.where) != self.cfg.where:
-                        # everything (also when the dataset now comes from another database): no months query
+                    everything = self.full or not known or known.get("database", self.cfg.where) != self.cfg.where
+                    if everything and src.updated:
+                        # everything (also when the dataset now comes from another database): the
+                        # months are listed from the rows read, no months query
                         todo, listed = None, {}
+                    elif everything:
+                        # Fingerprints only the server computes: listed before the rows are read,
+                        # so a change made meanwhile differs from the state and is read next run.
+                        listed = self.list_months(src)
+                        todo = sorted(listed)
                     else:
                         todo, listed = self.months_to_read(src)
                         self.carry_over(src, staging, set(listed) - set(todo))
@@ -341,9 +378,10 @@ class Exporter:
                         if res["read"] != res["exported"] + sum(res["quarantined"].values()):
                             raise SourceError(f"{src.dataset.name} {key}: rows read {res['read']} ≠ exported "
                                               f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
-                    self.write_quarantine(src, staging, quarantine, None if todo is None else set(todo))
+                    self.write_quarantine(src, staging, quarantine, None if everything else set(todo))
                     new_state[src.dataset.name] = {"months": listed, "database": self.cfg.where}
                     report["datasets"][src.dataset.name] = {
+                        **({"shape": src.shape} if src.shape else {}),
                         "months_in_database": len(listed), "months_read": len(months),
                         "rows_read": sum(m["read"] for m in months.values()),
                         "rows_exported": sum(m["exported"] for m in months.values()),
@@ -414,8 +452,12 @@ def _month_params(key: str, all_months: bool = False) -> dict:
     return {"year": year, "month": month, "month_start": start, "month_end": end, "all_months": int(all_months)}
 
 
-def _read_schema(schema: pa.Schema) -> pa.Schema:
-    return pa.schema([pa.field(f.name, _READ_TYPES.get(f.type, f.type)) for f in schema])
+def _month_entry(rows: int, marks: list, by_update: bool) -> dict:
+    """A month as the state file keeps it: its row count and latest update, or the
+    fingerprint sums of its months query (as text: JSON keeps no decimals)."""
+    if by_update:
+        return {"rows": int(rows), "max_update": str(marks[0]) if marks[0] else None}
+    return {"rows": int(rows), "sums": [None if v is None else str(v) for v in marks]}
 
 
 def _list_months(chunk: pa.Table, numbers: pa.Array, updated: str, listed: dict, by_number: dict,

@@ -6,6 +6,12 @@ instead of the dataset, never dropped. Suspicious rows that are kept (a zero ben
 CPU above wall × processors) are the cubes' findings, not rules here. An absent VO
 (APEL's 'None', NULL, blank: local jobs without an FQAN, accelerator summaries without
 one) is no rule either: the cubes show such work under the one 'no VO' entity.
+
+NULLs in APEL's nullable cloud columns: a summary without wall time or VM count has
+nothing to count and goes with its own reason, "no wall time or VM count" (not
+"negative"); one without CPU time, network, memory or disk is kept, those values not
+measured (many cloud middlewares do not measure CPU time; the sums count it as none, so
+the cloud CPU efficiency of such a site reads low).
 """
 
 from __future__ import annotations
@@ -89,13 +95,15 @@ def _gpu(t: pa.Table) -> list[tuple[str, pa.Array]]:
 
 
 def _cloud(t: pa.Table) -> list[tuple[str, pa.Array]]:
-    """CPU time above wall time × vCPUs is kept and flagged by the cubes."""
+    """CPU time above wall time × vCPUs is kept and flagged by the cubes. Without wall time
+    or VM count a summary has nothing to count; a NULL CPU time is kept (not measured)."""
+    negative = [pc.fill_null(_negative(t, c), False) for c in ("WallDuration", "CpuDuration", "NumberOfVMs")]
     return _period(t) + [
-        ("negative duration or count", _negative(t, "WallDuration", "CpuDuration", "NumberOfVMs")),
+        ("no wall time or VM count", pc.or_(pc.is_null(t["WallDuration"]), pc.is_null(t["NumberOfVMs"]))),
+        ("negative duration or count", pc.or_(pc.or_(negative[0], negative[1]), negative[2])),
         ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
         ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
         ("empty site", _empty(t, "SiteName")),
-        ("empty VO", _empty(t, "VO")),
     ]
 
 
