@@ -45,6 +45,7 @@ TIERS = {
     "test_publish": "site",
     "test_errors": "site",
     "test_export": "services",  # MariaDB
+    "test_export_shapes": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_s3": "services",  # the moto S3 server
@@ -171,3 +172,22 @@ def browser():
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def demo_datadir(tmp_path_factory) -> Path:
+    """A stopped MariaDB's data directory holding the small demo (`demo --to-db`): every
+    server of the MariaDB tests starts on a copy of it, far faster than loading it again."""
+    from export_db import load_demo
+
+    return load_demo(tmp_path_factory.mktemp("mariadb-demo"))
+
+
+@pytest.fixture
+def own_server(demo_datadir, tmp_path):
+    """A private server with the small demo loaded, for tests that break or change it."""
+    from export_db import server_on_a_copy
+
+    db = server_on_a_copy(demo_datadir, tmp_path / "db")
+    yield db, {"ACCOUNTING_DB_URL": db.url}
+    db.stop()

@@ -5,14 +5,10 @@ site, what SQL on the server computes from APEL's own tables."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
 import json
 import shutil
-from collections import Counter, defaultdict
-from decimal import Decimal
-from pathlib import Path
+from collections import Counter
 from statistics import fmean
 
 import duckdb
@@ -26,8 +22,9 @@ from accounting.site.kinds import STORAGE_DEFAULT_METRIC
 from accounting.source import db_load
 from accounting.source.demo import cloud as demo_cloud
 from accounting.source.demo import federation as demo
-from conftest import EPOCH, one_error_line, run_build, start_build, wait_until
-from mariadb_server import PASSWORD, USER, MariaDB, available
+from conftest import EPOCH, run_build, start_build, wait_until
+from export_db import export_report, hashes, run_fails, server_on_a_copy
+from mariadb_server import PASSWORD, USER, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
 # How long the server must have been producing the scan's rows before it is killed: at
@@ -41,33 +38,10 @@ HSS_COLUMNS = """(SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID,
                NormalisedWallDuration, NormalisedCpuDuration, NumberOfJobs, UpdateTime)"""
 
 
-def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def demo_datadir(tmp_path_factory) -> Path:
-    """A stopped server's data directory holding the small demo (`demo --to-db`): every
-    server of this module starts on a copy of it, far faster than loading the demo again."""
-    db = MariaDB(tmp_path_factory.mktemp("mariadb-demo")).start()
-    try:
-        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra={"ACCOUNTING_DB_URL": db.url})
-    finally:
-        db.stop()
-    return db.datadir
-
-
-def _server_on_a_copy(datadir: Path, base: Path) -> MariaDB:
-    base.mkdir(parents=True)
-    shutil.copytree(datadir, base / "data")
-    return MariaDB(base).start()
-
-
 @pytest.fixture(scope="module")
 def server(demo_datadir, tmp_path_factory):
     """The module's shared server, the small demo loaded."""
-    db = _server_on_a_copy(demo_datadir, tmp_path_factory.mktemp("mariadb") / "shared")
+    db = server_on_a_copy(demo_datadir, tmp_path_factory.mktemp("mariadb") / "shared")
     yield db
     db.stop()
 
@@ -120,10 +94,10 @@ def test_round_trip_gives_the_same_cubes_and_pages(built, from_db):
     con = duckdb.connect()
     q = "SELECT * FROM read_parquet('{}/source/htc/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
     assert con.execute(q.format(data)).fetchall() == con.execute(q.format(built["data"])).fetchall()
-    assert _hashes(data / "cubes") == _hashes(built["cubes"])
+    assert hashes(data / "cubes") == hashes(built["cubes"])
     # The same pages and downloads; the manifests list the same files, and the same source
     # rows, whose Parquet bytes differ (the export writes other row groups than the demo).
-    site, demo_site = _hashes(out), _hashes(built["output"])
+    site, demo_site = hashes(out), hashes(built["output"])
     assert site.keys() == demo_site.keys()
     assert {k: v for k, v in site.items() if k != "manifest.json"} == \
         {k: v for k, v in demo_site.items() if k != "manifest.json"}
@@ -236,7 +210,7 @@ def test_nothing_valid_is_quarantined_and_every_row_is_accounted_for(from_db, tr
                               for r in pq.read_table(quarantine).to_pylist()) if quarantine.exists() else Counter()
         assert exported == valid, (dataset, (exported - valid).most_common(5), (valid - exported).most_common(5))
         assert quarantined == broken, (dataset, quarantined - broken, broken - quarantined)
-        assert _report(from_db["data"], dataset)["rows_read"] == sum(r["n"] for r in rows), dataset
+        assert export_report(from_db["data"], dataset)["rows_read"] == sum(r["n"] for r in rows), dataset
 
 
 def test_recent_months_arrive_through_apels_procedures(server, built):
@@ -268,25 +242,12 @@ def test_recent_months_arrive_through_apels_procedures(server, built):
     assert spelled > 0
 
 
-@pytest.fixture
-def own_server(demo_datadir, tmp_path):
-    """A private server with the small demo loaded, for tests that break or change it."""
-    db = _server_on_a_copy(demo_datadir, tmp_path / "db")
-    env = {"ACCOUNTING_DB_URL": db.url}
-    yield db, env
-    db.stop()
-
-
-def _report(data: Path, dataset: str = "htc") -> dict:
-    return json.loads((data / "source" / "export_report.json").read_text())["datasets"][dataset]
-
-
 def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, tmp_path):
     env = loaded["env"]
     data = tmp_path / "data"
     shutil.copytree(loaded["data"], data)
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    first = _report(data)
+    first = export_report(data)
     assert first["months_read"] == 3  # unchanged database: the restatement window only
     months = sorted(first["months"])
     latest = months[-1]
@@ -308,7 +269,7 @@ def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, t
         FROM HybridSuperSummaries WHERE Year = {ly} AND Month = {lm} LIMIT 1""")
     before = {p: p.stat().st_ino for p in (data / "source" / "htc").rglob("*.parquet")}
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    second = _report(data)
+    second = export_report(data)
     changed = {f"{y1:04d}-{m1:02d}", f"{y2:04d}-{m2:02d}"}
     assert set(second["months"]) == changed | set(months[-3:])
     # Unchanged months were carried over, not re-read: the very same files.
@@ -328,29 +289,18 @@ def test_incremental_picks_up_changes_and_rereads_nothing_else(server, loaded, t
     con.close()
 
 
-def _run_fails(data: Path, env: dict) -> tuple[str, dict]:
-    before = _hashes(data)
-    proc = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env, check=False)
-    assert proc.returncode != 0
-    assert _hashes(data) == before, "a failed export changed the previous data"
-    assert PASSWORD not in proc.stderr and "secretpw" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, proc.stderr
-    return lines[0], before
-
-
 def test_bad_credentials(server, loaded, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(loaded["data"], data)
     url = server.url.replace(PASSWORD, "secretpw")
-    line, _ = _run_fails(data, {"ACCOUNTING_DB_URL": url})
+    line, _ = run_fails(data, {"ACCOUNTING_DB_URL": url})
     assert "refused the credentials of user 'portal'" in line and f"127.0.0.1:{server.port}" in line
 
 
 def test_unreachable_server(loaded, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(loaded["data"], data)
-    line, _ = _run_fails(data, {"ACCOUNTING_DB_URL": "mysql://portal:secretpw@127.0.0.1:9/apel"})
+    line, _ = run_fails(data, {"ACCOUNTING_DB_URL": "mysql://portal:secretpw@127.0.0.1:9/apel"})
     assert "cannot reach the database server at 127.0.0.1:9" in line
 
 
@@ -360,12 +310,12 @@ def test_dropped_column(own_server, tmp_path):
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     run_build("cubes", "--data-dir", str(data), "--quiet")
     run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
-    site_before = _hashes(out)
+    site_before = hashes(out)
     with db.root() as con:
         con.cursor().execute("ALTER TABLE HybridSuperSummaries DROP COLUMN LatestEndTime")
-    line, _ = _run_fails(data, env)
+    line, _ = run_fails(data, env)
     assert "missing column" in line and "LatestEndTime" in line and "htc" in line
-    assert _hashes(out) == site_before
+    assert hashes(out) == site_before
 
 
 def _export_queries(cur, where: str, params: tuple = ()) -> list[tuple]:
@@ -385,7 +335,7 @@ def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
     db, env = own_server
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    before = _hashes(data)
+    before = hashes(data)
     # Hold the fact table so the export is caught inside its reads, then kill the server.
     holder = db.root()
     holder.cursor().execute("LOCK TABLES HybridSuperSummaries WRITE")
@@ -404,11 +354,11 @@ def test_server_lost_in_the_middle_of_an_export(own_server, tmp_path):
     assert proc.returncode != 0
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
-    assert _hashes(data) == before
+    assert hashes(data) == before
     # The next run, with the server back, completes normally.
     db.start()
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    assert _report(data)["rows_read"] > 0
+    assert export_report(data)["rows_read"] > 0
 
 
 def test_server_lost_while_rows_stream(own_server, tmp_path):
@@ -417,7 +367,7 @@ def test_server_lost_while_rows_stream(own_server, tmp_path):
     db, env = own_server
     data = tmp_path / "data"
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    before = _hashes(data)
+    before = hashes(data)
     # Every joined row now waits 10 ms, so the read takes minutes and is caught midway.
     with db.root() as con:
         cur = con.cursor()
@@ -444,13 +394,13 @@ def test_server_lost_while_rows_stream(own_server, tmp_path):
     assert len(lines) == 1 and "lost the connection" in lines[0] and str(db.port) in lines[0], err
     assert "while reading htc" in lines[0]
     assert "panicked" not in err and "backtrace" not in err, err
-    assert _hashes(data) == before
+    assert hashes(data) == before
     db.start()
     with db.root() as con:
         con.cursor().execute("DROP VIEW VORoles")
         con.cursor().execute("RENAME TABLE VORoles_t TO VORoles")
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    assert _report(data)["rows_read"] > 0
+    assert export_report(data)["rows_read"] > 0
 
 
 def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path):
@@ -492,7 +442,7 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     q = pq.read_table(data / "source" / "quarantine" / "htc.parquet")
     assert sorted(q["reason"].to_pylist()) == sorted(bad)
-    report = _report(data)
+    report = export_report(data)
     for key, month in report["months"].items():
         assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
     assert report["rows_quarantined"] == len(bad)
@@ -548,7 +498,7 @@ def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
     assert duckdb.connect().execute(
         f"SELECT count(*) FROM read_parquet('{data}/source/storage/*/*/*.parquet', hive_partitioning = false) "
         "WHERE RecordId = 'ok-0' AND \"Group\" = ''").fetchone()[0] == 1
-    report = _report(data, "storage")
+    report = export_report(data, "storage")
     assert report["rows_read"] == report["rows_exported"] + len(bad)
     for key, month in report["months"].items():
         assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
@@ -581,7 +531,7 @@ def test_bad_gpu_records_are_quarantined_or_flagged(own_server, tmp_path):
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     q = pq.read_table(data / "source" / "quarantine" / "gpu.parquet")
     assert sorted(q["reason"].to_pylist()) == sorted(quarantined)
-    report = _report(data, "gpu")
+    report = export_report(data, "gpu")
     assert report["rows_read"] == report["rows_exported"] + len(quarantined)
     kept = duckdb.connect().execute(
         f"SELECT count(*) FROM read_parquet('{data}/source/gpu/*/*/*.parquet', hive_partitioning = false) "
@@ -621,7 +571,7 @@ def test_bad_cloud_summaries_are_quarantined_or_flagged(own_server, tmp_path):
     # The demo's own bad rows (zero CPU count, an unknown status) are quarantined too.
     assert {r["SiteName"] for r in q if not r["ImageId"].startswith("bad-image-")} == \
         {*demo_cloud.ZERO_CPU_COUNT_SITES, *demo_cloud.UNKNOWN_STATUS_SITES}
-    report = _report(data, "cloud")
+    report = export_report(data, "cloud")
     assert report["rows_read"] == report["rows_exported"] + len(q) and report["rows_quarantined"] == len(q)
     run_build("cubes", "--data-dir", str(data), "--quiet")
     run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
@@ -641,7 +591,7 @@ def test_password_from_environment_or_option_file(server, loaded, tmp_path):
     proc = run_build("export", "--data-dir", str(data),
                      env_extra={"ACCOUNTING_DB_URL": url, "ACCOUNTING_DB_OPTION_FILE": str(option_file)})
     assert PASSWORD not in proc.stderr + proc.stdout
-    assert _report(data)["months_read"] == 3
+    assert export_report(data)["months_read"] == 3
 
 
 def test_missing_table(own_server, tmp_path):
@@ -650,7 +600,7 @@ def test_missing_table(own_server, tmp_path):
     run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     with db.root() as con:
         con.cursor().execute("DROP TABLE topology_pledges")
-    line, _ = _run_fails(data, env)
+    line, _ = run_fails(data, env)
     assert "missing table" in line and "topology_pledges" in line
 
 
@@ -682,8 +632,8 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
     run_build("export", "--data-dir", str(bulk), "--quiet", env_extra=env)
     run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=env)
     # The same Parquet, byte for byte, quarantine included.
-    parquet = {p: h for p, h in _hashes(bulk / "source").items() if p.endswith(".parquet")}
-    assert parquet == {p: h for p, h in _hashes(plain / "source").items() if p.endswith(".parquet")}
+    parquet = {p: h for p, h in hashes(bulk / "source").items() if p.endswith(".parquet")}
+    assert parquet == {p: h for p, h in hashes(plain / "source").items() if p.endswith(".parquet")}
     month = "year=2023/month=05/part-0.parquet"
     assert "1.345" in {str(v) for v in pq.read_table(bulk / "source" / "cloud" / month)["CpuCount"].to_pylist()}
     assert "0.333" in {str(v) for v in pq.read_table(bulk / "source" / "gpu" / month)["Count"].to_pylist()}
@@ -697,250 +647,4 @@ def test_bulk_path_and_pymysql_export_the_same_rows(own_server, tmp_path):
     sites = {r[0] for r in duck.execute(
         f"SELECT DISTINCT Site FROM read_parquet('{bulk}/source/htc/year=2023/month=05/*.parquet')").fetchall()}
     assert set(AWKWARD_NAMES) <= sites
-    assert _report(bulk)["rows_read"] == _report(plain)["rows_read"] == len(rows)
-
-
-def test_optional_datasets_may_be_absent(own_server, tmp_path):
-    """APEL 2.5 has no accelerator tables, and a grid-only database no cloud or storage
-    tables: each absent dataset is skipped with one warning line naming its table; HTC
-    and the topology are exported as ever."""
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        for statement in ("DROP TABLE AcceleratorSummaries", "DROP VIEW VCloudSummaries", "DROP TABLE CloudSummaries",
-                          "DROP VIEW VStarRecords", "DROP TABLE StarRecords"):
-            cur.execute(statement)
-    data = tmp_path / "data"
-    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 3 and all(line.startswith("warning: export: no ") for line in warnings)
-    for dataset, table in (("gpu", "AcceleratorSummaries"), ("cloud", "VCloudSummaries"), ("storage", "VStarRecords")):
-        assert any(table in line and f"no {dataset} data" in line for line in warnings)
-        assert _report(data, dataset)["absent"] is True
-        assert not (data / "source" / dataset).exists()
-    assert _report(data)["rows_exported"] > 0
-    assert (data / "source" / "topology" / "sites.parquet").exists()
-    # HTC stays required: without it the export stops with one line.
-    with db.root() as con:
-        con.cursor().execute("DROP TABLE HybridSuperSummaries")
-    line, _ = _run_fails(data, env)
-    assert "missing table" in line and "HybridSuperSummaries" in line
-
-
-def test_a_dataset_with_no_rows_is_exported_empty_and_builds_empty_cubes(own_server, tmp_path):
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        for table in ("CloudSummaries", "CloudRecords", "AcceleratorSummaries"):
-            cur.execute(f"DELETE FROM {table}")
-    data = tmp_path / "data"
-    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    assert "warning" not in result.stderr  # present, only empty: nothing to warn about
-    for dataset in ("cloud", "gpu"):
-        report = _report(data, dataset)
-        assert not report.get("absent") and report["rows_exported"] == 0 == report["months_in_database"], dataset
-    assert _report(data, "storage")["rows_exported"] > 0
-    run_build("cubes", "--data-dir", str(data), "--quiet", env_extra=env)
-    for cube in ("cloud_monthly", "gpu_monthly"):
-        assert pq.read_metadata(data / "cubes" / f"{cube}.parquet").num_rows == 0, cube
-    assert pq.read_metadata(data / "cubes" / "storage_monthly.parquet").num_rows > 0
-
-
-def test_unreadable_value_names_table_column_and_row_key(own_server, tmp_path):
-    """A value that fits no column of the contract (a vCPU count wider than APEL's
-    DECIMAL(10,3)) stops the export with one line naming the table, the column and the
-    key of the row holding it, by either read path; never a traceback."""
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        cur.execute("ALTER TABLE CloudSummaries MODIFY CpuCount DECIMAL(16, 3) UNSIGNED NOT NULL")
-        cur.execute("UPDATE CloudSummaries SET CpuCount = 123456789.5 WHERE Year = 2022 AND Month = 3 "
-                    "ORDER BY SiteID, ImageId LIMIT 1")
-        cur.execute("""SELECT s.name, c.ImageId, d.name FROM CloudSummaries AS c JOIN Sites AS s ON s.id = c.SiteID
-                       JOIN DNs AS d ON d.id = c.GlobalUserNameID WHERE c.CpuCount > 1000""")
-        (site, image, dn), = cur.fetchall()
-    for flags in ((), ("--no-bulk",)):
-        proc = run_build("export", "--data-dir", str(tmp_path / "data"), "--quiet", *flags, env_extra=env,
-                         check=False)
-        line = one_error_line(proc, "cannot read column CpuCount of cloud", "table VCloudSummaries",
-                              f"SiteName={site!r}", "Year=2022", "Month=3", f"ImageId={image!r}",
-                              "CpuCount=123456789.500")
-        assert dn not in line, "the user's DN is personal data"
-    assert not any((tmp_path / "data").iterdir()), "a failed export wrote nothing"
-
-
-@pytest.fixture(scope="module")
-def pr459_datadir(tmp_path_factory) -> Path:
-    """A stopped server's data directory holding the small demo with its accelerator table
-    in the shape of APEL's pull request 459 (`demo --to-db --gpu-shape pr459`)."""
-    db = MariaDB(tmp_path_factory.mktemp("mariadb-pr459")).start()
-    try:
-        run_build("demo", "--to-db", "--demo-scale", "small", "--gpu-shape", "pr459", "--quiet",
-                  env_extra={"ACCOUNTING_DB_URL": db.url})
-    finally:
-        db.stop()
-    return db.datadir
-
-
-@pytest.fixture(scope="module")
-def pr459(pr459_datadir, tmp_path_factory):
-    """A server on a copy of it, and a first export through the bulk path (not to change)."""
-    db = _server_on_a_copy(pr459_datadir, tmp_path_factory.mktemp("mariadb") / "pr459")
-    env = {"ACCOUNTING_DB_URL": db.url}
-    data = tmp_path_factory.mktemp("pr459") / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    yield {"db": db, "env": env, "data": data}
-    db.stop()
-
-
-def _gpu_by_site_month(rows) -> dict[tuple, tuple[Decimal, Decimal]]:
-    """(site, year, month) → (Σ Count × ActiveDuration, Σ Count × AvailableDuration)."""
-    sums = defaultdict(lambda: (Decimal(0), Decimal(0)))
-    for site, year, month, active, offered in rows:
-        a, b = sums[(site, int(year), int(month))]
-        sums[(site, int(year), int(month))] = (a + Decimal(active), b + Decimal(offered))
-    return dict(sums)
-
-
-def test_accelerators_in_apel_pr459_shape_reach_the_site_without_vo(pr459, tmp_path):
-    """APEL's accelerator work in progress has no FQAN and no UpdateTime: the export reads
-    them as NULL, nothing is quarantined, the GPU sums of cubes and downloads equal the
-    database's, and every GPU page says there is no VO breakdown, with none shown."""
-    report = _report(pr459["data"], "gpu")
-    assert report["shape"] == "pr459" and report["rows_quarantined"] == 0
-    with pr459["db"].root() as con:
-        cur = con.cursor()
-        cur.execute("SELECT COUNT(*) FROM AcceleratorSummaries")
-        assert report["rows_exported"] == cur.fetchone()[0] > 0
-        cur.execute("SELECT SiteName, Year, Month, SUM(Count * ActiveDuration), SUM(Count * AvailableDuration) "
-                    "FROM AcceleratorSummaries GROUP BY SiteName, Year, Month")
-        want = _gpu_by_site_month(cur.fetchall())
-    src = f"read_parquet('{pr459['data']}/source/gpu/*/*/*.parquet', hive_partitioning = false)"
-    assert duckdb.connect().execute(f"SELECT count(FQAN), count(UpdateTime) FROM {src}").fetchone() == (0, 0)
-    data, out = tmp_path / "data", tmp_path / "out"
-    shutil.copytree(pr459["data"], data)
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
-    cube = pq.read_table(data / "cubes" / "gpu_monthly.parquet").to_pylist()
-    assert {r["VO"] for r in cube} == {"no VO"}
-    assert _gpu_by_site_month((r["Site"], r["Year"], r["Month"], r["gpu_active_s"], r["gpu_available_s"])
-                              for r in cube) == want
-    with open(out / "data" / "gpu_monthly.csv", newline="") as f:
-        assert _gpu_by_site_month((r["Site"], r["Year"], r["Month"], r["gpu_active_s"], r["gpu_available_s"])
-                                  for r in csv.DictReader(f)) == want
-    assert not (out / "gpu" / "vo").exists()
-    pages = sorted((out / "gpu").rglob("index.html"))
-    assert len(pages) > 20 and {site for site, _, _ in want} <= {p.parent.name for p in pages}
-    for page in pages:
-        html = page.read_text()
-        assert "carry no FQAN, so usage cannot be split by VO" in html and "gpu/vo/" not in html, page
-
-
-def test_pr459_restated_month_is_read_again_and_only_it(pr459_datadir, tmp_path):
-    """Without UpdateTime, a month is re-read when its fingerprint (rows, sums, row
-    checksums) changed: a restated duration, or a corrected name that changes no sum;
-    an unchanged month is not read again."""
-    db = _server_on_a_copy(pr459_datadir, tmp_path / "db")
-    try:
-        env = {"ACCOUNTING_DB_URL": db.url}
-        data = tmp_path / "data"
-        export = ("export", "--data-dir", str(data), "--quiet", "--restate-months", "0")
-        run_build(*export, env_extra=env)
-        first = _report(data, "gpu")
-        assert first["months_read"] == first["months_in_database"] > 2
-        run_build(*export, env_extra=env)
-        assert _report(data, "gpu")["months_read"] == 0
-        with db.root() as con:
-            cur = con.cursor()
-            cur.execute("SELECT Year, Month FROM AcceleratorSummaries GROUP BY Year, Month HAVING COUNT(*) > 3 "
-                        "ORDER BY Year, Month LIMIT 2")
-            (y1, m1), (y2, m2) = cur.fetchall()
-            cur.execute(f"UPDATE AcceleratorSummaries SET ActiveDuration = ActiveDuration + 3600 "
-                        f"WHERE Year = {y1} AND Month = {m1} ORDER BY SiteName, Model, Cores, Count LIMIT 1")
-            cur.execute(f"UPDATE AcceleratorSummaries SET GlobalUserName = '/CN=corrected user' "
-                        f"WHERE Year = {y2} AND Month = {m2} ORDER BY SiteName, Model, Cores, Count LIMIT 1")
-            cur.execute(f"SELECT SUM(Count * ActiveDuration) FROM AcceleratorSummaries WHERE Year = {y1} AND "
-                        f"Month = {m1}")
-            active = cur.fetchone()[0]
-        before = {p: p.stat().st_ino for p in (data / "source" / "gpu").rglob("*.parquet")}
-        run_build(*export, env_extra=env)
-        restated = {f"{y1:04d}-{m1:02d}", f"{y2:04d}-{m2:02d}"}
-        assert set(_report(data, "gpu")["months"]) == restated
-        for path, inode in before.items():  # the others carried over: the very same files
-            if f"{path.parent.parent.name[5:]}-{path.parent.name[6:]}" not in restated:
-                assert path.stat().st_ino == inode, path
-        month = pq.read_table(data / "source" / "gpu" / f"year={y1:04d}" / f"month={m1:02d}" / "part-0.parquet")
-        assert sum(r["Count"] * r["ActiveDuration"] for r in month.to_pylist()) == active
-        users = pq.read_table(data / "source" / "gpu" / f"year={y2:04d}" / f"month={m2:02d}" / "part-0.parquet",
-                              columns=["GlobalUserName"])
-        assert "/CN=corrected user" in users["GlobalUserName"].to_pylist()
-    finally:
-        db.stop()
-
-
-def test_pr459_both_read_paths_give_the_same_parquet(pr459, tmp_path):
-    plain = tmp_path / "plain"
-    run_build("export", "--data-dir", str(plain), "--quiet", "--no-bulk", env_extra=pr459["env"])
-    assert _report(plain, "gpu")["shape"] == "pr459"
-    bulk_gpu, plain_gpu = _hashes(pr459["data"] / "source" / "gpu"), _hashes(plain / "source" / "gpu")
-    assert any(p.endswith(".parquet") for p in bulk_gpu) and bulk_gpu == plain_gpu
-    assert not (plain / "source" / "quarantine" / "gpu.parquet").exists()
-
-
-def test_gpu_shape_none_loads_no_accelerator_table_and_the_export_skips_it(own_server, tmp_path):
-    """`demo --to-db --gpu-shape none` over a database that had the accelerator table
-    drops it; the export then warns in one line and goes on without GPU data."""
-    db, env = own_server
-    run_build("demo", "--to-db", "--demo-scale", "small", "--gpu-shape", "none", "--quiet", env_extra=env)
-    with db.root() as con:
-        cur = con.cursor()
-        cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-                    "AND table_name = 'AcceleratorSummaries'")
-        assert cur.fetchone()[0] == 0
-        cur.execute("SELECT Type FROM LastUpdated")
-        assert "GPU" not in {t for t, in cur.fetchall()}
-    data = tmp_path / "data"
-    result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 1 and "no gpu data" in warnings[0] and "AcceleratorSummaries" in warnings[0], warnings
-    assert _report(data, "gpu")["absent"] is True and not (data / "source" / "gpu").exists()
-    assert _report(data)["rows_exported"] > 0 and _report(data, "cloud")["rows_exported"] > 0
-
-
-def test_each_family_in_its_own_database(built, tmp_path):
-    """Grid, cloud, storage and accelerator accounting in four databases
-    (ACCOUNTING_CLOUD_DB_URL, ACCOUNTING_STORAGE_DB_URL, ACCOUNTING_GPU_DB_URL): the demo
-    loads each family into its own, the export reads each from its own, with the same rows
-    as a single database gives."""
-    db = MariaDB(tmp_path / "db").start()
-    try:
-        with db.root() as con:
-            cur = con.cursor()
-            for family in ("cloud", "storage", "gpu"):
-                cur.execute(f"CREATE DATABASE apel_{family} CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci")
-                for host in ("127.0.0.1", "localhost"):
-                    cur.execute(f"GRANT ALL ON apel_{family}.* TO '{USER}'@'{host}'")
-        server = db.url.rsplit("/", 1)[0]
-        env = {"ACCOUNTING_DB_URL": db.url, **{f"ACCOUNTING_{family.upper()}_DB_URL": f"{server}/apel_{family}"
-                                               for family in ("cloud", "storage", "gpu")}}
-        run_build("demo", "--to-db", "--demo-scale", "small", "--quiet", env_extra=env)
-        with db.root() as con:
-            cur = con.cursor()
-            cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                        "WHERE table_name IN ('CloudSummaries', 'HybridSuperSummaries', 'StarRecords', "
-                        "'AcceleratorSummaries')")
-            assert set(cur.fetchall()) == {("apel_cloud", "CloudSummaries"), ("apel", "HybridSuperSummaries"),
-                                           ("apel_storage", "StarRecords"), ("apel_gpu", "AcceleratorSummaries")}
-        data = tmp_path / "data"
-        run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-        q = "SELECT * FROM read_parquet('{}/source/{}/*/*/*.parquet', hive_partitioning = false) ORDER BY ALL"
-        duck = duckdb.connect()
-        for dataset in ("htc", "cloud", "storage", "gpu"):
-            rows = duck.execute(q.format(data, dataset)).fetchall()
-            assert rows and rows == duck.execute(q.format(built["data"], dataset)).fetchall(), dataset
-        state = json.loads((data / "export_state.json").read_text())
-        assert state["htc"]["database"].endswith("/apel")
-        for family in ("cloud", "storage", "gpu"):
-            assert state[family]["database"].endswith(f"/apel_{family}")
-    finally:
-        db.stop()
+    assert export_report(bulk)["rows_read"] == export_report(plain)["rows_read"] == len(rows)
