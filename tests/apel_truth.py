@@ -50,6 +50,7 @@ SELECT CAST(s.name AS BINARY) AS site, h.Year, h.Month,
     CASE {_PERIOD.format(t="h")}
         WHEN LEAST(h.WallDuration, h.CpuDuration, h.NormalisedWallDuration, h.NormalisedCpuDuration,
                    h.NumberOfJobs) < 0 THEN 'negative duration or job count'
+        WHEN LEAST(h.Processors, h.NodeCount) < 0 THEN 'negative processor or node count'
         WHEN NOT ({_KNOWN} OR {_BENCH} IN ({_sql_list(BENCHMARK_UNRECORDED)})) THEN 'unknown benchmark type'
         WHEN {_blank("s.name")} THEN 'empty site'
         WHEN {_KNOWN} AND h.ServiceLevel > 0 AND ABS(CAST(h.NormalisedWallDuration AS DECIMAL(30, 3))

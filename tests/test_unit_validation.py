@@ -56,6 +56,9 @@ CASES = {
         ({"CpuDuration": -5}, "negative duration or job count"),
         ({"NormalisedCpuDuration": -1}, "negative duration or job count"),
         ({"NumberOfJobs": None}, "negative duration or job count"),
+        ({"Processors": -8}, "negative processor or node count"),
+        ({"NodeCount": -1}, "negative processor or node count"),
+        ({"Processors": 0, "NodeCount": 0}, None),  # APEL's default where a record gave no count
         ({"ServiceLevelType": "hepspec"}, None),  # benchmark types match whatever their case
         ({"ServiceLevelType": "SPECint2099"}, "unknown benchmark type"),
         ({"ServiceLevelType": "hepspec06"}, None),

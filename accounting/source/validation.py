@@ -64,6 +64,8 @@ def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
     return _period(t) + [
         ("negative duration or job count", _negative(t, "WallDuration", "CpuDuration", "NormalisedWallDuration",
                                                      "NormalisedCpuDuration", "NumberOfJobs")),
+        # 0 is APEL's default where a record gave no count (kept: unknown); below 0 is impossible.
+        ("negative processor or node count", _negative(t, "Processors", "NodeCount")),
         ("unknown benchmark type",
          pc.invert(pc.or_(known, pc.is_in(bench, pa.array(list(contracts.BENCHMARK_UNRECORDED)))))),
         ("empty site", _empty(t, "Site")),
