@@ -52,6 +52,7 @@ SELECT CAST(s.name AS BINARY) AS site, h.Year, h.Month,
                    h.NumberOfJobs) < 0 THEN 'negative duration or job count'
         WHEN LEAST(h.Processors, h.NodeCount) < 0 THEN 'negative processor or node count'
         WHEN NOT ({_KNOWN} OR {_BENCH} IN ({_sql_list(BENCHMARK_UNRECORDED)})) THEN 'unknown benchmark type'
+        WHEN s.name IS NULL THEN 'site id not in Sites'
         WHEN {_blank("s.name")} THEN 'empty site'
         WHEN {_KNOWN} AND h.ServiceLevel > 0 AND ABS(CAST(h.NormalisedWallDuration AS DECIMAL(30, 3))
                                                    - {_EXPECTED_NORMWALL}) > {_EXPECTED_NORMWALL} * 0.01 + 1

@@ -429,6 +429,8 @@ def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path)
             "negative duration or job count": dict(jobs="-5"),
             "unknown benchmark type": dict(bench="'specint-2099'"),
             "empty site": dict(site=str(empty_site)),
+            "site id not in Sites": dict(site="999999"),  # lost in an inner join before
+            "negative processor or node count": dict(procs="-8"),
             "normalised wall time inconsistent with wall time × benchmark":
                 dict(normwall="NormalisedWallDuration * 3 + 1000"),
         }

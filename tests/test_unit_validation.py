@@ -66,7 +66,8 @@ CASES = {
         ({"ServiceLevelType": None}, None), ({"ServiceLevelType": "None"}, None),
         ({"ServiceLevelType": "custom"}, None), ({"ServiceLevelType": " "}, None),
         ({"ServiceLevelType": "none-such"}, "unknown benchmark type"),
-        ({"Site": ""}, "empty site"), ({"Site": "   "}, "empty site"), ({"Site": None}, "empty site"),
+        ({"Site": ""}, "empty site"), ({"Site": "   "}, "empty site"),
+        ({"Site": None}, "site id not in Sites"),  # the export's LEFT JOIN found no name
         # An absent VO (APEL's 'None' of local jobs, blank, NULL) is the 'no VO' entity, kept.
         ({"VO": "None", "Infrastructure": "local"}, None), ({"VO": ""}, None), ({"VO": None}, None),
         # Normalised wall = wall × benchmark, within 1 % + 1 s; si2k counts 1/250.

@@ -68,6 +68,7 @@ def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
         ("negative processor or node count", _negative(t, "Processors", "NodeCount")),
         ("unknown benchmark type",
          pc.invert(pc.or_(known, pc.is_in(bench, pa.array(list(contracts.BENCHMARK_UNRECORDED)))))),
+        ("site id not in Sites", pc.is_null(t["Site"])),
         ("empty site", _empty(t, "Site")),
         ("normalised wall time inconsistent with wall time × benchmark",
          pc.and_(pc.and_(known, pc.greater(t["ServiceLevel"], 0)),
