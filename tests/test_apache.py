@@ -72,7 +72,8 @@ def test_generated_config_with_port_is_valid(tmp_path):
     out = tmp_path / "apache.conf"
     run_build("apache-config", "--root", str(tmp_path / "current"), "--port", "8089", "--out", str(out))
     text = out.read_text()
-    assert "Listen 8089" in text and "<VirtualHost *:8089>" in text and "Options FollowSymLinks" in text
+    assert "Listen 127.0.0.1:8089\n" in text and "<VirtualHost 127.0.0.1:8089>" in text
+    assert "Options FollowSymLinks" in text
     apache_server.Apache(tmp_path / "a", text).check_config()
 
 
