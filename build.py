@@ -81,9 +81,10 @@ def cli(ctx, data_dir, output, demo_scale, quiet, publish_to, keep):
             raise click.UsageError(f"{', '.join(given)} before a command apply to the nightly job only: "
                                    f"give them after {ctx.invoked_subcommand!r}")
         return
-    run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
-    run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
-    run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+    with pipeline.nightly_locks(data_dir, output):
+        run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
+        run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
+        run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
     if publish_to:
         run_stage("publish", pipeline.publish, output, publish_to, keep)
     else:
@@ -172,17 +173,30 @@ def publish(output, keep, to, rollback):
 
 @cli.command("apache-config", help="Write an Apache 2.4 configuration serving ROOT (normally "
                                    "<publish dir>/current): precompressed .br/.gz siblings, cache "
-                                   "headers, download MIME types, the 404 page and security headers.")
+                                   "headers, download MIME types, the 404 page, security headers on "
+                                   "every response, TRACE refused and a Server header without version.")
 @click.option("--root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The directory to serve (the `current` symlink of a publish directory).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Add a Listen directive and a "
-              "<VirtualHost *:PORT> for this port (without it: directives for the enclosing server).")
+@click.option("--listen", metavar="ADDRESS:PORT", default=None,
+              help="Add `Listen ADDRESS:PORT` and a <VirtualHost ADDRESS:PORT> (127.0.0.1:8080, [::1]:8080, "
+                   "0.0.0.0:80 for every interface). Without it and --port: directives for the enclosing "
+                   "server, which listens where it already does.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Short for --listen 127.0.0.1:PORT (loopback only: a proxy in front).")
+@click.option("--hsts", type=click.IntRange(1), default=None, metavar="SECONDS",
+              help="Send Strict-Transport-Security: max-age=SECONDS. Only when the site is served over "
+                   "HTTPS (by this Apache or a proxy in front): browsers then refuse plain HTTP for it.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the configuration here (default: standard output).")
-def apache_config(root, port, out):
+def apache_config(root, listen, port, hsts, out):
     from accounting.publish import apache
 
-    text = apache.config(root, port)
+    if listen is not None and port is not None:
+        raise AccountingError("apache-config: give --listen or --port, not both")
+    try:
+        text = apache.config(root, apache.listen_address(listen, port), hsts)
+    except AccountingError as e:
+        raise type(e)(f"apache-config: {e.message}") from None
     if out is None:
         click.echo(text, nl=False)
         return

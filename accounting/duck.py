@@ -7,6 +7,9 @@ and COPY takes the target as a parameter.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +24,16 @@ SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "labels.sql", CUBES_SQL / "b
          CUBES_SQL / "macros.sql")
 
 Error = duckdb.Error
+IOException = duckdb.IOException
+
+
+def os_error(e: duckdb.IOException, path: Path | str) -> OSError:
+    """DuckDB's failure to write `path` as the OSError it reports in its message (a full
+    disk: `"errno":"28"` inside a JSON blob), so it reads like every other I/O failure."""
+    code = re.search(r'"errno":\s*"?(\d+)', str(e))
+    if code:
+        return OSError(int(code.group(1)), os.strerror(int(code.group(1))), str(path))
+    return OSError(errno.EIO, " ".join(str(e).split()), str(path))
 
 
 @cache
@@ -51,4 +64,8 @@ def view_parquet(con: duckdb.DuckDBPyConnection, name: str, files: str | Path | 
 
 def copy_to(con: duckdb.DuckDBPyConnection, query: str, path: Path, options: str) -> None:
     """COPY (query) TO path (options): the path as a parameter, the options from our code."""
-    con.execute(sql(CUBES_SQL / "queries" / "copy.sql").format(query=query, options=options), {"path": str(path)})
+    try:
+        con.execute(sql(CUBES_SQL / "queries" / "copy.sql").format(query=query, options=options),
+                    {"path": str(path)})
+    except duckdb.IOException as e:
+        raise os_error(e, path) from None

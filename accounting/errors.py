@@ -8,6 +8,8 @@ message names what failed and never holds a secret (a password, a key).
 
 from __future__ import annotations
 
+import os
+
 import click
 
 
@@ -21,10 +23,17 @@ class AccountingError(click.ClickException):
     @classmethod
     def from_os(cls, what: str, e: OSError) -> AccountingError:
         """`what` ('cannot write the site into output') and the system's reason, with its file."""
-        return cls(f"{what}: {e.strerror or e}" + (f" ({e.filename})" if e.filename else ""))
+        # By its errno where there is one: pyarrow's strerror wraps the system's reason in its
+        # own words ('Error writing bytes to file. Detail: [errno 28] No space left on device').
+        reason = os.strerror(e.errno) if e.errno else e.strerror or str(e)
+        return cls(f"{what}: {reason}" + (f" ({e.filename})" if e.filename else ""))
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class BusyError(AccountingError):
+    """Another run holds the lock of the directory this one would write (accounting.files)."""
 
 
 class SourceError(AccountingError):

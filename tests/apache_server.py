@@ -26,18 +26,20 @@ def available() -> bool:
     return binary() is not None and os.path.isdir(MODULES)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class Apache:
-    def __init__(self, base: Path, site_config: str):
-        """`site_config`: the text of `build.py apache-config` (without --port: the top-level
-        file adds Listen on a free loopback port)."""
+    def __init__(self, base: Path, site_config: str, port: int | None = None):
+        """`site_config`: the text of `build.py apache-config`. Without --listen or --port
+        the top-level file adds Listen on a free loopback port; with them, pass their `port`
+        (the configuration's own Listen is the only one)."""
         self.base = Path(base)
-        self.port = _free_port()
+        self.own_listen = port is not None
+        self.port = port or free_port()
         self.site_config = site_config
         self.proc: subprocess.Popen | None = None
 
@@ -54,7 +56,7 @@ class Apache:
         (self.base / "site.conf").write_text(self.site_config)
         lines = [f'ServerRoot "{self.base}"', f'PidFile "{self.base}/apache2.pid"',
                  f'DefaultRuntimeDir "{self.base}"', f'ErrorLog "{self.error_log}"', "LogLevel warn",
-                 "ServerName 127.0.0.1", f"Listen 127.0.0.1:{self.port}"]
+                 "ServerName 127.0.0.1"] + ([] if self.own_listen else [f"Listen 127.0.0.1:{self.port}"])
         lines += [f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in BASE_MODULES
                   if os.path.exists(f"{MODULES}/mod_{m}.so")]
         lines += [f'CustomLog "{self.base}/access.log" "%h %r %>s %b"',

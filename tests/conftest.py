@@ -44,6 +44,8 @@ TIERS = {
     "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
     "test_publish": "site",
     "test_errors": "site",
+    "test_build_locks": "site",  # real builds run together, and one killed midway
+    "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)

@@ -9,6 +9,7 @@ import gzip
 import http.client
 import os
 import shutil
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -72,7 +73,8 @@ def test_generated_config_with_port_is_valid(tmp_path):
     out = tmp_path / "apache.conf"
     run_build("apache-config", "--root", str(tmp_path / "current"), "--port", "8089", "--out", str(out))
     text = out.read_text()
-    assert "Listen 8089" in text and "<VirtualHost *:8089>" in text and "Options FollowSymLinks" in text
+    assert "Listen 127.0.0.1:8089\n" in text and "<VirtualHost 127.0.0.1:8089>" in text
+    assert "Options FollowSymLinks" in text
     apache_server.Apache(tmp_path / "a", text).check_config()
 
 
@@ -138,14 +140,81 @@ def test_missing_path_gets_the_404_page(built, server):
     assert get(server, "egi/no-such.csv")[0] == 404
 
 
+def request(port: int, method: str, path: str, headers: dict | None = None) -> tuple[int, dict]:
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    con.request(method, "/" + path, headers=headers or {})
+    r = con.getresponse()
+    r.read()
+    con.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}
+
+
+def raw(port: int, data: bytes, host: str = "127.0.0.1") -> tuple[int, dict]:
+    """Bytes written to the socket as they are: a request no HTTP client would send, which
+    Apache answers itself, before any <Directory> applies."""
+    with socket.create_connection((host, port), timeout=30) as s:
+        s.sendall(data)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    return int(head[0].split()[1]), {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in head[1:])}
+
+
+def responses(port: int) -> dict[str, tuple[int, dict]]:
+    """One response of every kind the site gives: pages and downloads, revalidations, a
+    missing path, malformed requests and a refused method."""
+    out = {p or "/": request(port, "GET", p, {"Accept-Encoding": "br"})
+           for p in ("", "egi/table.csv", "data/htc_monthly.parquet")}
+    etag, modified = out["/"][1]["etag"], out["/"][1]["last-modified"]
+    out["304 If-None-Match"] = request(port, "GET", "", {"If-None-Match": etag, "Accept-Encoding": "br"})
+    out["304 If-Modified-Since"] = request(port, "GET", "egi/table.csv", {"If-Modified-Since": modified})
+    out["404"] = request(port, "GET", "no/such/page/")
+    out["400 request line"] = raw(port, b"GARBAGE\r\n\r\n")
+    out["400 Host header"] = raw(port, b"GET / HTTP/1.1\r\nHost: bad host!\r\nConnection: close\r\n\r\n")
+    out["TRACE"] = request(port, "TRACE", "")
+    return out
+
+
+EXPECTED_STATUS = {"/": 200, "egi/table.csv": 200, "data/htc_monthly.parquet": 200, "304 If-None-Match": 304,
+                   "304 If-Modified-Since": 304, "404": 404, "400 request line": 400, "400 Host header": 400,
+                   "TRACE": 405}
+
+
 def test_security_headers_on_every_response(server):
-    for path in ("", "egi/table.csv", "data/htc_monthly.parquet", "missing"):
-        _, headers, _ = get(server, path, "br")
-        csp = headers["content-security-policy"]
-        assert "default-src 'none'" in csp and "script-src 'self'" in csp
-        assert "unsafe-eval" not in csp and "unsafe-inline" not in csp
-        assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    """Successes, revalidations and errors alike; TRACE refused, the banner without
+    version, and no HSTS unless asked for."""
+    got = responses(server.port)
+    assert {what: status for what, (status, _) in got.items()} == EXPECTED_STATUS
+    for what, (_, headers) in got.items():
+        csp = headers.get("content-security-policy", "")
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp, what
+        assert "unsafe-eval" not in csp and "unsafe-inline" not in csp, what
+        assert headers.get("x-content-type-options") == "nosniff", what
+        assert headers.get("referrer-policy") == "strict-origin-when-cross-origin", what
+        assert headers.get("server") == "Apache", what
+        assert "strict-transport-security" not in headers, what
+
+
+@pytest.fixture(scope="module")
+def listening(pub):
+    """Apache with `apache-config --listen 127.0.0.1:PORT --hsts 600`: its own Listen only."""
+    port = apache_server.free_port()
+    text = run_build("apache-config", "--root", str(pub / "pub" / "current"), "--listen", f"127.0.0.1:{port}",
+                     "--hsts", "600").stdout
+    apache = apache_server.Apache(pub / "apache-listen", text, port=port).start()
+    yield apache
+    apache.stop()
+
+
+def test_listen_on_the_address_given_with_hsts(listening):
+    got = responses(listening.port)
+    assert {what: status for what, (status, _) in got.items()} == EXPECTED_STATUS
+    for what, (_, headers) in got.items():
+        assert headers.get("strict-transport-security") == "max-age=600", what
+    # Bound to 127.0.0.1 alone: another loopback address of this machine is not served.
+    with pytest.raises(ConnectionRefusedError):
+        raw(listening.port, b"GET / HTTP/1.0\r\n\r\n", host="127.0.0.2")
 
 
 def test_directory_without_slash_redirects(server):

@@ -198,7 +198,7 @@ COMMAND_OPTIONS = {
     "site": ("--data-dir", "--output"),
     "serve": ("--output", "--port"),
     "publish": ("--output", "--to", "--keep", "--rollback"),
-    "apache-config": ("--root", "--port", "--out"),
+    "apache-config": ("--root", "--listen", "--port", "--hsts", "--out"),
 }
 
 

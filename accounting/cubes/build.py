@@ -95,7 +95,15 @@ def _run(con: duckdb.DuckDBPyConnection, path: Path, what):
 
 def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str, int]:
     """Run every cube; return {cube: rows}. Raises CubesError, leaving `cubes_dir` as it was."""
-    if not Path(source_dir).is_dir():
+    try:
+        with files.claim(cubes_dir):
+            return _build(Path(source_dir), Path(cubes_dir), progress)
+    except OSError as e:
+        raise CubesError.from_os(f"cannot write the cubes into {cubes_dir}", e) from None
+
+
+def _build(source_dir: Path, cubes_dir: Path, progress: bool) -> dict[str, int]:
+    if not source_dir.is_dir():
         raise CubesError(f"no source data in {source_dir}: run the export stage first")
     con = duck.connect()
     register_sources(con, source_dir)
@@ -114,8 +122,10 @@ def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str,
                 raise CubesError(f"cube {path.stem} would publish personal data: {', '.join(sorted(personal))}")
             try:
                 cube.write_parquet(str(out / f"{path.stem}.parquet"), **PARQUET)
+            except duck.IOException as e:
+                raise duck.os_error(e, cubes_dir / f"{path.stem}.parquet") from None
             except duck.Error as e:
-                raise CubesError(f"cannot write cube {path.stem} into {out}: {e}") from None
+                raise CubesError(f"cannot write cube {path.stem} into {cubes_dir}: {e}") from None
             counts[path.stem] = cube.shape[0]
             log.info("cube %s: %d rows in %.1f s", path.stem, counts[path.stem], time.perf_counter() - t0)
     return counts

@@ -4,6 +4,7 @@ content type, encoding and cache policy in accounting/media.py: S3 serves the sa
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -14,6 +15,27 @@ from accounting.locations import TEMPLATES
 from accounting.publish import directory
 
 DEBIAN_MODULES = "/usr/lib/apache2/modules"
+# `--port N` alone: the site on this machine only (a proxy or TLS terminator in front);
+# any other exposure is a decision spelled out with --listen.
+DEFAULT_BIND = "127.0.0.1"
+
+
+def listen_address(listen: str | None = None, port: int | None = None) -> str | None:
+    """The `Listen` argument: `listen` ("ADDRESS:PORT", IPv6 in brackets) checked and
+    normalised, or DEFAULT_BIND with `port`; None for neither (no Listen, no virtual host)."""
+    if listen is None:
+        return None if port is None else f"{DEFAULT_BIND}:{port}"
+    host, sep, number = listen.rpartition(":")
+    try:
+        if not sep or not number.isdigit() or not 1 <= int(number) <= 65535:
+            raise ValueError("no port from 1 to 65535 after the last ':'")
+        address = ipaddress.ip_address(host[1:-1] if host.startswith("[") and host.endswith("]") else host)
+        if address.version == 6 and not host.startswith("["):
+            raise ValueError("an IPv6 address goes in brackets")
+    except ValueError as e:
+        raise PublishError(f"--listen {listen!r} is not ADDRESS:PORT with an IP address "
+                           f"(127.0.0.1:8080, [::1]:8080, 0.0.0.0:80): {e}") from None
+    return f"[{address}]:{int(number)}" if address.version == 6 else f"{address}:{int(number)}"
 
 
 def media_table() -> dict:
@@ -30,7 +52,9 @@ def media_table() -> dict:
     }
 
 
-def config(root: Path, port: int | None = None, modules: str = DEBIAN_MODULES) -> str:
+def config(root: Path, listen: str | None = None, hsts: int | None = None, modules: str = DEBIAN_MODULES) -> str:
+    """The configuration serving `root`; `listen` as listen_address gives it, `hsts` the
+    max-age of Strict-Transport-Security (None: not sent)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     root = Path(root).absolute()
@@ -42,5 +66,5 @@ def config(root: Path, port: int | None = None, modules: str = DEBIAN_MODULES) -
     if root.name == directory.CURRENT:
         releases = {"map": (root.parent / directory.MAP).as_posix(),
                     "dir": (root.parent / directory.RELEASES).as_posix()}
-    return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), port=port, modules=modules,
-                                                     releases=releases, **media_table())
+    return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), listen=listen, hsts=hsts,
+                                                     modules=modules, releases=releases, **media_table())

@@ -17,26 +17,30 @@ in `current.map` and serves from `releases/<id>/`, which never changes.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from accounting import manifest
+from accounting import files, manifest
 from accounting.errors import PublishError
 from accounting.files import write_bytes
 
-RELEASES, CURRENT, STATE, MAP = "releases", "current", "releases.json", "current.map"
+RELEASES, CURRENT, STATE, MAP, LOCK = "releases", "current", "releases.json", "current.map", ".publish.lock"
 
 
 @contextmanager
 def _locked(target: Path):
-    """One publisher at a time per target directory."""
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".publish.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """One publisher at a time per target directory: a second one fails at once. The lock
+    file is inside the directory (unlike a built tree's, it is never replaced, and it may be
+    a volume shared by containers whose parents are not), and so is the holder's first
+    task: what a killed publish left (a half-assembled release, a temporary symlink or
+    state file), which no other run can be using now."""
+    with files.locked(target / LOCK, target, doing="published to"):
+        for stale in [*(target / RELEASES).glob(".*.tmp-*"), *target.glob(f".{CURRENT}.tmp-*"),
+                      *target.glob(f"{STATE}.tmp-*"), *target.glob(f"{MAP}.tmp-*")]:
+            files.remove(stale)
         yield
 
 
@@ -73,6 +77,13 @@ def switch(target: Path, build_id: str) -> None:
     os.symlink(f"{RELEASES}/{build_id}", tmp)
     os.replace(tmp, target / CURRENT)
     write_bytes(target / MAP, f"{CURRENT} {build_id}\n".encode())
+
+
+def _map_names(target: Path) -> str | None:
+    try:
+        return (target / MAP).read_text().split()[-1]
+    except (FileNotFoundError, IndexError):
+        return None
 
 
 def _assemble(site: Path, files: dict, dest: Path, base: Path | None, base_files: dict) -> tuple[int, int]:
@@ -113,9 +124,6 @@ def _prune(target: Path, state: dict, keep: int, previous: str | None) -> list[s
             shutil.rmtree(target / RELEASES / rid, ignore_errors=True)
             removed.append(rid)
     state["releases"] = [r for r in releases if r not in removed]
-    # Leftovers of interrupted runs.
-    for stale in (target / RELEASES).glob(".*.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
     return removed
 
 
@@ -132,6 +140,9 @@ def publish(site: Path, target: Path, keep: int = 5) -> dict:
         state = read_state(target)
         previous = state["current"]
         if previous == build_id:
+            # A run stopped between the symlink and the map: Apache serves by the map.
+            if _map_names(target) != build_id:
+                switch(target, build_id)
             return {"release": build_id, "status": "unchanged: already the current release",
                     "linked": 0, "copied": 0, "removed": []}
         releases_dir = target / RELEASES

@@ -9,6 +9,7 @@ reason, never dropped.
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from accounting import files
@@ -20,23 +21,38 @@ def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, f
            restate_months: int = 3, bulk: bool = True) -> dict:
     """Write data/source/: from the MariaDB in ACCOUNTING_DB_URL, or the demo federation."""
     cfgs = database.family_configs()
-    if cfgs is not None:
-        from accounting.source import exporter
+    if cfgs is None:
+        return write_demo(Path(data_dir) / "source", demo_scale, progress)
+    from accounting.source import exporter
 
+    target = Path(data_dir) / "source"
+    # Locked from before the previous export's state is read until the new state is written
+    # after the swap: a second export can neither read a state about to change nor race it.
+    with _writing(target):
         report = exporter.export(cfgs, Path(data_dir), full, restate_months, progress, bulk)
-        return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
-    return write_demo(Path(data_dir) / "source", demo_scale, progress)
+    return {name: {k: v for k, v in d.items() if k != "months"} for name, d in report["datasets"].items()}
 
 
 def write_demo(target: Path, demo_scale: str = "default", progress: bool = True) -> dict:
     """The demo federation as source Parquet in `target` (replaced atomically)."""
     from accounting.source import demo
 
-    with files.staged_dir(target) as staging:
+    with _writing(target), files.staged_dir(target) as staging:
         counts = demo.generate(staging, scale=demo_scale, progress=progress)
         # The demo's deliberately bad rows meet the same validation as an export's.
         quarantined = validation.quarantine_source(staging)
     return {**counts, "quarantined": {k: v for k, v in quarantined.items() if v}}
+
+
+@contextmanager
+def _writing(target: Path):
+    """The lock of `target` for the block, and any I/O failure in it (a full disk, an
+    unwritable directory) as one line; the previous `target` stays as it was."""
+    try:
+        with files.claim(target):
+            yield
+    except OSError as e:
+        raise SourceError.from_os(f"cannot write the source data into {target}", e) from None
 
 
 def load_demo_into_db(demo_scale: str = "default", progress: bool = True, gpu_shape: str = "flat") -> dict:
