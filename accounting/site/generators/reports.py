@@ -113,9 +113,9 @@ def write_downloads(writer: SiteWriter, page_dir: str, table: Table) -> None:
     writer.write(page_dir + f"{table.id}.csv", table.csv())
     writer.write_parquet(page_dir + f"{table.id}.parquet", table.arrow())
     if table.metric.is_ratio:
-        header, records = table.sums_records()
-        writer.write(page_dir + f"{table.id}_sums.csv", records_csv(header, records))
-        writer.write_parquet(page_dir + f"{table.id}_sums.parquet", records_arrow(header, records))
+        sums_table = table.sums_records()
+        writer.write(page_dir + f"{table.id}_sums.csv", records_csv(*sums_table))
+        writer.write_parquet(page_dir + f"{table.id}_sums.parquet", records_arrow(*sums_table))
 
 
 class ReportPages:
@@ -139,7 +139,7 @@ class ReportPages:
             chart = None
             if spec.chart and table.rows:
                 chart = charts.spec("line" if t_metric.is_ratio else spec.chart, t_metric.title, f"{spec.id}.csv",
-                                    table.row_dim, table.columns, table.summary_rows)
+                                    table.row_dim, table.columns)
             tables.append({"id": spec.id, "title": table.title, "display": table.display(), "unit": t_metric.unit,
                            "chart": chart, "empty": not table.rows, "has_percent": table.has_percent,
                            "sums": t_metric.is_ratio, "averaged": table.averaged})

@@ -73,13 +73,13 @@ class StoragePages:
             chart = None
             if len(periods) == len(months) and table.rows:
                 chart = charts.spec("stacked", f"{metric['name']} ({metric['unit']})", f"{table_id}.csv", row,
-                                    periods, 1)
+                                    periods)
             tables.append({"id": table_id, "title": table.title, "display": table.display(), "chart": chart,
                            "empty": not table.rows})
         capacity = self.capacity_table(months, month_labels, used[first_row], allocated[first_row])
         self.b.writer.write(page_dir + "capacity.csv", capacity.csv())
         self.b.writer.write_parquet(page_dir + "capacity.parquet", capacity.arrow())
-        capacity_chart = charts.spec("stacked", "Capacity (TB)", "capacity.csv", "Capacity", months, 1) \
+        capacity_chart = charts.spec("stacked", "Capacity (TB)", "capacity.csv", "Capacity", months) \
             if capacity.rows else None
 
         heading = kind.heading.format(name=name)
