@@ -44,6 +44,7 @@ TIERS = {
     "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
     "test_publish": "site",
     "test_errors": "site",
+    "test_hostile_names": "site",  # a variant of the small demo's source with hostile names, built once
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)
