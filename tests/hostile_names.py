@@ -4,6 +4,7 @@ a 255-character site name, an NGI really called "unknown NGI", and VOs called "T
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,12 @@ FORMULA_VO = '=HYPERLINK("http://x","y")'
 RTL_VO = "evil\u202etxt.exe"
 # The largest VOs of the demo take these names, so each is among a chart's top series.
 VO_NAMES = ("Other", "Total", FORMULA_VO, RTL_VO)
+
+
+def unquote(cell: str) -> str:
+    """A CSV cell as static/site.js reads it for a chart: one leading ' off a cell the
+    site neutralised (a quote run ending in = + - @, tab or CR)."""
+    return re.sub(r"^'(?='*[=+\-@\t\r])", "", cell)
 
 
 def _rename(path: Path, column: str, mapping: dict[str, str]) -> None:

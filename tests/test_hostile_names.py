@@ -15,7 +15,7 @@ import vl_convert as vlc
 
 from accounting.site import paths
 from conftest import run_build
-from hostile_names import FORMULA_VO, LONG_SITE, REAL_UNKNOWN_NGI, RTL_VO, plant
+from hostile_names import FORMULA_VO, LONG_SITE, REAL_UNKNOWN_NGI, RTL_VO, plant, unquote
 from sitelinks import broken_links
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,7 +100,6 @@ def _chart_labels(page, table_id: str) -> list[str]:
     """The legend of a page's chart, drawn by Vega from the spec and the CSV as the page's
     script reads them (one leading quote off a neutralised cell)."""
     spec = json.loads(dict(SPEC.findall((page / "index.html").read_text()))[table_id].replace("<\\/", "</"))
-    unquote = lambda v: re.sub(r"^'(?='*[=+\-@\t\r])", "", v)  # noqa: E731
     header, *rows = _csv(page / f"{table_id}.csv")
     values = [{unquote(h): unquote(v) for h, v in zip(header, r, strict=True)} for r in rows]
     spec["data"] = {"values": values, "format": {"parse": spec["data"]["format"]["parse"]}}

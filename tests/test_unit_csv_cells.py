@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import pytest
 
 from accounting import duck
 from accounting.site.report import csv_text, records_csv
+from hostile_names import unquote
 
 # OWASP's list: = + - @, tab and carriage return first.
 HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "=", "-"]
@@ -30,7 +30,7 @@ def test_hostile_text_gets_a_quote_and_harmless_text_is_left():
 def test_one_quote_off_gives_the_text_back(text):
     """What static/site.js does before a chart shows a label: strip one ' before a quote
     run that ends in a formula character."""
-    assert re.sub(r"^'(?='*[=+\-@\t\r])", "", csv_text(text)) == text
+    assert unquote(csv_text(text)) == text
 
 
 def test_duckdb_macro_is_the_same_rule():
