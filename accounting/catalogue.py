@@ -64,6 +64,7 @@ class Catalogue:
     columns: dict[str, dict]
     storage_metrics: dict[str, dict]
     labels: dict[str, str]  # names of what the source leaves absent ('no VO', 'unknown benchmark')
+    absent: dict[str, str]  # cube column -> label the site shows where it is NULL ('unknown NGI')
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -77,7 +78,7 @@ def load() -> Catalogue:
                 for f, v in raw["families"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
-                     storage, raw["labels"])
+                     storage, raw["labels"], raw["absent"])
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

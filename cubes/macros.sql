@@ -73,3 +73,9 @@ CREATE OR REPLACE MACRO summarise_findings(findings) AS TABLE
 -- A topology row of a site applies to a month when the month's first day is in its validity.
 CREATE OR REPLACE MACRO valid_in_month(valid_from, valid_to, y, m) AS
     valid_from <= make_date(y, m, 1) AND (valid_to IS NULL OR make_date(y, m, 1) < valid_to);
+
+-- A text cell of a CSV download: a leading ' where a spreadsheet would run it as a formula
+-- (OWASP: = + - @, tab, carriage return first, also after leading quotes, so one quote
+-- stripped always gives the text back). The same rule as accounting/site/report.py
+-- csv_text, for the CSV that DuckDB writes; the Parquet keeps the exact text.
+CREATE OR REPLACE MACRO csv_text(v) AS CASE WHEN regexp_matches(v, '^''*[=+\-@\t\r]') THEN '''' || v ELSE v END;

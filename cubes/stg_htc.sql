@@ -1,7 +1,9 @@
 -- Staging (a view, not published): every HTC summary row with the topology valid in its
 -- month attached and the benchmark spelling made canonical. Rows whose site or VO is not
--- in topology are kept under 'unknown …' names (and reported by quality_findings); rows
--- without a VO (APEL's 'None' of local jobs) are under the one 'no VO' entity.
+-- in topology are kept (and reported by quality_findings): such a site's NGI and country
+-- stay NULL, which the pages show as the catalogue's [absent] labels (a real NGI called
+-- 'unknown NGI' is another NGI); rows without a VO (APEL's 'None' of local jobs) are
+-- under the one 'no VO' entity.
 -- The user DN is carried only for distinct user counts (absent for local jobs without
 -- one); no published cube selects it.
 SELECT
@@ -10,8 +12,8 @@ SELECT
     h.Site,
     s.Site IS NOT NULL AS site_known,
     h.Site IN (SELECT Site FROM src_sites) AS site_registered,
-    coalesce(s.NGI, 'unknown NGI') AS NGI,
-    coalesce(s.Country, 'unknown country') AS Country,
+    s.NGI,
+    s.Country,
     s.Tier,
     s.Federation,
     vo_name(h.VO) AS VO,

@@ -1,16 +1,16 @@
 -- Staging (a view): StAR snapshots with one record per period. APEL keeps every record a
 -- site sends; a republished record (same storage key and period, later CreateTime)
 -- restates the earlier one, so only the latest counts. APEL writes 'None' for what a
--- record lacks: an absent share, class, subgroup or role gets its "absent" name, and
--- keys are compared with those names (a 'None' and a NULL are the same key); an absent
--- VO is 'no VO'. The site's topology of the snapshot's month and the VO's discipline are
+-- record lacks: an absent share stays NULL (the pages label it, catalogue [absent]), an
+-- absent class, subgroup or role gets its "absent" name, and keys are compared so (a
+-- 'None' and a NULL are the same key: NULLs partition together); an absent VO is 'no VO'. The site's topology of the snapshot's month and the VO's discipline are
 -- attached as for HTC; the user identity is never carried on.
 SELECT
     r.Year,
     r.Month,
     r.Site,
-    coalesce(s.NGI, 'unknown NGI') AS NGI,
-    coalesce(s.Country, 'unknown country') AS Country,
+    s.NGI,
+    s.Country,
     r.StorageSystem,
     r.StorageShare,
     r.StorageMedia,
@@ -33,7 +33,7 @@ FROM (
         ORDER BY CreateTime DESC, RecordId DESC) AS version
     FROM (
         SELECT * REPLACE (
-            coalesce(apel_value(StorageShare), '(no share)') AS StorageShare,
+            apel_value(StorageShare) AS StorageShare,
             coalesce(lower(apel_value(StorageMedia)), '(no media)') AS StorageMedia,
             coalesce(apel_value(StorageClass), '(no class)') AS StorageClass,
             coalesce(apel_value(SubGroup), '(none)') AS SubGroup,

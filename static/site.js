@@ -10,6 +10,11 @@
   // below instead of Vega's (d3-dsv builds its row objects with new Function; the bundle
   // does not expose vega.formats to replace it), and no injected <style> elements (the
   // tooltip style is in site.css).
+  // The site's CSV files put a ' before text a spreadsheet would run as a formula
+  // (accounting/site/report.py csv_text); charts show the text itself.
+  var NEUTRALISED = /^'(?='*[=+\-@\t\r])/;
+  function cellText(field) { return field.replace(NEUTRALISED, ""); }
+
   function parseCsv(text) {
     var rows = [], row = [], field = "", i = 0, n = text.length, quoted = false, c;
     while (i < n) {
@@ -31,7 +36,7 @@
     var header = rows.shift() || [];
     return rows.map(function (r) {
       var o = {};
-      header.forEach(function (h, j) { o[h] = r[j] === undefined ? "" : r[j]; });
+      header.forEach(function (h, j) { o[cellText(h)] = r[j] === undefined ? "" : cellText(r[j]); });
       return o;
     });
   }

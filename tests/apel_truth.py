@@ -10,7 +10,6 @@ Site names are read as bytes: the lookups compare case-insensitively, the portal
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections import defaultdict
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 
 from accounting.source.contracts import BENCHMARK_SPELLINGS, BENCHMARK_UNRECORDED, SI2K_PER_HS23
 from accounting.source.validation import CLOUD_STATUSES, FIRST_YEAR
+from family_tables import table_csv
 from htmltables import parse
 
 
@@ -200,12 +200,13 @@ def years(monthly: dict[str, object], last_year: int, add, first: int | None = N
 def download_totals(page_dir: Path, table: str) -> tuple[list[str], dict[str, float | None]]:
     """The Total row of a download: its header, and its value per column, from the CSV,
     checked to be the Parquet's too."""
-    with open(page_dir / f"{table}.csv", newline="") as f:
-        header, *rows = list(csv.reader(f))
-    total = next(r for r in rows if r[0] == "Total")
+    kinds: list = []
+    header, rows = table_csv(page_dir / f"{table}.csv", kinds)
+    total = rows[kinds.index("total")]
     values = {h: (float(v) if v else None) for h, v in zip(header[1:], total[1:], strict=True)}
     parquet = pq.read_table(page_dir / f"{table}.parquet").to_pylist()
-    assert next(r for r in parquet if r[header[0]] == "Total") == {header[0]: "Total", **values}, page_dir / table
+    want = {header[0]: "Total", **values, "row_kind": "total"}
+    assert next(r for r in parquet if r["row_kind"] == "total") == want, page_dir / table
     return header[1:], values
 
 

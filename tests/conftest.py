@@ -46,6 +46,7 @@ TIERS = {
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
+    "test_hostile_names": "site",  # a variant of the small demo's source with hostile names, built once
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)

@@ -54,10 +54,17 @@ def value(how: str, n: float, d: float, period_len: int, divisor: float = 3600):
     return n / divisor
 
 
-def table_csv(path):
+def table_csv(path, kinds: list | None = None):
+    """A page download's header and rows without its last column, row_kind (whose values
+    are appended to `kinds` when given)."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    return rows[0], rows[1:]
+    assert rows[0][-1] == "row_kind", path
+    for r in rows[1:]:
+        kind = r.pop()
+        if kinds is not None:
+            kinds.append(kind)
+    return rows[0][:-1], rows[1:]
 
 
 def _close(got: str, want) -> bool:

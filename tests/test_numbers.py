@@ -8,13 +8,13 @@ the same numbers to the last digit.
 
 from __future__ import annotations
 
-import csv
 from types import SimpleNamespace
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from family_tables import table_csv
 from htmltables import parse
 
 # DESIGN §4, restated: (numerator, denominator or None, divisor).
@@ -120,9 +120,7 @@ def check_table(page_dir, table_id, metric, cells, columns_expected=None):
     """The page's table, CSV and Parquet all equal the recomputed `cells`."""
     html = (page_dir / "index.html").read_text()
     table = parse(html).tables[table_id]
-    with open(page_dir / f"{table_id}.csv", newline="") as f:
-        records = list(csv.reader(f))
-    header, body = records[0], records[1:]
+    header, body = table_csv(page_dir / f"{table_id}.csv")
     columns = header[1:-2] if metric != "cpueff" else header[1:-1]
     if columns_expected is not None:
         assert columns == columns_expected

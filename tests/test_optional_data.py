@@ -29,7 +29,7 @@ import pytest
 import apel_variants as variants
 from accounting.site.paths import encode
 from conftest import run_build
-from family_tables import months_window
+from family_tables import months_window, table_csv
 from htmltables import parse
 from sitelinks import broken_links
 
@@ -73,9 +73,8 @@ def _findings(v, cube: str, finding: str) -> set[str]:
 
 
 def _csv(path: Path) -> tuple[list[str], dict[str, list[str]]]:
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], {r[0]: r[1:] for r in rows[1:]}
+    header, rows = table_csv(path)
+    return header, {r[0]: r[1:] for r in rows}
 
 
 # --- APEL's conventions ---------------------------------------------------------------

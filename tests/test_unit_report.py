@@ -64,7 +64,7 @@ def test_count_table_cells_totals_and_percent():
         assert len(got) == len(exp)
         for g, e in zip(got[1:], exp[1:], strict=True):
             assert g == pytest.approx(e, rel=1e-12) if e is not None else g is None, (got, exp)
-    assert t.summary_rows == 2
+    assert t.kinds == ["entity"] * 4 + ["total", "percent"]
     # Counts stay integers (a job count is never shown as 10.0).
     assert all(isinstance(v, int) for v in t.records[0][1:-1])
 
@@ -94,7 +94,7 @@ def test_ratio_is_taken_from_the_sums_never_averaged():
     t = table("cpueff", {r: {c: {"cpu_s": n, "wall_proc_s": d} for c, (n, d) in by.items()}
                          for r, by in cells.items()})
     assert not t.has_percent and t.header == ["NGI", *COLUMNS, "Total"]
-    assert t.summary_rows == 1  # Total only: percentages of a percentage mean nothing
+    assert t.kinds == ["entity"] * 3 + ["total"]  # Total only: percentages of a percentage mean nothing
     # Rows ordered by the work behind the ratio (the denominator), largest first.
     assert [r.key for r in t.rows] == ["B", "A", "C"]
     recs = {r[0]: r[1:] for r in t.records}
@@ -124,7 +124,8 @@ def test_ratio_sums_download_holds_numerator_and_denominator():
     cells = {"A": {"2024-01": (30, 60)}, "B": {"2024-01": (10, 40), "2024-02": (5, 5)}}
     t = table("cpueff", {r: {c: {"cpu_s": n, "wall_proc_s": d} for c, (n, d) in by.items()}
                          for r, by in cells.items()})
-    header, rows = t.sums_records()
+    header, rows, kinds = t.sums_records()
+    assert kinds == ["entity"] * 2 * (len(COLUMNS) + 1) + ["total"] * (len(COLUMNS) + 1)
     m = metric("cpueff")
     assert header == ["NGI", "period", m.numerator, m.denominator, "cpueff"]
     got = {(r[0], r[1]): r[2:] for r in rows}
@@ -234,9 +235,11 @@ def test_csv_and_arrow_records_keep_full_precision_and_missing_values():
     header = ["NGI", "2024-01", "2024-02", "Total"]
     third = 1 / 3
     records = [["A", third, None, 10 ** 12 + 1], ["Total", 0.1 + 0.2, None, 7], ["Percent", 100.0, None, None]]
-    text = records_csv(header, records).decode()
+    kinds = ["entity", "total", "percent"]
+    text = records_csv(header, records, kinds).decode()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == header
+    assert rows[0] == [*header, "row_kind"]
+    assert [r.pop() for r in rows[1:]] == kinds
     for got, want in zip(rows[1:], records, strict=True):
         assert got[0] == want[0]
         for g, w in zip(got[1:], want[1:], strict=True):
@@ -246,7 +249,8 @@ def test_csv_and_arrow_records_keep_full_precision_and_missing_values():
                 assert float(g) == w  # the exact double, not a rounded text
             else:
                 assert int(g) == w
-    arrow = records_arrow(header, records)
+    arrow = records_arrow(header, records, kinds)
+    assert arrow.column("row_kind").to_pylist() == kinds
     assert arrow.schema.field("NGI").type == pa.string()
     assert all(arrow.schema.field(h).type == pa.float64() for h in header[1:])
     assert arrow.column("2024-01").to_pylist() == [third, 0.1 + 0.2, 100.0]
@@ -256,14 +260,15 @@ def test_csv_and_arrow_records_keep_full_precision_and_missing_values():
 
 def test_a_label_column_stays_text():
     # A yearly table's periods, or a table whose values are names: text, not numbers.
-    arrow = records_arrow(["Year", "Status"], [["2024", "ok"], ["2025", None]])
+    arrow = records_arrow(["Year", "Status"], [["2024", "ok"], ["2025", None]], ["entity", "total"])
     assert arrow.column("Year").type == pa.string() and arrow.column("Status").type == pa.string()
 
 
 def test_table_downloads_equal_its_records():
     t = table("sumcpu", {"A": {"2024-01": {"cpu_s": 1}}, "B": {"2024-03": {"cpu_s": 10 ** 7 + 3}}})
     rows = list(csv.reader(io.StringIO(t.csv().decode())))
-    assert rows[0] == t.header
+    assert rows[0] == [*t.header, "row_kind"]
+    assert [r.pop() for r in rows[1:]] == t.kinds == [*(["entity"] * 2), "total", "percent"]
     arrow = t.arrow().to_pylist()
     assert len(rows) - 1 == len(arrow) == len(t.records)
     for text, parquet, rec in zip(rows[1:], arrow, t.records, strict=True):

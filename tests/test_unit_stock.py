@@ -127,8 +127,10 @@ def test_display_links_rows_and_marks_the_total():
 def test_downloads_keep_missing_months_empty():
     t = stock(["2023-02", "2023-03", "2024"])
     rows = list(csv.reader(io.StringIO(t.csv().decode())))
-    assert rows[0] == t.header
+    assert rows[0] == [*t.header, "row_kind"]
+    assert [r.pop() for r in rows[1:]] == ["entity"] * 3 + ["total"]
     arrow = t.arrow()
+    assert arrow.column("row_kind").to_pylist() == ["entity"] * 3 + ["total"]
     assert all(arrow.schema.field(h).type == pa.float64() for h in t.header[1:])
     for text, rec, parquet in zip(rows[1:], t.records, arrow.to_pylist(), strict=True):
         assert text[0] == rec[0] == parquet["Site"]

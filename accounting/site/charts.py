@@ -4,6 +4,10 @@ Building an Altair chart costs ~20 ms, so each kind is made once. A page's chart
 CSV download of the table it illustrates and reshapes it in the browser (top rows and
 "Other", months as bars), so the chart, the table and the download are the same figures
 and the page carries no second copy of them. The site's own Vega bundle renders it.
+
+Rows are told apart by the download's row_kind column and their rank, never by name: the
+Total and Percent rows are left out by kind, and each series is keyed by its rank, so an
+entity called "Other" is a series of its own beside the bucket of the rows after the top.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from functools import cache
 import altair as alt
 
 from accounting.catalogue import load
+from accounting.site.report import DATA_KINDS, ROW_KIND
 from accounting.source.contracts import BENCHMARKS
 
 _WIDTH = "container"
-SERIES, ORDER, COLUMN, VALUE, RANK = "series", "order", "column", "value", "rank"
+SERIES, ORDER, COLUMN, VALUE, RANK, KEY = "series", "order", "column", "value", "rank", "key"
 OTHER = "Other"
+# A series key is its rank, zero-padded to KEY_DIGITS, a space, then its label: the legend
+# shows the label alone.
+KEY_DIGITS = 3
 
 
 def _tooltip(y_title: str):
@@ -29,8 +37,9 @@ def _tooltip(y_title: str):
 @cache
 def _base(kind: str, y_title: str, x_title: str) -> dict:
     data = alt.UrlData(url="data.csv")  # replaced per page
-    color = alt.Color(f"{SERIES}:N", title=None, sort=alt.EncodingSortField(ORDER, op="min"),
-                      legend=alt.Legend(orient="bottom", columns=4, labelLimit=220))
+    color = alt.Color(f"{KEY}:N", title=None, sort=alt.EncodingSortField(ORDER, op="min"),
+                      legend=alt.Legend(orient="bottom", columns=4, labelLimit=220,
+                                        labelExpr=f"substring(datum.label, {KEY_DIGITS + 1})"))
     x = alt.X(f"{COLUMN}:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
     if kind == "stacked":
         chart = alt.Chart(data).mark_bar().encode(
@@ -53,24 +62,24 @@ def _base(kind: str, y_title: str, x_title: str) -> dict:
     return chart.properties(width=_WIDTH, height=280).to_dict()
 
 
-def spec(kind: str, y_title: str, csv_url: str, row_field: str, columns: list[str], summary_rows: int,
-         top_n: int = 10, x_title: str = "") -> dict:
-    """A chart of a table's CSV: its data rows (sorted by total, largest first, and followed
-    by `summary_rows` Total/Percent rows), the top rows as series and the rest as "Other"
-    (summed; a ratio has no meaningful sum, so its chart shows the top rows only)."""
+def spec(kind: str, y_title: str, csv_url: str, row_field: str, columns: list[str], top_n: int = 10,
+         x_title: str = "") -> dict:
+    """A chart of a table's CSV: its data rows (sorted by total, largest first), the top
+    rows as series and the rest as "Other" (summed; a ratio has no meaningful sum, so its
+    chart shows the top rows only)."""
     keep_other = kind != "line"
-    series = (f"datum.{RANK} < {top_n} || datum.n <= {top_n} ? datum[{json.dumps(row_field)}] : '{OTHER}'"
-              if keep_other else f"datum[{json.dumps(row_field)}]")
+    top = f"datum.{RANK} < {top_n} || datum.n <= {top_n}" if keep_other else "true"
+    kinds = " || ".join(f"datum.{ROW_KIND} == {json.dumps(k)}" for k in DATA_KINDS)
     transform = [
+        {"filter": kinds},
         {"window": [{"op": "row_number", "as": RANK}]},
-        {"joinaggregate": [{"op": "count", "as": "all_rows"}]},
-        {"filter": f"datum.{RANK} <= datum.all_rows - {summary_rows}"},
         {"joinaggregate": [{"op": "count", "as": "n"}]},
         *([] if keep_other else [{"filter": f"datum.{RANK} <= {top_n}"}]),
-        {"calculate": series, "as": SERIES},
+        {"calculate": f"{top} ? datum.{RANK} : {top_n}", "as": ORDER},
+        {"calculate": f"{top} ? datum[{json.dumps(row_field)}] : '{OTHER}'", "as": SERIES},
+        {"calculate": f"pad(toString(datum.{ORDER}), {KEY_DIGITS}, '0', 'left') + ' ' + datum.{SERIES}", "as": KEY},
         {"fold": columns, "as": [COLUMN, VALUE]},
-        {"aggregate": [{"op": "sum", "field": VALUE, "as": VALUE}, {"op": "min", "field": RANK, "as": ORDER}],
-         "groupby": [SERIES, COLUMN]},
+        {"aggregate": [{"op": "sum", "field": VALUE, "as": VALUE}], "groupby": [KEY, SERIES, ORDER, COLUMN]},
     ]
     data = {"url": csv_url, "format": {"type": "csv", "parse": {c: "number" for c in columns}}}
     return {**_base(kind, y_title, x_title), "data": data, "transform": transform}

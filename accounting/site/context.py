@@ -87,9 +87,9 @@ class Context:
             out.append((name, kind.base_path(name)))
         return out
 
-    def cross_links(self, kind_id: str, name: str | None, rel) -> list[tuple[str, str]]:
+    def cross_links(self, kind_id: str, name: str | None, rel) -> list[tuple[str, str, str]]:
         """The same NGI, country, site or VO in the other views (CPU, GPU, cloud, storage),
-        where it has a page there."""
+        where it has a page there: (text, name, link)."""
         base = role(kind_id)
         if base not in ("site", "vo", "ngi", "country") or name is None:
             return []
@@ -97,7 +97,7 @@ class Context:
         for view, prefix in VIEWS:
             other = prefix + base
             if other != kind_id and name in self.entities.get(other, ()):
-                links.append((f"{view} accounting of {name}", rel(kind_of(other).base_path(name))))
+                links.append((f"{view} accounting of", name, rel(kind_of(other).base_path(name))))
         return links
 
 

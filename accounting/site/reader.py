@@ -9,12 +9,14 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accounting import duck
 from accounting.catalogue import Catalogue
 from accounting.errors import SiteError
 from accounting.locations import PAGE_QUERIES
+from accounting.site.paths import Absent
 
 # A view's entities by the cube that holds them (the storage view's page kinds are storage_*).
 ENTITY_CUBES = (("htc_monthly", ""), ("gpu_monthly", "gpu_"), ("cloud_monthly", "cloud_"),
@@ -41,6 +43,12 @@ class CubeReader:
                 raise SiteError(f"cube {path} is unreadable (rebuild it with the cubes stage): {e}") from None
         # Identifiers go into the query text: only catalogue dimensions and cubes may.
         self.identifiers = set(cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
+        self.absent = {column: Absent(label) for column, label in cat.absent.items()}
+
+    def _name(self, column: str | None, value):
+        """An entity name from the cubes; NULL in a column the catalogue labels ([absent])
+        becomes that label, as a key no real name equals."""
+        return self.absent[column] if value is None and column in self.absent else value
 
     def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         try:
@@ -67,7 +75,7 @@ class CubeReader:
         return self._rows(query("as_of"))[0][0]
 
     def site_homes(self) -> dict[str, tuple[str, str]]:
-        return {s: (n, c) for s, n, c in self._rows(query("site_homes"))}
+        return {s: (self._name("NGI", n), self._name("Country", c)) for s, n, c in self._rows(query("site_homes"))}
 
     def disciplines(self) -> list[tuple[str, str, str, str]]:
         return self._rows(query("disciplines"))
@@ -80,7 +88,7 @@ class CubeReader:
             for kind_id, column in ENTITY_COLUMNS:
                 names = self._rows(query("entity_names").format(column=column, cube=cube)) \
                     if self.has_cube(cube) else []
-                out[prefix + kind_id] = frozenset(n for (n,) in names)
+                out[prefix + kind_id] = frozenset(self._name(column, n) for (n,) in names)
         return out
 
     def sums(self, scope: str | None, row: str, column: str, cube: str, family: str, first: int, last: int,
@@ -93,7 +101,7 @@ class CubeReader:
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope_key, row_key, col, *s in self._rows(sql, {"vo_group": vo_group, "infra_filter": infra,
                                                              "first": first, "last": last}):
-            out[scope_key][row_key][col] = tuple(s)
+            out[self._name(scope, scope_key)][self._name(row, row_key)][col] = tuple(s)
         return out
 
     def activity(self, vo_group: str, infra: str) -> dict[tuple[str, str], tuple]:
@@ -106,7 +114,7 @@ class CubeReader:
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope_key, key, month, value in self._rows(query("storage").format(scope=scope or "'EGI'", row=row,
                                                                                  measure=measure)):
-            out[scope_key][key][month] = value
+            out[self._name(scope, scope_key)][self._name(row, key)][month] = value
         return out
 
     def records(self, cube: str) -> list[dict]:
@@ -117,8 +125,18 @@ class CubeReader:
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def write_csv(self, cube: str, dest: Path) -> None:
+        """The cube as CSV, its text cells neutralised (cube_csv.sql); numbers as they are."""
         self._checked(cube)
+        schema = pq.read_schema(self.cubes_dir / f"{cube}.parquet")
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        sql = query("cube_csv").format(cube=cube, text_columns=", ".join(
+            f'csv_text({_ident(c)}) AS {_ident(c)}' for c in text)) if text else query("cube_rows").format(cube=cube)
         try:
-            duck.copy_to(self.con, query("cube_rows").format(cube=cube), dest, "HEADER, DELIMITER ','")
+            duck.copy_to(self.con, sql, dest, "HEADER, DELIMITER ','")
         except duck.Error as e:
             raise SiteError(f"cannot copy cube {self.cubes_dir / cube}.parquet to CSV: {e}") from None
+
+
+def _ident(column: str) -> str:
+    """A column name of a cube's own schema as a quoted SQL identifier."""
+    return '"' + column.replace('"', '""') + '"'

@@ -10,7 +10,28 @@ from accounting.errors import SiteError
 from accounting.locations import templates_dir
 from accounting.site import charts, paths
 from accounting.site.context import Context
+from accounting.site.paths import Absent
 from accounting.site.writer import SiteWriter
+
+# First strong isolate … pop directional isolate: a name inside <title>, where no <bdi>
+# can go, cannot reorder the text around it.
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(name: str) -> str:
+    return f"{FSI}{name}{PDI}"
+
+
+def headline(template: str, name: str | None) -> tuple[str, str | None, str]:
+    """A page heading such as 'Operations centre {name}' as (before, name, after), for the
+    template's headline macro; the page title is `titled` of the same."""
+    before, _, after = template.partition("{name}")
+    return before, name, after
+
+
+def titled(parts: tuple[str, str | None, str]) -> str:
+    before, name, after = parts
+    return before + ("" if name is None else isolate(name)) + after
 
 
 def make_env() -> jinja2.Environment:
@@ -18,6 +39,7 @@ def make_env() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, auto_reload=False,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["script_json"] = lambda obj: markupsafe.Markup(charts.script_json(obj))
+    env.tests["absent"] = lambda value: isinstance(value, Absent)
     return env
 
 

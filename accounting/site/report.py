@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,27 @@ import pyarrow as pa
 
 from accounting.catalogue import Metric
 from accounting.catalogue import sum_columns as family_sums
+from accounting.site.paths import Absent
+
+# Every download has this last column, saying what each row is, so a row's role never
+# depends on its name: an entity called "Total" is an "entity" row above the "total" one.
+ROW_KIND = "row_kind"
+DATA_KINDS = ("entity", "absent")  # an entity, or the label of a value the source left absent
+TOTAL, PERCENT = "total", "percent"
+# A text cell a spreadsheet would run as a formula (OWASP: = + - @, tab, carriage return),
+# also after leading quotes, so that stripping one quote always gives the text back.
+# cubes/macros.sql csv_text is the same rule for the CSV that DuckDB writes.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+
+def csv_text(text: str) -> str:
+    """A text cell as the site's CSV files hold it: a leading ' where a spreadsheet would
+    see a formula (the Parquet keeps the exact text)."""
+    return "'" + text if FORMULA_START.match(text) else text
+
+
+def row_kind(key: str) -> str:
+    return DATA_KINDS[1] if isinstance(key, Absent) else DATA_KINDS[0]
 
 
 def fmt(value, metric: Metric | None = None, percent: bool = False) -> str:
@@ -127,9 +149,9 @@ class Table:
         return out
 
     @property
-    def summary_rows(self) -> int:
-        """Rows after the data rows: Total, and Percent where shares make sense."""
-        return len(self.records) - len(self.rows)
+    def kinds(self) -> list[str]:
+        """The role of each record: the data rows', then total (and percent)."""
+        return [row_kind(r.key) for r in self.rows] + [TOTAL] + ([PERCENT] if self.has_percent else [])
 
     @property
     def _summary_columns(self) -> list[str]:
@@ -154,41 +176,47 @@ class Table:
 
     def arrow(self) -> pa.Table:
         """Float64 value columns: the Percent row shares them, even in a count table."""
-        return records_arrow(self.header, self.records)
+        return records_arrow(self.header, self.records, self.kinds)
 
     def csv(self) -> bytes:
-        return records_csv(self.header, self.records)
+        return records_csv(self.header, self.records, self.kinds)
 
-    def sums_records(self) -> tuple[list[str], list[list]]:
+    def sums_records(self) -> tuple[list[str], list[list], list[str]]:
         """A ratio's numerator and denominator sums behind every cell (long format), so a
         download shows what each percentage was taken from."""
         m = self.metric
         header = [self.row_dim, "period", m.numerator, m.denominator, m.id]
-        out = []
-        for key, cells, total in [*((r.key, r.cells, r.total) for r in self.rows),
-                                  ("Total", self.column_totals, self.grand_total)]:
+        out, kinds = [], []
+        for key, kind, cells, total in [*((r.key, row_kind(r.key), r.cells, r.total) for r in self.rows),
+                                        ("Total", TOTAL, self.column_totals, self.grand_total)]:
             for col, c in [*zip(self.columns, cells), ("Total", total)]:
                 out.append([key, col, c.num, c.den, self._val(c)])
-        return header, out
+                kinds.append(kind)
+        return header, out, kinds
 
 
-def records_arrow(header: list[str], records: list[list]) -> pa.Table:
-    """A table's records (row label, then values) as Arrow: the Parquet download."""
+def records_arrow(header: list[str], records: list[list], kinds: list[str]) -> pa.Table:
+    """A table's records (row label, then values) and their `kinds` as Arrow: the Parquet
+    download, names exactly as they are."""
     cols = {}
     for j, name in enumerate(header):
         values = [r[j] for r in records]
         text = j == 0 or any(isinstance(v, str) for v in values)  # labels (rows, periods) stay text
-        cols[name] = pa.array(values, pa.string() if text else pa.float64())
+        cols[name] = pa.array([str(v) if isinstance(v, str) else v for v in values] if text else values,
+                              pa.string() if text else pa.float64())
+    cols[ROW_KIND] = pa.array(kinds, pa.string())
     return pa.table(cols)
 
 
-def records_csv(header: list[str], records: list[list]) -> bytes:
-    """The same records as CSV, floats at full precision, missing values empty."""
+def records_csv(header: list[str], records: list[list], kinds: list[str]) -> bytes:
+    """The same records as CSV, floats at full precision, missing values empty, text
+    through `csv_text`."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for rec in records:
-        w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in rec])
+    w.writerow([*map(csv_text, header), ROW_KIND])
+    for rec, kind in zip(records, kinds, strict=True):
+        w.writerow([*("" if v is None else repr(v) if isinstance(v, float) else csv_text(v) if isinstance(v, str)
+                      else v for v in rec), kind])
     return buf.getvalue().encode()
 
 

@@ -17,7 +17,7 @@ from statistics import fmean
 
 import pyarrow as pa
 
-from accounting.site.report import fmt, records_arrow, records_csv
+from accounting.site.report import TOTAL, fmt, records_arrow, records_csv, row_kind
 
 STATS = {"average": fmean, "peak": max}
 
@@ -100,8 +100,12 @@ class StockTable:
         return {"labels": [self.row_label, *self.period_labels]
                 + (["Average", "Peak"] if self.summary else []), "body": body}
 
+    @property
+    def kinds(self) -> list[str]:
+        return [row_kind(key) for key, _ in self.rows] + [TOTAL]
+
     def arrow(self) -> pa.Table:
-        return records_arrow(self.header, self.records)
+        return records_arrow(self.header, self.records, self.kinds)
 
     def csv(self) -> bytes:
-        return records_csv(self.header, self.records)
+        return records_csv(self.header, self.records, self.kinds)

@@ -5,7 +5,7 @@ cubes; `accounting.site.build` runs them in order (as Pelican's generators share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from accounting.site.context import Context
 from accounting.site.reader import CubeReader
@@ -21,6 +21,7 @@ class Build:
     renderer: Renderer
     progress: bool = True
     workers: int = 1
+    entity_names: set[str] = field(default_factory=set)  # every name with a page (for data/paths.json)
 
     def render(self, template: str, page_dir: str, **page) -> None:
         self.renderer.render(template, page_dir, **page)

@@ -10,7 +10,10 @@ import pyarrow.parquet as pq
 
 from accounting import media
 from accounting.manifest import file_sha256
+from accounting.site import paths
 from accounting.site.generators import Build
+
+PATHS_JSON = "data/paths.json"  # the names behind shortened path segments
 
 # Arrow type → Frictionless Table Schema type.
 _FRICTIONLESS = {"int": "integer", "uint": "integer", "double": "number", "float": "number",
@@ -66,5 +69,11 @@ def generate(b: Build) -> None:
         "resources": resources,
     }
     writer.write("data/datapackage.json", json.dumps(package, indent=2, sort_keys=True) + "\n")
+    # Runs after the report and storage pages: b.entity_names holds every name with a page.
+    shortened = paths.shortened(b.entity_names)
+    writer.write(PATHS_JSON, json.dumps({
+        "rule": "a segment with ~~ is a shortened name: its first characters, ~~ and 10 hex digits of "
+                "the SHA-256 of the whole name; every other segment decodes by the rule of /help/",
+        "max_segment_bytes": paths.MAX_SEGMENT, "shortened": shortened}, indent=2, ensure_ascii=False) + "\n")
     b.render("datasets.html", "data/", title="Data downloads", crumbs=[("Data", "./")],
-             entries=entries)
+             entries=entries, shortened=len(shortened))

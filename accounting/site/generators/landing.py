@@ -61,7 +61,7 @@ def generate(b: Build) -> None:
         tables[spec.id] = table
     trend, yearly = tables["trend"], tables["trend_yearly"]
     chart = charts.spec("stacked", trend.metric.title, "trend.csv", trend.row_dim, trend.columns,
-                        trend.summary_rows, x_title="month")
+                        x_title="month")
     b.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
              yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title},
              with_data=b.ctx.with_data)

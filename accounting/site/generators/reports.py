@@ -27,7 +27,7 @@ from accounting.site.kinds import (
     TableSpec,
 )
 from accounting.site.reader import CubeReader
-from accounting.site.render import Renderer
+from accounting.site.render import Renderer, headline, titled
 from accounting.site.report import Table, build_table, records_arrow, records_csv
 from accounting.site.stock import StockTable
 from accounting.site.writer import SiteWriter
@@ -113,9 +113,9 @@ def write_downloads(writer: SiteWriter, page_dir: str, table: Table) -> None:
     writer.write(page_dir + f"{table.id}.csv", table.csv())
     writer.write_parquet(page_dir + f"{table.id}.parquet", table.arrow())
     if table.metric.is_ratio:
-        header, records = table.sums_records()
-        writer.write(page_dir + f"{table.id}_sums.csv", records_csv(header, records))
-        writer.write_parquet(page_dir + f"{table.id}_sums.parquet", records_arrow(header, records))
+        sums_table = table.sums_records()
+        writer.write(page_dir + f"{table.id}_sums.csv", records_csv(*sums_table))
+        writer.write_parquet(page_dir + f"{table.id}_sums.parquet", records_arrow(*sums_table))
 
 
 class ReportPages:
@@ -139,7 +139,7 @@ class ReportPages:
             chart = None
             if spec.chart and table.rows:
                 chart = charts.spec("line" if t_metric.is_ratio else spec.chart, t_metric.title, f"{spec.id}.csv",
-                                    table.row_dim, table.columns, table.summary_rows)
+                                    table.row_dim, table.columns)
             tables.append({"id": spec.id, "title": table.title, "display": table.display(), "unit": t_metric.unit,
                            "chart": chart, "empty": not table.rows, "has_percent": table.has_percent,
                            "sums": t_metric.is_ratio, "averaged": table.averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                 "infra": [(ctx.cat.infra_filters[i]["label"], rel(kind.variant_path(name, metric_id, vo_group, i)),
                            i == infra) for i in INFRA_FILTERS],
             }
-        heading = kind.heading.format(name=name)
+        heading = headline(kind.heading, name)
         self.r.render("report.html", page_dir, kind=kind.id, kind_family=kind.family, heading=heading,
-                      title=f"{heading} — {metric.name}",
+                      title=f"{titled(heading)} — {metric.name}",
                       crumbs=[(label, rel(p)) for label, p in ctx.crumbs(kind, name)],
                       metric=metric, metric_links=metric_links, filters=filters,
                       vo_group=ctx.cat.vo_groups[vo_group], infra=ctx.cat.infra_filters[infra],
                       tables=tables, extra_links=self.extra_links(kind, name, rel),
                       without_vos=not ctx.has_vos(kind.family))
 
-    def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str]]:
+    def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str | None, str]]:
         """Related pages: the same entity's CPU, GPU, cloud and storage views, a site's NGI
         and country, an NGI's benchmark view and back."""
         links = self.ctx.cross_links(kind.id, name, rel)
         if kind.id == "site":
             ngi, country = self.ctx.site_homes.get(name, (None, None))
             if ngi:
-                links.append((f"Operations centre {ngi}", rel(KIND["ngi"].base_path(ngi))))
-                links.append((f"Country {country}", rel(KIND["country"].base_path(country))))
+                links.append(("Operations centre", ngi, rel(KIND["ngi"].base_path(ngi))))
+                links.append(("Country", country, rel(KIND["country"].base_path(country))))
         elif kind.id == "ngi":
-            links.append((f"Benchmarks in {name}", rel(KIND["benchmarks_ngi"].base_path(name))))
+            links.append(("Benchmarks in", name, rel(KIND["benchmarks_ngi"].base_path(name))))
         elif kind.id == "benchmarks_ngi":
-            links.append((f"Operations centre {name}", rel(KIND["ngi"].base_path(name))))
+            links.append(("Operations centre", name, rel(KIND["ngi"].base_path(name))))
         return links
 
     def entity(self, kind_id: str, variant: tuple[str, str], name: str | None, sums_by_table: dict) -> dict[str, int]:
@@ -210,6 +210,7 @@ def tasks(b: Build):
             all_time = sums(b.reader, ctx, kind, TableSpec("all", first.row, "year", first.cube),
                             DEFAULT_VO_GROUP, DEFAULT_INFRA)
             names = sorted(all_time)
+        b.entity_names.update(n for n in names if n is not None)
         specs = shown_tables(ctx, kind)
         for variant in kind.variants():
             by_table = {spec.id: sums(b.reader, ctx, kind, spec, *variant) for spec in specs}

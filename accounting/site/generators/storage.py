@@ -10,6 +10,7 @@ from accounting.site.generators import Build
 from accounting.site.kinds import STORAGE_DEFAULT_METRIC, StorageKind
 from accounting.site.kinds import STORAGE_KIND as KIND
 from accounting.site.kinds import STORAGE_KINDS as KINDS
+from accounting.site.render import headline, titled
 from accounting.site.stock import StockTable, add_rows
 
 
@@ -31,6 +32,7 @@ class StoragePages:
             data = {m: {row: self.b.reader.storage_monthly(kind.scope, row, f"{spec['column']}_avg")
                         for row in kind.rows} for m, spec in self.metrics.items()}
             names = sorted(data[STORAGE_DEFAULT_METRIC][kind.rows[0]]) if kind.scope else [None]
+            self.b.entity_names.update(n for n in names if n is not None)
             for name in names:
                 for metric_id in self.metrics:
                     scope = name if kind.scope else "EGI"
@@ -73,17 +75,17 @@ class StoragePages:
             chart = None
             if len(periods) == len(months) and table.rows:
                 chart = charts.spec("stacked", f"{metric['name']} ({metric['unit']})", f"{table_id}.csv", row,
-                                    periods, 1)
+                                    periods)
             tables.append({"id": table_id, "title": table.title, "display": table.display(), "chart": chart,
                            "empty": not table.rows})
         capacity = self.capacity_table(months, month_labels, used[first_row], allocated[first_row])
         self.b.writer.write(page_dir + "capacity.csv", capacity.csv())
         self.b.writer.write_parquet(page_dir + "capacity.parquet", capacity.arrow())
-        capacity_chart = charts.spec("stacked", "Capacity (TB)", "capacity.csv", "Capacity", months, 1) \
+        capacity_chart = charts.spec("stacked", "Capacity (TB)", "capacity.csv", "Capacity", months) \
             if capacity.rows else None
 
-        heading = kind.heading.format(name=name)
-        self.b.render("storage.html", page_dir, heading=heading, title=f"{heading} — {metric['name']}",
+        heading = headline(kind.heading, name)
+        self.b.render("storage.html", page_dir, heading=heading, title=f"{titled(heading)} — {metric['name']}",
                       crumbs=[(label, rel(p)) for label, p in self.ctx.crumbs(kind, name)], metric=metric,
                       metric_links=[(m["name"], rel(kind.metric_path(name, k)), k == metric_id)
                                     for k, m in self.metrics.items()],
@@ -106,8 +108,8 @@ class StoragePages:
         return StockTable("capacity", "Capacity used and allocated, monthly average", "Capacity", "Capacity",
                           months, labels, "TB", {k: v for k, v in rows.items() if v})
 
-    def extra_links(self, kind: StorageKind, name: str | None, rel) -> list[tuple[str, str]]:
+    def extra_links(self, kind: StorageKind, name: str | None, rel) -> list[tuple[str, str | None, str]]:
         """The same entity's CPU and GPU pages, where it has them."""
         if name is None:
-            return [("CPU (HTC) accounting of EGI", rel("egi/" if kind.id == "storage" else "egi/countries/"))]
+            return [("CPU (HTC) accounting of EGI", None, rel("egi/" if kind.id == "storage" else "egi/countries/"))]
         return self.ctx.cross_links(kind.id, name, rel)
