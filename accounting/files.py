@@ -130,7 +130,7 @@ def remove(path: Path) -> None:
     else:
         try:
             path.unlink()
-        except FileNotFoundError:
+        except OSError:  # gone already, or not ours to delete: the run goes on without it
             pass
 
 

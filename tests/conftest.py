@@ -12,6 +12,7 @@ from an explicit `@pytest.mark.unit/site/services` on the test or its parameters
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -128,6 +129,19 @@ def one_error_line(proc: subprocess.CompletedProcess, *names: str) -> str:
     for name in names:
         assert name in lines[0], f"{name!r} not named in: {lines[0]}"
     return lines[0]
+
+
+def tree_sha256(root: Path) -> dict[str, str]:
+    """{path under root: SHA-256} of every file: a tree's content, to compare before and after."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leftovers(parent: Path) -> list[str]:
+    """What an interrupted or failed run would leave under `parent`: staging trees
+    (`*.building-PID`), swapped-out trees (`*.old`), temporary files and releases (`*.tmp-*`)."""
+    return sorted(p.relative_to(parent).as_posix() for p in parent.rglob("*")
+                  if ".building-" in p.name or ".tmp-" in p.name or p.name.endswith(".old"))
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):

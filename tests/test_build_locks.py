@@ -11,28 +11,19 @@ import time
 from pathlib import Path
 
 from accounting import manifest
-from conftest import one_error_line, run_build, start_build, wait_until
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import leftovers, one_error_line, run_build, start_build, tree_sha256, wait_until
 
 
 def assert_complete(site: Path) -> None:
     """Every file the manifest lists, with its SHA-256, and nothing else."""
     m = manifest.read(site)
-    assert tree(site) == {**{rel: meta["sha256"] for rel, meta in m["files"].items()},
+    assert tree_sha256(site) == {**{rel: meta["sha256"] for rel, meta in m["files"].items()},
                           "manifest.json": hashlib.sha256((site / "manifest.json").read_bytes()).hexdigest()}
-
-
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if ".building-" in p.name or p.name.endswith(".old"))
 
 
 def test_a_second_build_into_one_output_fails_at_once(built, tmp_path):
     data, out = tmp_path / "data", tmp_path / "output"
-    shutil.copytree(built["data"], data)
+    shutil.copytree_sha256(built["data"], data)
     for stale in ("output.building-99999", "output.old"):  # from runs killed long ago
         (tmp_path / stale / "egi").mkdir(parents=True)
     first = start_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
@@ -69,4 +60,4 @@ def test_a_build_killed_midway_is_cleaned_up_by_the_next(built, tmp_path):
     run_build("demo", "--to", str(target), "--demo-scale", "small", "--quiet")
     assert leftovers(tmp_path) == []
     # The demo is deterministic: complete, it is what the shared build's export wrote.
-    assert tree(target) == tree(built["source"])
+    assert tree_sha256(target) == tree_sha256(built["source"])

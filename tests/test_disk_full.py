@@ -5,7 +5,6 @@ staging directory or half-written release left. Needs root (mount); skipped othe
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -14,14 +13,9 @@ from pathlib import Path
 import pytest
 
 from accounting import manifest
-from conftest import one_error_line, run_build
+from conftest import leftovers, one_error_line, run_build, tree_sha256
 
 FULL = "No space left on device"
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def used(disk: Path) -> int:
@@ -46,45 +40,35 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(disk)], check=True)
 
 
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.rglob("*") if ".building-" in p.name or ".tmp-" in p.name
-                  or p.name.endswith(".old"))
-
-
-def test_site_build_on_a_full_disk(built, small_disk, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(built["data"], data)  # the site stage writes its cache there
-    disk = small_disk
-    shutil.copytree(built["output"], disk / "output")
-    shrink(disk, used(disk) // 2)  # room for about half of the next site
-    before = tree(disk / "output")
-    proc = run_build("site", "--data-dir", str(data), "--output", str(disk / "output"), "--quiet", check=False)
-    one_error_line(proc, "site:", str(disk / "output"), FULL)
-    assert tree(disk / "output") == before
-    assert sorted(p.name for p in disk.iterdir()) == ["output", "output.lock"]
-
-
-def test_demo_on_a_full_disk(built, small_disk):
-    disk = small_disk
-    shutil.copytree(built["source"], disk / "source")
-    shrink(disk, used(disk) // 2)
-    before = tree(disk / "source")
-    proc = run_build("demo", "--to", str(disk / "source"), "--demo-scale", "small", "--quiet", check=False)
-    one_error_line(proc, "demo:", str(disk / "source"), FULL)
-    assert tree(disk / "source") == before
-    assert sorted(p.name for p in disk.iterdir()) == ["source", "source.lock"]
+@pytest.mark.parametrize("stage", ["site", "demo"])
+def test_a_tree_swapped_in_whole_on_a_full_disk(built, small_disk, tmp_path, stage):
+    name = {"site": "output", "demo": "source"}[stage]
+    target = small_disk / name
+    shutil.copytree_sha256(built[name], target)
+    shrink(small_disk, used(small_disk) // 2)  # room for about half of the next one
+    before = tree_sha256(target)
+    if stage == "site":
+        data = tmp_path / "data"
+        shutil.copytree_sha256(built["data"], data)  # the site stage writes its cache there
+        args = ["site", "--data-dir", str(data), "--output", str(target)]
+    else:
+        args = ["demo", "--to", str(target), "--demo-scale", "small"]
+    proc = run_build(*args, "--quiet", check=False)
+    one_error_line(proc, f"{stage}:", str(target), FULL)
+    assert tree_sha256(target) == before
+    assert sorted(p.name for p in small_disk.iterdir()) == [name, f"{name}.lock"]
 
 
 def test_cubes_on_a_full_disk(built, small_disk):
     disk = small_disk
-    shutil.copytree(built["source"], disk / "source")
+    shutil.copytree_sha256(built["source"], disk / "source")
     without_cubes = used(disk)
-    shutil.copytree(built["cubes"], disk / "cubes")
+    shutil.copytree_sha256(built["cubes"], disk / "cubes")
     shrink(disk, (used(disk) - without_cubes) // 2)
-    before = tree(disk)
+    before = tree_sha256(disk)
     proc = run_build("cubes", "--data-dir", str(disk), "--quiet", check=False)
     one_error_line(proc, "cubes:", str(disk / "cubes"), FULL)
-    assert {k: v for k, v in tree(disk).items() if k != "cubes.lock"} == before
+    assert {k: v for k, v in tree_sha256(disk).items() if k != "cubes.lock"} == before
     assert leftovers(disk) == []
 
 
@@ -95,15 +79,15 @@ def test_publish_on_a_full_disk(built, small_disk, tmp_path):
     (tiny / "index.html").write_text("<p>the previous release</p>\n")
     previous = manifest.write(tiny, tmp_path / "no-source", datetime(2025, 11, 24, tzinfo=UTC))["build_id"]
     disk = small_disk
-    shutil.copytree(built["output"], disk / "probe")
+    shutil.copytree_sha256(built["output"], disk / "probe")
     half_a_site = used(disk) // 2
-    shutil.rmtree(disk / "probe")
+    shutil.rmtree_sha256(disk / "probe")
     run_build("publish", "--output", str(tiny), "--to", str(disk / "pub"))
     shrink(disk, half_a_site)
-    before = tree(disk / "pub")
+    before = tree_sha256(disk / "pub")
     proc = run_build("publish", "--output", str(built["output"]), "--to", str(disk / "pub"), check=False)
     one_error_line(proc, "publish:", str(disk / "pub"), FULL)
-    assert {k: v for k, v in tree(disk / "pub").items() if k != ".publish.lock"} == \
+    assert {k: v for k, v in tree_sha256(disk / "pub").items() if k != ".publish.lock"} == \
         {k: v for k, v in before.items() if k != ".publish.lock"}
     assert manifest.read(disk / "pub" / "current")["build_id"] == previous
     assert leftovers(disk) == []

@@ -151,7 +151,7 @@ def test_failed_build_leaves_previous_output_identical(site_copy):
     assert written_before_failing, "the build failed before it wrote any page: not a failure midway"
     assert (out / "manifest.json").read_bytes() == manifest_before
     assert _files(out) == before
-    assert sorted(p.name for p in parent.iterdir()) == ["data", "output"], "staging directory left behind"
+    assert sorted(p.name for p in parent.iterdir()) == ["data", "output", "output.lock"], "staging left behind"
     one_error_line(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "quality_findings")
 
 
