@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import glob
 import hashlib
 import os
 import shutil
@@ -111,15 +112,10 @@ def claim(target: Path):
     target = Path(target)
     with locked(lock_path(target), target):
         if _held[os.path.abspath(lock_path(target))] == 1:
-            for stale in [*target.parent.glob(f"{glob_escape(target.name)}.building-*"),
+            for stale in [*target.parent.glob(f"{glob.escape(target.name)}.building-*"),
                           target.with_name(f"{target.name}.old")]:
                 remove(stale)
         yield
-
-
-def glob_escape(name: str) -> str:
-    """`name` matched literally by Path.glob (a directory may be called `out[1]`)."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def remove(path: Path) -> None:

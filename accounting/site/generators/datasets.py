@@ -72,8 +72,9 @@ def generate(b: Build) -> None:
     # Runs after the report and storage pages: b.entity_names holds every name with a page.
     shortened = paths.shortened(b.entity_names)
     writer.write(PATHS_JSON, json.dumps({
-        "rule": "a segment with ~~ is a shortened name: its first characters, ~~ and 10 hex digits of "
-                "the SHA-256 of the whole name; every other segment decodes by the rule of /help/",
+        "rule": f"a segment with {paths.SHORT_MARK} is a shortened name: its first characters, "
+                f"{paths.SHORT_MARK} and {paths.HASH_DIGITS} hex digits of the SHA-256 of the whole name; "
+                "every other segment decodes by the rule of /help/",
         "max_segment_bytes": paths.MAX_SEGMENT, "shortened": shortened}, indent=2, ensure_ascii=False) + "\n")
     b.render("datasets.html", "data/", title="Data downloads", crumbs=[("Data", "./")],
              entries=entries, shortened=len(shortened))

@@ -9,6 +9,6 @@ from accounting.site.generators import Build
 def generate(b: Build) -> None:
     b.render("help.html", "help/", title="Help: metrics and dimensions", crumbs=[("Help", "./")],
              path_examples=[(n, paths.encode(n)) for n in ("NGI_UK", "United Kingdom", "a/b ~c")],
-             max_segment=paths.MAX_SEGMENT)
+             max_segment=paths.MAX_SEGMENT, hash_digits=paths.HASH_DIGITS)
     # Served for any missing path, at any depth: its links start at the site's root.
     b.writer.write("404.html", b.renderer.html("404.html", "/", title="Page not found"))
