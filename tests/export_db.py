@@ -15,8 +15,11 @@ from mariadb_server import PASSWORD, MariaDB
 
 
 def hashes(root: Path) -> dict[str, str]:
+    """Every data file under `root` by its digest. A stage's lock file (`source.lock`,
+    accounting/files.py) is left out: each run, a refused or failed one too, writes its pid
+    there, and it holds no data."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".lock"}
 
 
 def load_demo(base: Path, *options: str) -> Path:
