@@ -53,6 +53,11 @@ SELECT CAST(s.name AS BINARY) AS site, h.Year, h.Month,
         WHEN LEAST(h.Processors, h.NodeCount) < 0 THEN 'negative processor or node count'
         WHEN NOT ({_KNOWN} OR {_BENCH} IN ({_sql_list(BENCHMARK_UNRECORDED)})) THEN 'unknown benchmark type'
         WHEN s.name IS NULL THEN 'site id not in Sites'
+        WHEN NOT EXISTS (SELECT 1 FROM DNs WHERE id = h.GlobalUserNameID) THEN 'GlobalUserName id not in DNs'
+        WHEN NOT EXISTS (SELECT 1 FROM VOs WHERE id = h.VOID) THEN 'VO id not in VOs'
+        WHEN NOT EXISTS (SELECT 1 FROM VOGroups WHERE id = h.VOGroupID) THEN 'VOGroup id not in VOGroups'
+        WHEN NOT EXISTS (SELECT 1 FROM VORoles WHERE id = h.VORoleID) THEN 'VORole id not in VORoles'
+        WHEN NOT EXISTS (SELECT 1 FROM SubmitHosts WHERE id = h.SubmitHostId) THEN 'SubmitHost id not in SubmitHosts'
         WHEN {_blank("s.name")} THEN 'empty site'
         WHEN {_KNOWN} AND h.ServiceLevel > 0 AND ABS(CAST(h.NormalisedWallDuration AS DECIMAL(30, 3))
                                                    - {_EXPECTED_NORMWALL}) > {_EXPECTED_NORMWALL} * 0.01 + 1
@@ -69,6 +74,13 @@ SELECT CAST(s.name AS BINARY) AS site, c.Year, c.Month,
         WHEN LEAST(c.WallDuration, IFNULL(c.CpuDuration, 0), c.NumberOfVMs) < 0 THEN 'negative duration or count'
         WHEN c.CpuCount <= 0 THEN 'zero CPU count'
         WHEN LOWER(c.Status) NOT IN ({_sql_list(CLOUD_STATUSES)}) THEN 'unknown status'
+        WHEN s.name IS NULL THEN 'site id not in Sites'
+        WHEN NOT EXISTS (SELECT 1 FROM CloudComputeServices WHERE id = c.CloudComputeServiceID)
+            THEN 'CloudComputeService id not in CloudComputeServices'
+        WHEN NOT EXISTS (SELECT 1 FROM DNs WHERE id = c.GlobalUserNameID) THEN 'GlobalUserName id not in DNs'
+        WHEN NOT EXISTS (SELECT 1 FROM VOs WHERE id = c.VOID) THEN 'VO id not in VOs'
+        WHEN NOT EXISTS (SELECT 1 FROM VOGroups WHERE id = c.VOGroupID) THEN 'VOGroup id not in VOGroups'
+        WHEN NOT EXISTS (SELECT 1 FROM VORoles WHERE id = c.VORoleID) THEN 'VORole id not in VORoles'
         WHEN {_blank("s.name")} THEN 'empty site'
     END AS reason,
     c.WallDuration * CAST(c.CpuCount AS DECIMAL(10, 3)) AS core_s
@@ -103,6 +115,7 @@ SELECT CAST(site.name AS BINARY) AS site, YEAR(r.EndTime) AS Year, MONTH(r.EndTi
                    COALESCE(r.ResourceCapacityAllocated, 0), COALESCE(r.FileCount, 0)) < 0
             THEN 'negative capacity or file count'
         WHEN r.ResourceCapacityUsed IS NULL THEN 'no capacity used'
+        WHEN site.id IS NULL THEN 'site id not in Sites'
         WHEN {_blank("site.name")} THEN 'empty site'
     END AS reason,
     r.RecordId, r.CreateTime, r.StartTime, r.EndTime, CAST(sys.name AS BINARY) AS system,

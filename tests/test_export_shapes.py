@@ -35,7 +35,7 @@ def test_optional_datasets_may_be_absent(own_server, tmp_path):
     result = run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 3 and all(line.startswith("warning: export: no ") for line in warnings)
-    for dataset, table in (("gpu", "AcceleratorSummaries"), ("cloud", "VCloudSummaries"), ("storage", "VStarRecords")):
+    for dataset, table in (("gpu", "AcceleratorSummaries"), ("cloud", "CloudSummaries"), ("storage", "StarRecords")):
         assert any(table in line and f"no {dataset} data" in line for line in warnings)
         assert export_report(data, dataset)["absent"] is True
         assert not (data / "source" / dataset).exists()
@@ -83,7 +83,7 @@ def test_unreadable_value_names_table_column_and_row_key(own_server, tmp_path):
     for flags in ((), ("--no-bulk",)):
         proc = run_build("export", "--data-dir", str(tmp_path / "data"), "--quiet", *flags, env_extra=env,
                          check=False)
-        line = one_error_line(proc, "cannot read column CpuCount of cloud", "table VCloudSummaries",
+        line = one_error_line(proc, "cannot read column CpuCount of cloud", "table CloudSummaries",
                               f"SiteName={site!r}", "Year=2022", "Month=3", f"ImageId={image!r}",
                               "CpuCount=123456789.500")
         assert dn not in line, "the user's DN is personal data"
