@@ -65,7 +65,8 @@ CREATE OR REPLACE MACRO summarise_findings(findings) AS TABLE
         min(ym) AS first_period,
         max(ym) AS last_period,
         count(DISTINCT ym)::BIGINT AS months,
-        sum(records)::BIGINT AS rows
+        -- records may be GPU summaries' record counts (up to 2^63-1 each): no BIGINT.
+        sum(records)::DECIMAL(38, 0) AS rows
     FROM query_table(findings)
     GROUP BY finding, subject, detail
     ORDER BY finding, subject, detail;

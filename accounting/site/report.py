@@ -202,7 +202,10 @@ def records_arrow(header: list[str], records: list[list], kinds: list[str]) -> p
     for j, name in enumerate(header):
         values = [r[j] for r in records]
         text = j == 0 or any(isinstance(v, str) for v in values)  # labels (rows, periods) stay text
-        cols[name] = pa.array([str(v) if isinstance(v, str) else v for v in values] if text else values,
+        # Numbers through float(): an exact integer sum above 2^53 becomes the nearest double
+        # (Arrow refuses the lossy conversion of a Python int); the CSV keeps the integer.
+        cols[name] = pa.array([str(v) if isinstance(v, str) else v for v in values] if text
+                              else [None if v is None else float(v) for v in values],
                               pa.string() if text else pa.float64())
     cols[ROW_KIND] = pa.array(kinds, pa.string())
     return pa.table(cols)
