@@ -7,6 +7,9 @@ CPU above wall × processors) are the cubes' findings, not rules here. An absent
 (APEL's 'None', NULL, blank: local jobs without an FQAN, accelerator summaries without
 one) is no rule either: the cubes show such work under the one 'no VO' entity.
 
+Every data type quarantines a count, duration or size above MAX_VALUE (2^63-1), and GPU
+and cloud a product of them the cubes form: `value beyond the portal's range`.
+
 NULLs in APEL's nullable cloud columns: a summary without wall time or VM count has
 nothing to count and goes with its own reason, "no wall time or VM count" (not
 "negative"); one without CPU time, network, memory or disk is kept, those values not
