@@ -51,6 +51,7 @@ TIERS = {
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_limits": "services",  # MariaDB: values at the limits of their types, export to site
+    "test_export_hostile": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_s3": "services",  # the moto S3 server

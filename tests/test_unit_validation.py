@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from accounting.source import arrow_rows, contracts
-from accounting.source.validation import quarantine_source, reasons
+from accounting.source.validation import DUPLICATE, duplicates, quarantine_source, reasons
 
 UTC = dt.UTC
 T0 = dt.datetime(2024, 5, 10, 12, tzinfo=UTC)
@@ -68,8 +68,12 @@ CASES = {
         ({"ServiceLevelType": "none-such"}, "unknown benchmark type"),
         ({"Site": ""}, "empty site"), ({"Site": "   "}, "empty site"),
         ({"Site": None}, "site id not in Sites"),  # the export's LEFT JOIN found no name
-        # An absent VO (APEL's 'None' of local jobs, blank, NULL) is the 'no VO' entity, kept.
-        ({"VO": "None", "Infrastructure": "local"}, None), ({"VO": ""}, None), ({"VO": None}, None),
+        # An absent VO (APEL's 'None' of local jobs, blank) is the 'no VO' entity, kept; a NULL
+        # name is an id the export's LEFT JOIN found in no lookup table (APEL's names are NOT NULL).
+        ({"VO": "None", "Infrastructure": "local"}, None), ({"VO": ""}, None), ({"VO": None}, "VO id not in VOs"),
+        ({"SubmitHost": None}, "SubmitHost id not in SubmitHosts"),
+        ({"GlobalUserName": None}, "GlobalUserName id not in DNs"),
+        ({"VOGroup": None, "VORole": None}, "VOGroup id not in VOGroups"),
         # Normalised wall = wall × benchmark, within 1 % + 1 s; si2k counts 1/250.
         ({"NormalisedWallDuration": int(36000 * 1.009)}, None),
         ({"NormalisedWallDuration": int(36000 * 1.02)},
@@ -142,7 +146,9 @@ CASES = {
         ({"Status": "COMPLETED"}, None), ({"Status": "deleted"}, None),
         ({"Status": "migrating-legacy"}, "unknown status"),
         ({"CpuDuration": 3600 * 4 * 3}, None),  # CPU above wall × vCPUs: kept, a finding of the cubes
-        ({"SiteName": " "}, "empty site"), ({"VO": None}, None), ({"VO": "None"}, None),  # 'no VO'
+        ({"SiteName": " "}, "empty site"), ({"VO": None}, "VO id not in VOs"), ({"VO": "None"}, None),  # 'no VO'
+        ({"SiteName": None}, "site id not in Sites"),
+        ({"CloudComputeService": None}, "CloudComputeService id not in CloudComputeServices"),
         ({"CpuCount": 0, "Status": "x"}, "zero CPU count"),
         ({"Status": "x", "SiteName": ""}, "unknown status"),
     ],
@@ -240,3 +246,32 @@ def test_quarantine_of_a_clean_tree_changes_nothing(tmp_path):
     before = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
     assert quarantine_source(source) == {"htc": 0, "storage": 0, "gpu": 0, "cloud": 0}
     assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == before
+
+
+def test_summaries_equal_but_for_their_update_or_benchmark_spelling_are_duplicates():
+    later = dt.datetime(2025, 1, 3, tzinfo=dt.UTC)
+    htc = make_table("htc", [{}, {"UpdateTime": later}, {"ServiceLevelType": "hepscore23"},
+                             {"NumberOfJobs": 11}, {"ServiceLevelType": "None"}, {"ServiceLevelType": "custom"},
+                             {"ServiceLevelType": "HEPSPEC"}, {"ServiceLevelType": " hepspec06 "}])
+    assert duplicates(contracts.HTC, htc).to_pylist() == [
+        None, DUPLICATE, DUPLICATE,  # the same work: another update time, the type in another case
+        None,  # another number of jobs: another summary
+        None, DUPLICATE,  # both unrecorded types: one 'unknown benchmark' for the cubes
+        None, DUPLICATE]  # two spellings of HEPSPEC
+    # NULLs are equal here (an APEL key column may be NULL, so the server let both in).
+    cloud = make_table("cloud", [{"CpuDuration": None}, {"CpuDuration": None}, {"CpuDuration": 1}])
+    assert duplicates(contracts.CLOUD, cloud).to_pylist() == [None, DUPLICATE, None]
+    # A StAR record republished under its RecordId is no duplicate: the cubes keep the latest.
+    storage = make_table("storage", [{}, {}])
+    assert duplicates(contracts.STORAGE, storage).to_pylist() == [None, None]
+
+
+def test_quarantine_keeps_one_of_duplicate_summaries(tmp_path):
+    source = tmp_path / "source"
+    may = _write(source, contracts.HTC, 2024, 5, [{"NumberOfJobs": 1},
+                                                  {"NumberOfJobs": 1, "ServiceLevelType": "hepscore23"},
+                                                  {"NumberOfJobs": 1, "Site": ""}])
+    assert quarantine_source(source)["htc"] == 2
+    assert pq.read_table(contracts.HTC.partition_path(source, 2024, 5)).to_pylist() == may.to_pylist()[:1]
+    reasons_ = pq.read_table(contracts.QUARANTINES["htc"].path(source))["reason"].to_pylist()
+    assert sorted(reasons_) == sorted(["empty site", DUPLICATE])

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from accounting import files
 from accounting.locations import EXPORT_SQL
-from accounting.source import arrow_rows, bulk_read, contracts, validation
+from accounting.source import arrow_rows, bulk_read, contracts, lookups, validation
 from accounting.source.contracts import Dataset
 from accounting.source.database import DbConfig, SourceError, connect, describe
 from accounting.source.month_spill import MonthSpill, month_numbers
@@ -75,6 +75,7 @@ class SourceTable:
     reads: str = ""  # the table or view the query reads (in messages; its columns tell the shape)
     shape: str = ""  # the name of the form read, where the table has others (`shapes`)
     shapes: tuple[Shape, ...] = ()
+    lookups: tuple[str, ...] = ()  # the tables its query takes names from (lookups.changed)
 
     def sql(self) -> str:
         if self.query.endswith(".sql"):
@@ -93,10 +94,13 @@ class SourceTable:
 
 
 SOURCES = (
-    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", reads="HybridSuperSummaries"),
-    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", reads="VCloudSummaries"),
+    SourceTable(contracts.HTC, "htc.sql", "htc_months.sql", reads="HybridSuperSummaries",
+                lookups=("Sites", "DNs", "VOs", "VOGroups", "VORoles", "SubmitHosts")),
+    SourceTable(contracts.CLOUD, "cloud.sql", "cloud_months.sql", family="cloud", reads="CloudSummaries",
+                lookups=("Sites", "CloudComputeServices", "DNs", "VOs", "VOGroups", "VORoles")),
     SourceTable(contracts.STORAGE, "storage.sql", "storage_months.sql", "CreateTime", family="storage",
-                reads="VStarRecords"),
+                reads="StarRecords", lookups=("StorageSystems", "Sites", "StorageShares", "StorageMedia",
+                                              "StorageClasses", "UserIdentities", "Groups", "SubGroups", "Roles")),
     # The flat table the portal has read so far, or APEL's work in progress (pull request
     # 459, schema/apel/accelerator_pr459.sql): no FQAN (so no VO) and no UpdateTime.
     SourceTable(contracts.GPU, "gpu.sql", "gpu_months.sql", family="gpu", reads="AcceleratorSummaries",
@@ -172,15 +176,18 @@ class Exporter:
                                updated=None if src.updated in shape.lacks else src.updated)
         return src
 
-    def months_to_read(self, src: SourceTable) -> tuple[list[str], dict]:
-        """(months to re-read, the database's month list) by row count and latest update
-        (or fingerprint)."""
-        listed = self.list_months(src)
+    def months_to_read(self, src: SourceTable, listed: dict) -> list[str]:
+        """The months of the database's `listed` to re-read: changed in row count and latest
+        update (or fingerprint) since the last export, recent, or missing."""
         known = self.state.get(src.dataset.name, {}).get("months", {})
-        recent = sorted(listed)[-self.restate_months:] if self.restate_months else []
+        # Months whose every row was quarantined (a year 9999) have no file, and need none.
+        empty = set(self.state.get(src.dataset.name, {}).get("empty", ()))
+        # The latest months up to this one: a row dated in the future (quarantined) takes no place there.
+        this_month = date.today().strftime("%Y-%m")
+        recent = [k for k in sorted(listed) if k <= this_month][-self.restate_months:] if self.restate_months else []
         todo = [k for k in sorted(listed) if known.get(k) != listed[k] or k in recent
-                or not self.previous_partition(src, k).exists()]
-        return todo, listed
+                or not (k in empty or self.previous_partition(src, k).exists())]
+        return todo
 
     def list_months(self, src: SourceTable) -> dict:
         """What the database holds per month: its rows and latest update, or, for a table
@@ -238,63 +245,63 @@ class Exporter:
             finally:
                 cur.close()
 
-    def export_months(self, db, src: SourceTable, keys: list[str] | None, listed: dict, staging: Path,
+    def export_months(self, db, src: SourceTable, keys: list[str], listed: dict, staging: Path,
                       quarantine: list) -> dict[str, MonthResult]:
         """Validate the months `keys` and write one Parquet file per month. Rows are regrouped
         by month through a spill on disk (month_spill), then the months are written two at a
-        time (pyarrow's writer releases the GIL). `keys` None: every month there is, and
-        `listed` is filled from the rows read (rows and latest update, as the months query
-        would give them), so a full export needs no months query."""
-        everything = keys is None
-        results = {k: MonthResult() for k in keys or ()}
-        if keys == []:
+        time (pyarrow's writer releases the GIL), a month's duplicate summaries quarantined
+        on the way (they can only be told once the whole month is there)."""
+        results = {k: MonthResult() for k in keys}
+        if not keys:
             return results
-        by_number = {y * 10_000 + m: k for k in keys or () for y, m in [_year_month(k)]}
+        by_number = {y * 10_000 + m: k for k in keys for y, m in [_year_month(k)]}
         wanted = pa.array(sorted(by_number), pa.int64())
         spill = MonthSpill(staging / SPILL_DIR / src.dataset.name, src.dataset.schema)
-        progress = tqdm(total=None if everything else sum(listed[k]["rows"] for k in keys),
-                        desc=f"export {src.dataset.name}", unit="row", unit_scale=True,
-                        disable=not self.progress, leave=False)
+        progress = tqdm(total=sum(listed[k]["rows"] for k in keys), desc=f"export {src.dataset.name}", unit="row",
+                        unit_scale=True, disable=not self.progress, leave=False)
+
+        def rejected(number: int, rows: pa.Table, reason: pa.Array) -> None:
+            bad = pc.is_valid(reason)
+            rows = rows.append_column("reason", reason).filter(bad)
+            quarantine.append(rows)
+            for r, n in zip(*_value_counts(rows["reason"])):
+                q = results[by_number[number]].quarantined
+                q[r] = q.get(r, 0) + n
+
         try:
             for chunk in self.read_months(db, src, keys, listed):
                 numbers = month_numbers(chunk)
-                if everything:
-                    _list_months(chunk, numbers, src.updated, listed, by_number, results)
-                else:
-                    mine = pc.is_in(numbers, wanted)
-                    if not pc.all(mine).as_py():  # a scan of the whole table: other months are kept as they were
-                        chunk, numbers = chunk.filter(mine), numbers.filter(mine)
+                mine = pc.is_in(numbers, wanted)
+                if not pc.all(mine).as_py():  # a scan of the whole table: other months are kept as they were
+                    chunk, numbers = chunk.filter(mine), numbers.filter(mine)
                 for number, n in zip(*_value_counts(numbers)):
                     results[by_number[number]].read += n
                 progress.update(chunk.num_rows)
                 reason = validation.reasons(src.dataset, chunk)
                 bad = pc.is_valid(reason)
                 if pc.any(bad).as_py():
-                    rejected = chunk.append_column("reason", reason).filter(bad)
-                    quarantine.append(rejected)
-                    counts = pa.table({"n": numbers.filter(bad), "r": rejected["reason"]}).group_by(
-                        ["n", "r"]).aggregate([([], "count_all")])
-                    for number, r, n in zip(*(counts.column(i).to_pylist() for i in range(3))):
-                        q = results[by_number[number]].quarantined
-                        q[r] = q.get(r, 0) + n
+                    for number in set(numbers.filter(bad).to_pylist()):
+                        month = pc.equal(numbers, number)
+                        rejected(number, chunk.filter(month), reason.filter(month))
                     chunk = chunk.filter(pc.invert(bad))
                 if chunk.num_rows:
                     spill.add(conform(src.dataset, chunk))
             spill.close()
 
-            def write(number: int) -> tuple[int, int]:
+            def write(number: int) -> tuple[int, pa.Table, pa.Array]:
+                month = pa.concat_tables(spill.read(number))
+                twice = validation.duplicates(src.dataset, month)
+                kept = month.filter(pc.is_null(twice)) if twice.null_count < month.num_rows else month
                 path = src.dataset.partition_path(staging, *_year_month(by_number[number]))
                 path.parent.mkdir(parents=True, exist_ok=True)
-                written = 0
-                with pq.ParquetWriter(path, src.dataset.schema, compression=PARQUET_OPTIONS["compression"]) as w:
-                    for part in spill.read(number):
-                        w.write_table(part, row_group_size=PARQUET_OPTIONS["row_group_size"])
-                        written += part.num_rows
-                return number, written
+                pq.write_table(kept, path, **PARQUET_OPTIONS)
+                return number, month, twice
 
             with ThreadPoolExecutor(PARQUET_WRITERS) as pool:
-                for number, n in pool.map(write, spill.months()):
-                    results[by_number[number]].exported = n
+                for number, month, twice in pool.map(write, spill.months()):
+                    results[by_number[number]].exported = twice.null_count
+                    if twice.null_count < month.num_rows:
+                        rejected(number, month, twice)
         finally:
             spill.remove()
             progress.close()
@@ -356,39 +363,9 @@ class Exporter:
                     if not self.present(db, src):
                         report["datasets"][src.dataset.name] = {"absent": True, "database": self.cfg.where}
                         continue
-                    known = self.state.get(src.dataset.name, {})
-                    everything = self.full or not known or known.get("database", self.cfg.where) != self.cfg.where
-                    if everything and src.updated:
-                        # everything (also when the dataset now comes from another database): the
-                        # months are listed from the rows read, no months query
-                        todo, listed = None, {}
-                    elif everything:
-                        # Fingerprints only the server computes: listed before the rows are read,
-                        # so a change made meanwhile differs from the state and is read next run.
-                        listed = self.list_months(src)
-                        todo = sorted(listed)
-                    else:
-                        todo, listed = self.months_to_read(src)
-                        self.carry_over(src, staging, set(listed) - set(todo))
-                    quarantine: list[pa.Table] = []
-                    months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, listed, staging,
-                                                                             quarantine).items()}
-                    listed = dict(sorted(listed.items()))
-                    for key, res in months.items():
-                        if res["read"] != res["exported"] + sum(res["quarantined"].values()):
-                            raise SourceError(f"{src.dataset.name} {key}: rows read {res['read']} ≠ exported "
-                                              f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
-                    self.write_quarantine(src, staging, quarantine, None if everything else set(todo))
-                    new_state[src.dataset.name] = {"months": listed, "database": self.cfg.where}
-                    report["datasets"][src.dataset.name] = {
-                        **({"shape": src.shape} if src.shape else {}),
-                        "months_in_database": len(listed), "months_read": len(months),
-                        "rows_read": sum(m["read"] for m in months.values()),
-                        "rows_exported": sum(m["exported"] for m in months.values()),
-                        "rows_quarantined": sum(sum(m["quarantined"].values()) for m in months.values()),
-                        "months": months,
-                        "seconds": round(time.perf_counter() - started, 2),  # for bench/export_bench.py
-                    }
+                    new_state[src.dataset.name], report["datasets"][src.dataset.name] = self.export_dataset(
+                        db, src, staging)
+                    report["datasets"][src.dataset.name]["seconds"] = round(time.perf_counter() - started, 2)
                 report["queries"] = self.queries
                 (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
         finally:
@@ -402,10 +379,57 @@ class Exporter:
             indent=1, sort_keys=True).encode())
         return report
 
+    def export_dataset(self, db, src: SourceTable, staging: Path) -> tuple[dict, dict]:
+        """One monthly dataset: (its entry in the state file, its report)."""
+        name = src.dataset.name
+        known = self.state.get(name, {})
+        cur = db.cursor()
+        try:
+            renamed, names = lookups.changed(self._execute, cur, src.lookups, known.get("lookups") if known else None)
+        finally:
+            cur.close()
+        if renamed:
+            click.echo(f"export: {name}: names in {', '.join(renamed)} changed since the last export: "
+                       "every month read again", err=True)
+        # Listed before the rows are read (a change made meanwhile differs from the state, and
+        # is read next run), and in the source table itself: what every month must account for.
+        listed = self.list_months(src)
+        everything = (self.full or not known or known.get("database", self.cfg.where) != self.cfg.where or renamed
+                      or "lookups" not in known)  # also when the dataset now comes from another database
+        todo = sorted(listed) if everything else self.months_to_read(src, listed)
+        self.carry_over(src, staging, set(listed) - set(todo))
+        quarantine: list[pa.Table] = []
+        months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, listed, staging, quarantine).items()}
+        for key, res in months.items():
+            if res["read"] != res["exported"] + sum(res["quarantined"].values()):
+                raise SourceError(f"{name} {key}: rows read {res['read']} ≠ exported "
+                                  f"{res['exported']} + quarantined {sum(res['quarantined'].values())}")
+            res["in_source"] = listed[key]["rows"]
+            if res["read"] != res["in_source"]:
+                # Rows written or deleted while the export read (APEL loading): the month is left
+                # out of the state, so the next run reads it again.
+                click.echo(f"warning: export: {name} {key}: {res['in_source']} rows in {src.read_from}, "
+                           f"{res['read']} read (changed meanwhile?): read again next run", err=True)
+                del listed[key]
+        self.write_quarantine(src, staging, quarantine, None if everything else set(todo))
+        empty = {k for k in listed if not self.previous_partition(src, k).exists()} - set(todo)
+        empty |= {k for k, m in months.items() if m["read"] and not m["exported"]}
+        return {"months": listed, "database": self.cfg.where, "lookups": names, "empty": sorted(empty)}, {
+            **({"shape": src.shape} if src.shape else {}),
+            "months_in_database": len(listed), "months_read": len(months),
+            "rows_read": sum(m["read"] for m in months.values()),
+            "rows_exported": sum(m["exported"] for m in months.values()),
+            "rows_quarantined": sum(sum(m["quarantined"].values()) for m in months.values()),
+            "months": months,
+        }
+
     def carry_over(self, src: SourceTable, staging: Path, keys: set[str]) -> None:
-        """Months that did not change are kept from the previous export (hard links: free)."""
+        """Months that did not change are kept from the previous export (hard links: free);
+        one whose rows were all quarantined has no file to keep."""
         for key in sorted(keys):
             old = self.previous_partition(src, key)
+            if not old.exists():
+                continue
             new = src.dataset.partition_path(staging, *_year_month(key))
             new.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -458,26 +482,6 @@ def _month_entry(rows: int, marks: list, by_update: bool) -> dict:
     if by_update:
         return {"rows": int(rows), "max_update": str(marks[0]) if marks[0] else None}
     return {"rows": int(rows), "sums": [None if v is None else str(v) for v in marks]}
-
-
-def _list_months(chunk: pa.Table, numbers: pa.Array, updated: str, listed: dict, by_number: dict,
-                 results: dict) -> None:
-    """What the months query would say, from the rows themselves: rows and latest update per
-    month, formatted as the query's text (the session runs in UTC)."""
-    per_month = pa.table({"n": numbers, "u": chunk[updated]}).group_by("n").aggregate(
-        [("u", "max"), ([], "count_all")])
-    for number, latest, n in zip(per_month["n"].to_pylist(), per_month["u_max"].to_pylist(),
-                                 per_month["count_all"].to_pylist()):
-        key = by_number.get(number)
-        if key is None:
-            key = by_number[number] = f"{number // 10_000:04d}-{number % 10_000:02d}"
-            results[key] = MonthResult()
-            listed[key] = {"rows": 0, "max_update": None}
-        month = listed[key]
-        month["rows"] += n
-        if latest is not None:
-            text = latest.strftime("%Y-%m-%d %H:%M:%S")
-            month["max_update"] = max(month["max_update"] or text, text)
 
 
 def _value_counts(arr) -> tuple[list, list]:

@@ -63,7 +63,7 @@ class MonthSpill:
     def read(self, number: int, rows: int = PART_ROWS) -> Iterator[pa.Table]:
         """One month's rows (call after `close`) in contiguous parts of about `rows` rows:
         the Parquet writer is faster on them than on the hundreds of small slices the month
-        was spilled in, and memory holds one part, however large the month. The month's
+        was spilled in. The month's
         file is removed once read."""
         path = self._path(number)
         with pa.OSFile(str(path)) as source:  # read, not mapped: mapped pages count as memory

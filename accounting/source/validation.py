@@ -4,8 +4,10 @@ Each partitioned dataset has its rules: the first rule a row fails is its reason
 with a reason goes to `<source>/quarantine/<dataset>.parquet` (`contracts.QUARANTINES`)
 instead of the dataset, never dropped. Suspicious rows that are kept (a zero benchmark,
 CPU above wall × processors) are the cubes' findings, not rules here. An absent VO
-(APEL's 'None', NULL, blank: local jobs without an FQAN, accelerator summaries without
-one) is no rule either: the cubes show such work under the one 'no VO' entity.
+(APEL's 'None', blank: local jobs without an FQAN; NULL in accelerator summaries without
+one) is no rule either: the cubes show such work under the one 'no VO' entity. A NULL
+name in HTC or cloud summaries is an id with no row in its lookup table (`DANGLING`).
+Summaries equal in everything but their update time are counted once (`duplicates`).
 
 Every data type quarantines a count, duration or size above MAX_VALUE (2^63-1), and GPU
 and cloud a product of them the cubes form: `value beyond the portal's range`.
@@ -92,6 +94,27 @@ def _empty(t: pa.Table, column: str) -> pa.Array:
     return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(t[column], "")), "")
 
 
+# The columns the export reads through a lookup table (export/*.sql, LEFT joins), and that
+# table. APEL's lookups of HTC and cloud names are NOT NULL, so a NULL there is an id with
+# no row: the summary is quarantined, not counted under a wrong name. StAR's lookups allow
+# NULL names (read as absent, like 'None'), so only its site is checked.
+DANGLING = {
+    contracts.HTC.name: (("Site", "Sites"), ("GlobalUserName", "DNs"), ("VO", "VOs"), ("VOGroup", "VOGroups"),
+                         ("VORole", "VORoles"), ("SubmitHost", "SubmitHosts")),
+    contracts.CLOUD.name: (("SiteName", "Sites"), ("CloudComputeService", "CloudComputeServices"),
+                           ("GlobalUserName", "DNs"), ("VO", "VOs"), ("VOGroup", "VOGroups"), ("VORole", "VORoles")),
+    contracts.STORAGE.name: (("Site", "Sites"),),
+}
+
+
+def dangling_reason(column: str, table: str) -> str:
+    return f"{'site' if table == 'Sites' else column} id not in {table}"
+
+
+def _dangling(t: pa.Table, dataset: Dataset) -> list[tuple[str, pa.Array]]:
+    return [(dangling_reason(c, table), pc.is_null(t[c])) for c, table in DANGLING[dataset.name]]
+
+
 def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
     """A summary APEL received normalised has ServiceLevel 0 (the column's default) and its
     normalised durations: valid, so the consistency of normalised and raw wall time is
@@ -113,7 +136,7 @@ def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
         ("negative processor or node count", _negative(t, "Processors", "NodeCount")),
         ("unknown benchmark type",
          pc.invert(pc.or_(known, pc.is_in(bench, pa.array(list(contracts.BENCHMARK_UNRECORDED)))))),
-        ("site id not in Sites", pc.is_null(t["Site"])),
+        *_dangling(t, contracts.HTC),
         ("empty site", _empty(t, "Site")),
         ("normalised wall time inconsistent with wall time × benchmark",
          pc.and_(pc.and_(known, pc.greater(t["ServiceLevel"], 0)),
@@ -128,6 +151,7 @@ def _storage(t: pa.Table) -> list[tuple[str, pa.Array]]:
                                                       "ResourceCapacityAllocated", "FileCount")),
         (BEYOND_RANGE, _beyond(t, contracts.STORAGE)),
         ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
+        *_dangling(t, contracts.STORAGE),
         ("empty site", _empty(t, "Site")),
     ]
 
@@ -157,6 +181,7 @@ def _cloud(t: pa.Table) -> list[tuple[str, pa.Array]]:
                               _product_beyond(t["WallDuration"], t["CpuCount"], t["Benchmark"]))),
         ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
         ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
+        *_dangling(t, contracts.CLOUD),
         ("empty site", _empty(t, "SiteName")),
     ]
 
@@ -182,16 +207,54 @@ def reasons(dataset: Dataset, t: pa.Table) -> pa.Array:
     return reason
 
 
+DUPLICATE = "duplicate summary"
+# The summaries that are compared for duplicates, and the benchmark type column each spells
+# freely: a summary APEL holds twice (possible where a key column is NULL, or under a
+# benchmark type spelled in another case) would be counted twice.
+DUPLICATE_CHECKED = {contracts.HTC.name: "ServiceLevelType", contracts.CLOUD.name: "BenchmarkType",
+                     contracts.GPU.name: "BenchmarkType"}
+
+
+def duplicates(dataset: Dataset, t: pa.Table) -> pa.Array:
+    """DUPLICATE for every row equal to an earlier row of `t` (one month: duplicates share
+    their month) in every column but UpdateTime (when APEL wrote it) and with the benchmark
+    type compared as the portal reads it; null elsewhere. The first of equal rows is kept."""
+    none = pa.nulls(t.num_rows, pa.string())
+    if dataset.name not in DUPLICATE_CHECKED or t.num_rows < 2:
+        return none
+    bench = DUPLICATE_CHECKED[dataset.name]
+    columns = [c for c in t.column_names if c != "UpdateTime"]
+    keys = t.select(columns).set_column(columns.index(bench), bench, _spelled(t[bench]))
+    keys = keys.append_column("_row", pa.array(range(t.num_rows), pa.int64()))
+    first = keys.group_by(columns, use_threads=False).aggregate([("_row", "min")])
+    if first.num_rows == t.num_rows:
+        return none
+    return pc.if_else(pc.is_in(keys["_row"], first["_row_min"]), none, pa.scalar(DUPLICATE))
+
+
+def _spelled(types: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A benchmark type as the cubes read it (macros.sql canonical_benchmark): the known
+    spellings of a type in any case, around spaces, are that type; the unrecorded ones
+    (NULL too) are one value."""
+    spellings = [*contracts.BENCHMARK_SPELLINGS, *contracts.BENCHMARK_UNRECORDED]
+    read_as = pa.array([*contracts.BENCHMARK_SPELLINGS.values(), *[""] * len(contracts.BENCHMARK_UNRECORDED)])
+    found = pc.index_in(pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(types, ""))), pa.array(spellings))
+    return pc.if_else(pc.is_valid(found), pc.take(read_as, found), types)
+
+
 def write_quarantine(source_dir: Path, dataset: Dataset, parts: list[pa.Table]) -> None:
     """The rejected rows of a dataset with their reason (no rows: no file)."""
     if not parts:
         return
     path = contracts.QUARANTINES[dataset.name].path(source_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Rows keep their read types (a count may be negative), but timestamps are UTC whichever
-    # path read them (ConnectorX gives them without a zone), so both paths write one file.
-    schema = pa.schema([pa.field(f.name, contracts.UTC_TS) if pa.types.is_timestamp(f.type) else f
-                        for f in parts[-1].schema])
+    # Rows keep their read types: counts as the export reads them (a count may be negative or
+    # beyond the range; a duplicate, or a demo row, comes with the contract's unsigned type),
+    # and timestamps UTC whichever path read them (ConnectorX gives them without a zone), so
+    # every path writes one file.
+    schema = pa.schema([pa.field(f.name, contracts.UTC_TS) if pa.types.is_timestamp(f.type)
+                        else pa.field(f.name, contracts.COUNT_READ_TYPE) if pa.types.is_unsigned_integer(f.type)
+                        else f for f in parts[0].schema])
     pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
 
 
@@ -206,10 +269,12 @@ def quarantine_source(source_dir: Path) -> dict[str, int]:
         for path in sorted(dataset.path(source_dir).glob("year=*/month=*/*.parquet")):
             table = pq.read_table(path)
             reason = reasons(dataset, table)
-            bad = pc.is_valid(reason)
-            if pc.any(bad).as_py():
-                rejected.append(table.filter(bad).append_column("reason", reason.filter(bad)))
-                pq.write_table(table.filter(pc.invert(bad)), path, **PARQUET_OPTIONS)
+            kept = table.filter(pc.is_null(reason))
+            twice = duplicates(dataset, kept)  # among valid rows, as the export tells them
+            if kept.num_rows < table.num_rows or twice.null_count < kept.num_rows:
+                rejected += [rows.filter(pc.is_valid(why)).append_column("reason", why.filter(pc.is_valid(why)))
+                             for rows, why in ((table, reason), (kept, twice))]
+                pq.write_table(kept.filter(pc.is_null(twice)), path, **PARQUET_OPTIONS)
         write_quarantine(Path(source_dir), dataset, rejected)
         counts[dataset.name] = sum(t.num_rows for t in rejected)
     return counts
