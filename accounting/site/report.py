@@ -215,7 +215,9 @@ def records_csv(header: list[str], records: list[list], kinds: list[str]) -> byt
     """The same records as CSV, floats at full precision, missing values empty, text
     through `csv_text`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # RFC 4180's line end: Python's writer quotes only the characters of its line end, so with
+    # "\n" alone a name holding a lone "\r" went unquoted and split its row in two.
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([*map(csv_text, header), ROW_KIND])
     for rec, kind in zip(records, kinds, strict=True):
         w.writerow([*("" if v is None else repr(v) if isinstance(v, float) else csv_text(v) if isinstance(v, str)
