@@ -34,6 +34,13 @@ CREATE OR REPLACE MACRO canonical_benchmark(t) AS
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
 
+-- num / den rounded half up to a thousandth, exactly, for non-negative integer sums (the
+-- storage averages: byte-seconds over seconds). DuckDB's `/` divides in double precision,
+-- which lost the thousandths above about 9 TB and the units above 2^53 bytes (9 PB); integer
+-- division of HUGEINTs does not (num up to 2^63 bytes × a month of seconds × 2000 fits).
+CREATE OR REPLACE MACRO thousandths(num, den) AS
+    CASE WHEN den > 0 THEN ((num::HUGEINT * 2000 + den) // (2 * den::HUGEINT))::DECIMAL(38, 0) * 0.001::DECIMAL(4, 3) END;
+
 -- The additive measures of each metric family, named in cubes/catalogue.toml ([families]) and
 -- set as variables by accounting/duck.py before this file runs. Used as
 -- sum(COLUMNS(lambda c: htc_sum_column(c))), which keeps the names.
@@ -65,7 +72,8 @@ CREATE OR REPLACE MACRO summarise_findings(findings) AS TABLE
         min(ym) AS first_period,
         max(ym) AS last_period,
         count(DISTINCT ym)::BIGINT AS months,
-        sum(records)::BIGINT AS rows
+        -- records may be GPU summaries' record counts (up to 2^63-1 each): no BIGINT.
+        sum(records)::DECIMAL(38, 0) AS rows
     FROM query_table(findings)
     GROUP BY finding, subject, detail
     ORDER BY finding, subject, detail;

@@ -36,7 +36,7 @@ findings AS (
     UNION ALL
     SELECT 'quarantined by the export', coalesce(nullif(trim(Site), ''), '(empty site)'),
         reason || ': in no report, kept in data/source/quarantine',
-        printf('%04d-%02d', Year, Month), NumberOfJobs, WallDuration::HUGEINT * Processors
+        printf('%04d-%02d', Year, Month), NumberOfJobs::HUGEINT, WallDuration::HUGEINT * Processors
     FROM src_quarantine_htc
 )
 SELECT
@@ -45,8 +45,9 @@ SELECT
     max(ym) AS last_period,
     count(DISTINCT ym)::BIGINT AS months,
     count(*)::BIGINT AS rows,
-    sum(njobs)::BIGINT AS njobs,
-    sum(wall_proc_s)::BIGINT AS wall_proc_s
+    -- As htc_monthly's sums: a quarantined value may be above BIGINT's range.
+    sum(njobs)::DECIMAL(38, 0) AS njobs,
+    sum(wall_proc_s)::DECIMAL(38, 0) AS wall_proc_s
 FROM findings
 GROUP BY finding, subject, detail
 ORDER BY finding, subject, detail

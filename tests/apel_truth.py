@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from accounting.source.contracts import BENCHMARK_SPELLINGS, BENCHMARK_UNRECORDED, SI2K_PER_HS23
-from accounting.source.validation import CLOUD_STATUSES, FIRST_YEAR
+from accounting.source.validation import BEYOND_RANGE, CLOUD_STATUSES, FIRST_YEAR, MAX_VALUE
 from family_tables import table_csv
 from htmltables import parse
 
@@ -50,6 +50,8 @@ SELECT CAST(s.name AS BINARY) AS site, h.Year, h.Month,
     CASE {_PERIOD.format(t="h")}
         WHEN LEAST(h.WallDuration, h.CpuDuration, h.NormalisedWallDuration, h.NormalisedCpuDuration,
                    h.NumberOfJobs) < 0 THEN 'negative duration or job count'
+        WHEN GREATEST(h.WallDuration, h.CpuDuration, h.NormalisedWallDuration, h.NormalisedCpuDuration,
+                      h.NumberOfJobs) > {MAX_VALUE} THEN "{BEYOND_RANGE}"
         WHEN LEAST(h.Processors, h.NodeCount) < 0 THEN 'negative processor or node count'
         WHEN NOT ({_KNOWN} OR {_BENCH} IN ({_sql_list(BENCHMARK_UNRECORDED)})) THEN 'unknown benchmark type'
         WHEN s.name IS NULL THEN 'site id not in Sites'
@@ -92,6 +94,9 @@ SELECT CAST(g.SiteName AS BINARY) AS site, g.Year, g.Month,
     CASE {_PERIOD.format(t="g")}
         WHEN LEAST(g.AvailableDuration, g.ActiveDuration, g.Count, g.NumberOfRecords) < 0
             THEN 'negative duration or count'
+        WHEN GREATEST(g.AvailableDuration, g.ActiveDuration, g.NumberOfRecords) > {MAX_VALUE}
+            OR GREATEST(g.AvailableDuration, g.ActiveDuration) * g.Count * IFNULL(g.Benchmark, 1) > {2**63}
+            THEN "{BEYOND_RANGE}"
         WHEN {_blank("g.SiteName")} THEN 'empty site'
         WHEN LOWER(g.AssociatedRecordType) NOT IN ('job', 'cloud') THEN 'unknown record type'
     END AS reason

@@ -50,6 +50,7 @@ TIERS = {
     "test_hostile_names": "site",  # a variant of the small demo's source with hostile names, built once
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
+    "test_limits": "services",  # MariaDB: values at the limits of their types, export to site
     "test_export_hostile": "services",  # MariaDB
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium

@@ -48,3 +48,10 @@ def test_records_csv_neutralises_text_cells_not_numbers():
     assert rows[1] == ["'=HYPERLINK(\"http://x\",\"y\")", "-3.5", "-2", "entity"]  # negative numbers stay numbers
     assert rows[2] == ["'@SUM(1)", "", "0", "entity"]
     assert rows[3] == ["Total", "-1.25", "-2", "total"]
+
+
+@pytest.mark.parametrize("name", ["a\rb", "c\nd", "e\r\nf", 'g"h,i'])
+def test_a_line_break_inside_a_name_keeps_its_row_whole(name):
+    data = records_csv(["Site", "2025"], [[name, 1.5], ["next", 2.0]], ["entity", "entity"]).decode()
+    rows = list(csv.reader(io.StringIO(data, newline="")))
+    assert rows == [["Site", "2025", "row_kind"], [name, "1.5", "entity"], ["next", "2.0", "entity"]]

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from accounting.source import contracts
+from accounting.source import arrow_rows, contracts
 from accounting.source.validation import DUPLICATE, duplicates, quarantine_source, reasons
 
 UTC = dt.UTC
@@ -156,8 +156,10 @@ CASES = {
 
 
 def read_schema(dataset: contracts.Dataset) -> pa.Schema:
-    """The contract's columns as an export reads them: counts signed, so a negative shows."""
-    return pa.schema([pa.field(f.name, pa.int64() if f.type == pa.uint64() else f.type) for f in dataset.schema])
+    """The contract's columns as an export reads them: counts as 20-digit decimals
+    (arrow_rows.READ_TYPES), so both a negative one and one above 2^63-1 show."""
+    return pa.schema([pa.field(f.name, arrow_rows.READ_TYPES[f.type] if f.type == pa.uint64() else f.type)
+                      for f in dataset.schema])
 
 
 def make_table(name: str, changes: list[dict], schema: pa.Schema | None = None) -> pa.Table:

@@ -202,7 +202,10 @@ def records_arrow(header: list[str], records: list[list], kinds: list[str]) -> p
     for j, name in enumerate(header):
         values = [r[j] for r in records]
         text = j == 0 or any(isinstance(v, str) for v in values)  # labels (rows, periods) stay text
-        cols[name] = pa.array([str(v) if isinstance(v, str) else v for v in values] if text else values,
+        # Numbers through float(): an exact integer sum above 2^53 becomes the nearest double
+        # (Arrow refuses the lossy conversion of a Python int); the CSV keeps the integer.
+        cols[name] = pa.array([str(v) if isinstance(v, str) else v for v in values] if text
+                              else [None if v is None else float(v) for v in values],
                               pa.string() if text else pa.float64())
     cols[ROW_KIND] = pa.array(kinds, pa.string())
     return pa.table(cols)
@@ -212,7 +215,9 @@ def records_csv(header: list[str], records: list[list], kinds: list[str]) -> byt
     """The same records as CSV, floats at full precision, missing values empty, text
     through `csv_text`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # RFC 4180's line end: Python's writer quotes only the characters of its line end, so with
+    # "\n" alone a name holding a lone "\r" went unquoted and split its row in two.
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([*map(csv_text, header), ROW_KIND])
     for rec, kind in zip(records, kinds, strict=True):
         w.writerow([*("" if v is None else repr(v) if isinstance(v, float) else csv_text(v) if isinstance(v, str)

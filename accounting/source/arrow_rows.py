@@ -22,9 +22,11 @@ from accounting.errors import SourceError
 from accounting.source import contracts
 from accounting.source.contracts import Dataset
 
-# Read types: wide enough to see bad values (a negative count) before the contract's;
-# MariaDB's BOOLEAN is a TINYINT.
-READ_TYPES = {pa.uint64(): pa.int64(), contracts.UTC_TS: pa.timestamp("s"), pa.bool_(): pa.int8()}
+# Read types: wide enough to see bad values before the contract's: a count or duration
+# (uint64 in the contract) as contracts.COUNT_READ_TYPE, negative or above 2^63-1 (int64,
+# read before, failed the whole export on APEL's unsigned values above it). MariaDB's
+# BOOLEAN is a TINYINT.
+READ_TYPES = {pa.uint64(): contracts.COUNT_READ_TYPE, contracts.UTC_TS: pa.timestamp("s"), pa.bool_(): pa.int8()}
 # What pyarrow raises for a value it cannot convert (ArrowInvalid is a ValueError,
 # ArrowTypeError a TypeError; a Python int too large an OverflowError).
 _UNREADABLE = (pa.ArrowException, OverflowError, TypeError, ValueError)

@@ -17,6 +17,11 @@ import pyarrow as pa
 UTC_TS = pa.timestamp("s", tz="UTC")
 # APEL keeps counts of devices and vCPUs as DECIMAL(10,3): carried exactly, never as a float.
 DECIMAL_COUNT = pa.decimal128(10, 3)
+# A count or duration (uint64 here) as the export reads it and the quarantine keeps it: a
+# 20-digit decimal holds a negative value (a database with signed columns) and every value
+# of APEL's BIGINT UNSIGNED up to 2^64-1, so the validation sees and quarantines a value
+# above the portal's range (validation.MAX_VALUE) instead of the read failing on it.
+COUNT_READ_TYPE = pa.decimal128(20, 0)
 
 
 @dataclass(frozen=True)
@@ -284,10 +289,11 @@ class Quarantine:
 
     @property
     def schema(self) -> pa.Schema:
-        """The findings' columns; counts are signed, as the export reads them."""
+        """The findings' columns; counts as the export reads them (negative, or above the
+        portal's range: the reasons they are there)."""
         ds = self.dataset.schema
         fields = [pa.field("Site", pa.string()), pa.field("Year", pa.int32()), pa.field("Month", pa.int32())]
-        fields += [pa.field(c, pa.int64() if pa.types.is_unsigned_integer(ds.field(c).type) else ds.field(c).type)
+        fields += [pa.field(c, COUNT_READ_TYPE if pa.types.is_unsigned_integer(ds.field(c).type) else ds.field(c).type)
                    for c in self.extra]
         return pa.schema(fields + [pa.field("reason", pa.string())])
 

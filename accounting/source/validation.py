@@ -9,6 +9,9 @@ one) is no rule either: the cubes show such work under the one 'no VO' entity. A
 name in HTC or cloud summaries is an id with no row in its lookup table (`DANGLING`).
 Summaries equal in everything but their update time are counted once (`duplicates`).
 
+Every data type quarantines a count, duration or size above MAX_VALUE (2^63-1), and GPU
+and cloud a product of them the cubes form: `value beyond the portal's range`.
+
 NULLs in APEL's nullable cloud columns: a summary without wall time or VM count has
 nothing to count and goes with its own reason, "no wall time or VM count" (not
 "negative"); one without CPU time, network, memory or disk is kept, those values not
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,6 +36,13 @@ from accounting.source.parquet import PARQUET_OPTIONS
 
 CLOUD_STATUSES = ("started", "completed", "suspended", "paused", "error", "stopped", "deleted")
 FIRST_YEAR = 2000  # no grid accounting before
+# The portal's range for a count, duration or size: what a signed 64-bit integer holds, so
+# Arrow's int64 compute and DuckDB's BIGINT can take every value. Above it no value can be a
+# measurement (2^63 s are 292 billion years, 2^63 bytes 9.2 EB in one record): in APEL's
+# BIGINT UNSIGNED columns such a value is what a negative number (a client's -1) becomes
+# when stored unsigned. Quarantined, never wrapped or rounded.
+MAX_VALUE = 2**63 - 1
+BEYOND_RANGE = "value beyond the portal's range (above 2^63-1)"
 
 
 def _period(t: pa.Table, month: bool = True) -> list[tuple[str, pa.Array]]:
@@ -42,11 +53,41 @@ def _period(t: pa.Table, month: bool = True) -> list[tuple[str, pa.Array]]:
     return rules + [("year out of range", pc.or_(pc.less(t["Year"], FIRST_YEAR), pc.greater(t["Year"], last_year)))]
 
 
+def _scalar(value: int, typ: pa.DataType) -> pa.Scalar:
+    """An integer bound in a column's own type, so a comparison casts nothing (against an
+    int64 bound Arrow would cast a uint64 column to int64, failing on a value above 2^63-1)."""
+    return pa.scalar(Decimal(value) if pa.types.is_decimal(typ) else value, typ)
+
+
 def _negative(t: pa.Table, *columns: str) -> pa.Array:
-    failed = pc.less(t[columns[0]], 0)
-    for c in columns[1:]:
-        failed = pc.or_(failed, pc.less(t[c], 0))
+    failed = pa.repeat(False, t.num_rows)
+    for c in columns:
+        failed = pc.or_(failed, pc.less(t[c], _scalar(0, t[c].type)))
     return failed
+
+
+def _beyond(t: pa.Table, dataset: Dataset) -> pa.Array:
+    """A count, duration or size (the contract's uint64 columns) above MAX_VALUE; a NULL is
+    no such value (the other rules say whether a NULL is allowed). The bound has the
+    column's own type: the export reads these columns as decimal128(20, 0) (arrow_rows),
+    wide enough for both a negative and an unsigned value above it."""
+    failed = pa.repeat(False, t.num_rows)
+    for f in dataset.schema:
+        if f.type == pa.uint64():
+            column = t[f.name]
+            failed = pc.or_(failed, pc.fill_null(pc.greater(column, _scalar(MAX_VALUE, column.type)), False))
+    return failed
+
+
+def _product_beyond(*factors: pa.ChunkedArray) -> pa.Array:
+    """A product the cubes form (GPUs × time × benchmark) above MAX_VALUE: in double
+    precision (its rounding is far below the margin: the cubes' DECIMAL(38, 6) sums hold
+    10^32), NULL factors counting 1 as the cubes' coalesce does."""
+    product = None
+    for f in factors:
+        f = pc.fill_null(pc.cast(f, pa.float64(), safe=False), 1.0)
+        product = f if product is None else pc.multiply(product, f)
+    return pc.greater(pc.abs(product), float(MAX_VALUE))
 
 
 def _empty(t: pa.Table, column: str) -> pa.Array:
@@ -82,11 +123,15 @@ def _htc(t: pa.Table) -> list[tuple[str, pa.Array]]:
     bench = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(t["ServiceLevelType"], "")))
     known = pc.is_in(bench, pa.array(list(contracts.BENCHMARK_SPELLINGS)))
     factor = pc.if_else(pc.equal(bench, "si2k"), 1 / contracts.SI2K_PER_HS23, 1.0)
-    expected = pc.multiply(pc.multiply(pc.cast(t["WallDuration"], pa.float64()), t["ServiceLevel"]), factor)
-    off = pc.abs(pc.subtract(pc.cast(t["NormalisedWallDuration"], pa.float64()), expected))
+    # Unchecked casts: a tolerance of 1 % needs no exact product, and a checked cast of a
+    # value above 2^53 (no longer exact in a double) would fail the whole batch.
+    wall = pc.cast(t["WallDuration"], pa.float64(), safe=False)
+    expected = pc.multiply(pc.multiply(wall, t["ServiceLevel"]), factor)
+    off = pc.abs(pc.subtract(pc.cast(t["NormalisedWallDuration"], pa.float64(), safe=False), expected))
     return _period(t) + [
         ("negative duration or job count", _negative(t, "WallDuration", "CpuDuration", "NormalisedWallDuration",
                                                      "NormalisedCpuDuration", "NumberOfJobs")),
+        (BEYOND_RANGE, _beyond(t, contracts.HTC)),
         # 0 is APEL's default where a record gave no count (kept: unknown); below 0 is impossible.
         ("negative processor or node count", _negative(t, "Processors", "NodeCount")),
         ("unknown benchmark type",
@@ -104,6 +149,7 @@ def _storage(t: pa.Table) -> list[tuple[str, pa.Array]]:
         ("start after end", pc.greater(t["StartTime"], t["EndTime"])),
         ("negative capacity or file count", _negative(t, "ResourceCapacityUsed", "LogicalCapacityUsed",
                                                       "ResourceCapacityAllocated", "FileCount")),
+        (BEYOND_RANGE, _beyond(t, contracts.STORAGE)),
         ("no capacity used", pc.is_null(t["ResourceCapacityUsed"])),
         *_dangling(t, contracts.STORAGE),
         ("empty site", _empty(t, "Site")),
@@ -115,6 +161,9 @@ def _gpu(t: pa.Table) -> list[tuple[str, pa.Array]]:
     flagged by the cubes."""
     return _period(t) + [
         ("negative duration or count", _negative(t, "AvailableDuration", "ActiveDuration", "Count", "NumberOfRecords")),
+        (BEYOND_RANGE, pc.or_(_beyond(t, contracts.GPU), pc.or_(
+            _product_beyond(t["Count"], t["AvailableDuration"], t["Benchmark"]),
+            _product_beyond(t["Count"], t["ActiveDuration"], t["Benchmark"])))),
         ("empty site", _empty(t, "SiteName")),
         ("unknown record type", pc.invert(pc.is_in(pc.utf8_lower(t["AssociatedRecordType"]),
                                                    pa.array(["job", "cloud"])))),
@@ -128,6 +177,8 @@ def _cloud(t: pa.Table) -> list[tuple[str, pa.Array]]:
     return _period(t) + [
         ("no wall time or VM count", pc.or_(pc.is_null(t["WallDuration"]), pc.is_null(t["NumberOfVMs"]))),
         ("negative duration or count", pc.or_(pc.or_(negative[0], negative[1]), negative[2])),
+        (BEYOND_RANGE, pc.or_(_beyond(t, contracts.CLOUD),
+                              _product_beyond(t["WallDuration"], t["CpuCount"], t["Benchmark"]))),
         ("zero CPU count", pc.less_equal(t["CpuCount"], 0)),
         ("unknown status", pc.invert(pc.is_in(pc.utf8_lower(t["Status"]), pa.array(CLOUD_STATUSES)))),
         *_dangling(t, contracts.CLOUD),
@@ -197,12 +248,13 @@ def write_quarantine(source_dir: Path, dataset: Dataset, parts: list[pa.Table]) 
         return
     path = contracts.QUARANTINES[dataset.name].path(source_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Rows keep their read types, counts signed (a count may be negative; a duplicate comes
-    # with the contract's unsigned ones), and timestamps are UTC whichever path read them
-    # (ConnectorX gives them without a zone), so every path writes one file.
+    # Rows keep their read types: counts as the export reads them (a count may be negative or
+    # beyond the range; a duplicate, or a demo row, comes with the contract's unsigned type),
+    # and timestamps UTC whichever path read them (ConnectorX gives them without a zone), so
+    # every path writes one file.
     schema = pa.schema([pa.field(f.name, contracts.UTC_TS) if pa.types.is_timestamp(f.type)
-                        else pa.field(f.name, pa.int64()) if pa.types.is_unsigned_integer(f.type) else f
-                        for f in parts[0].schema])
+                        else pa.field(f.name, contracts.COUNT_READ_TYPE) if pa.types.is_unsigned_integer(f.type)
+                        else f for f in parts[0].schema])
     pq.write_table(pa.concat_tables([p.cast(schema) for p in parts]), path, **PARQUET_OPTIONS)
 
 

@@ -6,7 +6,9 @@ SELECT
     {scope} AS scope,
     {row} AS row_key,
     {column} AS column_key,
-    sum(COLUMNS(lambda c: htc_sum_column(c)))::BIGINT
+    -- HUGEINT: exact integers in Python whatever their size (a BIGINT cast overflowed on
+    -- sums above 2^63-1); the pages divide them into floats only for display.
+    sum(COLUMNS(lambda c: htc_sum_column(c)))::HUGEINT
 FROM {cube}
 WHERE in_vo_group($vo_group, VOEGI, VOLHC)
     AND in_infra_filter($infra_filter, Infrastructure)
