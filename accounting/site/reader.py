@@ -75,7 +75,8 @@ class CubeReader:
         return self._rows(query("as_of"))[0][0]
 
     def site_homes(self) -> dict[str, tuple[str, str]]:
-        return {s: (self.name("NGI", n), self.name("Country", c)) for s, n, c in self._rows(query("site_homes"))}
+        return {self.name("Site", s): (self.name("NGI", n), self.name("Country", c))
+                for s, n, c in self._rows(query("site_homes"))}
 
     def disciplines(self) -> list[tuple[str, str, str, str]]:
         """(level 1, level 2, level 3, VO) as they appear in the accounting; the absent ones labelled."""
