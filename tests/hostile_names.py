@@ -3,8 +3,9 @@ a 255-character site name, an NGI really called "unknown NGI", VOs called "Total
 "Other", a spreadsheet formula, a name with a right-to-left override and "no VO", a
 discipline called "unknown discipline" and a storage media "(no media)" (the portal's
 labels of absent values), and a person's identity where names are published: a GPU FQAN
-whose first component is a user's CN, a StAR SubGroup `CN=<person>`, and the StAR local
-user, group and directory of a person."""
+whose first component is a user's CN, a GPU site named by a DN, an HTC submit host that
+is an e-mail address, a StAR SubGroup `CN=<person>`, and the StAR local user, group and
+directory of a person."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ GPU_FQAN_FROM, PERSON_FQAN = "/icecube", f"/CN={PERSON}/DC=org/Role=NULL"
 SUBGROUP_FROM, PERSON_SUBGROUP = "de", f"CN={PERSON}"
 PERSON_DN = f"/DC=org/DC=example/OU=People/CN={PERSON} 4711"
 LOCAL_USER, LOCAL_GROUP, HOME = "jdoe4711", "jdoe-grp4711", "/home/jdoe4711/atlas"
+PERSON_EMAIL = "jane.doe@example.org"  # the submit host of one HTC host's rows
+PERSON_SITE_FROM, PERSON_SITE = "CESNET-MetaCloud", f"/O=Example/CN={PERSON} Workstation"  # a GPU site
 # What no public file may hold, in any spelling the pipeline could give it.
-IDENTITIES = (PERSON, LOCAL_USER, LOCAL_GROUP, HOME)
+IDENTITIES = (PERSON, LOCAL_USER, LOCAL_GROUP, HOME, PERSON_EMAIL)
 
 
 def unquote(cell: str) -> str:
@@ -78,19 +81,26 @@ def plant(source: Path, dest: Path) -> dict:
     by_vo = latest.group_by("VO").aggregate([("WallDuration", "sum")])
     vos = [v for v in by_vo.sort_by([("WallDuration_sum", "descending")])["VO"].to_pylist() if v != "None"]
     vo_map = dict(zip(vos, VO_NAMES))
+    host = sorted(set(latest["SubmitHost"].to_pylist()) - {None})[0]
     for path in htc:
         _rename(path, "Site", {site: LONG_SITE})
         _rename(path, "VO", vo_map)
+        _rename(path, "SubmitHost", {host: PERSON_EMAIL})
     _rename(dest / "topology" / "sites.parquet", "Site", {site: LONG_SITE})
     _rename(dest / "topology" / "sites.parquet", "NGI", {ngi: REAL_UNKNOWN_NGI})
     _rename(dest / "topology" / "vos.parquet", "VO", vo_map)
     for table in ("vos", "disciplines"):
         _rename(dest / "topology" / f"{table}.parquet", "Discipline", {RENAMED_DISCIPLINE: REAL_UNKNOWN_DISCIPLINE})
     for path in sorted(dest.glob("gpu/year=*/month=*/part-0.parquet")):
-        _set(path, lambda r: {"FQAN": PERSON_FQAN, "GlobalUserName": PERSON_DN} if r["FQAN"] == GPU_FQAN_FROM else {})
+        _set(path, _gpu_change)
     for path in sorted(dest.glob("storage/year=*/month=*/part-0.parquet")):
         _set(path, _storage_change)
     return {"site": (site, LONG_SITE), "ngi": (ngi, REAL_UNKNOWN_NGI), "vos": vo_map}
+
+
+def _gpu_change(r: dict) -> dict:
+    out = {"FQAN": PERSON_FQAN, "GlobalUserName": PERSON_DN} if r["FQAN"] == GPU_FQAN_FROM else {}
+    return out | ({"SiteName": PERSON_SITE} if r["SiteName"] == PERSON_SITE_FROM else {})
 
 
 def _storage_change(r: dict) -> dict:

@@ -1,7 +1,8 @@
 """Personal data through other columns, and the reserved labels of absent values (issue 14
 item 3), on the site built from the demo source with hostile names (conftest's `hostile`,
-tests/hostile_names.py): a GPU FQAN `/CN=<person>/DC=org/Role=NULL`, a StAR SubGroup
-`CN=<person>` with a person's local user, group and home directory, a VO called "no VO", a
+tests/hostile_names.py): a GPU FQAN `/CN=<person>/DC=org/Role=NULL`, a GPU site named
+by a DN, an HTC submit host that is an e-mail address, a StAR SubGroup `CN=<person>` with
+a person's local user, group and home directory, a VO called "no VO", a
 discipline called "unknown discipline" and a storage media called "(no media)".
 
 A person's identity appears in no public file (pages, downloads, their .br/.gz siblings,
@@ -25,7 +26,9 @@ from hostile_names import (
     ABSENT_MEDIA_SITE,
     IDENTITIES,
     NO_MEDIA_SITE,
+    PERSON_EMAIL,
     PERSON_FQAN,
+    PERSON_SITE,
     PERSON_SUBGROUP,
     REAL_NO_MEDIA,
     REAL_NO_VO,
@@ -138,19 +141,54 @@ def test_a_person_as_storage_subgroup_is_withheld_and_its_capacity_stays_in_the_
     assert (sum(r["snapshots"] for r in got), sum(r["used_end"] for r in got)) == want
 
 
+def _withheld_in_source(hostile) -> set[tuple[str | None, str]]:
+    """(site, withheld columns) of every source row with a planted identity in a published
+    name column: the site is None where the site's own name is withheld."""
+    out = set()
+    for r in _source(hostile, "gpu"):
+        names = [n for n, hit in (("site", r["SiteName"] == PERSON_SITE), ("VO", r["FQAN"] == PERSON_FQAN)) if hit]
+        if names:
+            out.add((None if "site" in names else r["SiteName"], ", ".join(names)))
+    out |= {(r["Site"], "subgroup") for r in _source(hostile, "storage") if r["SubGroup"] == PERSON_SUBGROUP}
+    out |= {(r["Site"], "submit host") for r in _source(hostile, "htc") if r["SubmitHost"] == PERSON_EMAIL}
+    return out
+
+
 def test_the_quality_page_says_where_names_were_withheld_never_what(hostile):
     page = (hostile["output"] / "quality" / "index.html").read_text()
     assert "Name withheld as personal data" in page
-    findings = [r for r in _cube(hostile, "gpu_findings") + _cube(hostile, "storage_findings")
+    findings = [r for cube in ("quality_findings", "gpu_findings", "storage_findings") for r in _cube(hostile, cube)
                 if r["finding"] == "name withheld as personal data"]
-    gpu_sites = {r["SiteName"] for r in _source(hostile, "gpu") if r["FQAN"] == PERSON_FQAN}
-    storage_sites = {r["Site"] for r in _source(hostile, "storage") if r["SubGroup"] == PERSON_SUBGROUP}
-    assert {(f["subject"], f["detail"].split(" ")[0]) for f in findings} == \
-        {(s, "VO") for s in gpu_sites} | {(s, "subgroup") for s in storage_sites}
+    assert {(f["subject"], f["detail"].split(" looked like ")[0]) for f in findings} == _withheld_in_source(hostile)
+    assert {"site", "site, VO", "VO", "subgroup", "submit host"} == {f["detail"].split(" looked like ")[0]
+                                                                     for f in findings}
     rows = [html.unescape(r) for r in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
     for f in findings:
         assert f["rows"] > 0
-        assert any(f"<bdi>{f['subject']}</bdi>" in r and f"<td class=\"text\">{f['detail']}</td>" in r for r in rows), f
+        subject = f"<bdi>{f['subject']}</bdi>" if f["subject"] else f'<bdi class="absent">{ABSENT["Site"]}</bdi>'
+        assert any(subject in r and f"<td class=\"text\">{f['detail']}</td>" in r for r in rows), f
+
+
+def test_a_site_named_by_a_dn_is_the_withheld_site(hostile):
+    out, source = hostile["output"], _source(hostile, "gpu")
+    page = out / "gpu" / "site" / paths.encode(paths.Absent(ABSENT["Site"]))
+    assert f'<bdi class="absent">{ABSENT["Site"]}</bdi>' in (page / "index.html").read_text()
+    cube = _cube(hostile, "gpu_monthly")
+    assert sum(r["gpu_available_s"] for r in cube if r["Site"] is None) == \
+        sum(r["Count"] * r["AvailableDuration"] for r in source if r["SiteName"] == PERSON_SITE) > 0
+    assert (ABSENT["Site"], "absent") in _table(out / "gpu" / "table.csv") or \
+        any((ABSENT["Site"], "absent") in _table(p) for p in (out / "gpu" / "ngi").glob("*/table.csv"))
+
+
+def test_a_submit_host_that_is_an_email_address_is_withheld(hostile):
+    out, source = hostile["output"], _source(hostile, "htc")
+    sites = {r["Site"] for r in source if r["SubmitHost"] == PERSON_EMAIL}
+    cube = _cube(hostile, "htc_submithost")
+    assert sum(r["njobs"] for r in cube if r["SubmitHost"] is None) == \
+        sum(r["NumberOfJobs"] for r in source if r["SubmitHost"] in (None, PERSON_EMAIL)) > 0
+    assert sum(r["njobs"] for r in cube) == sum(r["NumberOfJobs"] for r in source)
+    for site in sites:
+        assert (ABSENT["SubmitHost"], "absent") in _table(out / "egi" / "site" / paths.encode(site) / "submithosts.csv")
 
 
 def test_a_real_no_vo_is_its_own_vo_beside_the_absent_one(hostile):
