@@ -1,3 +1,3 @@
--- A name the portal gives to what the source leaves absent (cubes/catalogue.toml [labels]),
--- for the macros that name it (vo_name, canonical_benchmark).
+-- A name the portal gives to a benchmark type the source did not record (cubes/catalogue.toml
+-- [labels]), for canonical_benchmark. Absent names are NULL in the cubes, labelled by the site.
 SET VARIABLE label_{name} = $value

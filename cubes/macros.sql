@@ -15,9 +15,42 @@ CREATE OR REPLACE MACRO in_infra_filter(infra_filter, infrastructure) AS
 -- and a blank all mean absent, NULL here, so each view names the absence its own way.
 CREATE OR REPLACE MACRO apel_value(v) AS CASE WHEN trim(v) IN ('', 'None') THEN NULL ELSE v END;
 
--- A VO that is absent is one entity in every data type, named in cubes/catalogue.toml
--- [labels] (set as a variable by accounting/duck.py), never a VO called "None".
-CREATE OR REPLACE MACRO vo_name(v) AS coalesce(apel_value(v), getvariable('label_no_vo'));
+-- What looks like a person's identity (issue 14), defined here only: an X.500 attribute
+-- of a DN (CN=, DC=, O=, OU=, UID=, E=, emailAddress=, ...) at the start of the value or
+-- after a separator (/ , ; + space), as a DN or an FQAN with a user's part carries it, or
+-- an e-mail address; case-insensitive. FQAN attributes (Role=, Capability=) are not DN
+-- attributes. NULL for NULL.
+CREATE OR REPLACE MACRO looks_personal(v) AS regexp_matches(v,
+    '(^|[/,;+[:space:]])[[:space:]]*(cn|dc|o|ou|uid|l|st|c|e|emailaddress|givenname|sn|serialnumber)[[:space:]]*='
+    || '|[^[:space:]@/]+@[^[:space:]@/]+\.[a-z]{2,}', 'i');
+
+-- A name column the portal publishes (contracts.NAME_COLUMNS) is read through this: a
+-- value that looks like a person's identity is withheld, NULL like an absent value, so
+-- its usage stays in every total under the column's absent label (catalogue [absent])
+-- and never shows the value.
+CREATE OR REPLACE MACRO published_name(v) AS CASE WHEN looks_personal(v) THEN NULL ELSE v END;
+
+-- Which of a row's name columns were withheld, for the findings: the `names` whose value
+-- in `vals` (same order) looks like a person's identity, as 'VO, submit host'; NULL if none.
+CREATE OR REPLACE MACRO withheld_names(names, vals) AS
+    nullif(array_to_string(list_filter(names, lambda n, i: coalesce(looks_personal(vals[i]), false)), ', '), '');
+
+-- The finding of rows with a withheld name, the same words in every data type's findings
+-- (never the value: which columns, at which site; the withheld site if that is it).
+CREATE OR REPLACE MACRO withheld_finding() AS 'name withheld as personal data';
+CREATE OR REPLACE MACRO withheld_detail(names) AS
+    names || ' looked like a person''s identity: not shown, the usage is counted under the absent value';
+
+-- The site a quarantined row's finding is about: the export keeps rows without a site
+-- there too ('(empty site)'), and a site name that looks like a person's identity is
+-- withheld like everywhere else (NULL: the withheld site).
+CREATE OR REPLACE MACRO quarantined_site(site) AS
+    CASE WHEN nullif(trim(site), '') IS NULL THEN '(empty site)' ELSE published_name(site) END;
+
+-- A VO that is absent (APEL's 'None', blank, NULL) or withheld is NULL, one entity in every
+-- data type that the pages show as the catalogue's [absent] VO label: never equal to a
+-- VO really called "None" or "no VO".
+CREATE OR REPLACE MACRO vo_name(v) AS published_name(apel_value(v));
 
 -- Benchmark types are spelled in several cases by sites; the portal uses one spelling
 -- (the spellings and types are accounting/source/contracts.py's, set as variables). A type

@@ -34,7 +34,10 @@ findings AS (
     SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', ym, njobs, wall_proc_s
     FROM rows WHERE cpu_s > wall_proc_s
     UNION ALL
-    SELECT 'quarantined by the export', coalesce(nullif(trim(Site), ''), '(empty site)'),
+    SELECT withheld_finding(), Site, withheld_detail(withheld), ym, njobs, wall_proc_s
+    FROM rows WHERE withheld IS NOT NULL
+    UNION ALL
+    SELECT 'quarantined by the export', quarantined_site(Site),
         reason || ': in no report, kept in data/source/quarantine',
         printf('%04d-%02d', Year, Month), NumberOfJobs::HUGEINT, WallDuration::HUGEINT * Processors
     FROM src_quarantine_htc

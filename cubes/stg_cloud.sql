@@ -1,22 +1,25 @@
 -- Staging (a view): every cloud summary row with the site's topology of its month and the
--- VO's discipline (a summary without a VO is under 'no VO'). Core time is wall time ×
+-- VO's discipline (a summary without a VO has the absent VO, NULL, and no discipline).
+-- The published names go through published_name (`withheld` lists the withheld ones). Core time is wall time ×
 -- virtual CPUs; APEL keeps CpuCount as DECIMAL(10,3) (fractional vCPUs), so core time is
 -- an exact DECIMAL product, and normalised core time multiplies it by the benchmark per
 -- vCPU where the record has one. A benchmark type APEL did not record is 'unknown benchmark'.
 SELECT
     c.Year,
     c.Month,
-    c.SiteName AS Site,
+    published_name(c.SiteName) AS Site,
     s.NGI,
     s.Country,
-    c.CloudComputeService,
+    published_name(c.CloudComputeService) AS CloudComputeService,
     vo_name(c.VO) AS VO,
-    coalesce(d.Level1, 'unknown discipline') AS Discipline1,
-    coalesce(d.Level2, 'unknown discipline') AS Discipline2,
-    coalesce(d.Discipline, 'unknown discipline') AS Discipline3,
+    d.Level1 AS Discipline1,
+    d.Level2 AS Discipline2,
+    d.Discipline AS Discipline3,
     lower(c.Status) AS Status,
     c.CloudType,
-    c.ImageId,
+    published_name(c.ImageId) AS ImageId,
+    withheld_names(['site', 'cloud compute service', 'VO', 'image'],
+                   [c.SiteName, c.CloudComputeService, apel_value(c.VO), c.ImageId]) AS withheld,
     canonical_benchmark(c.BenchmarkType) AS BenchmarkType,
     c.CpuCount::DECIMAL(10, 3) AS CpuCount,
     c.NumberOfVMs::HUGEINT AS cloud_vms,

@@ -2,14 +2,17 @@
 -- month attached and the benchmark spelling made canonical. Rows whose site or VO is not
 -- in topology are kept (and reported by quality_findings): such a site's NGI and country
 -- stay NULL, which the pages show as the catalogue's [absent] labels (a real NGI called
--- 'unknown NGI' is another NGI); rows without a VO (APEL's 'None' of local jobs) are
--- under the one 'no VO' entity.
+-- 'unknown NGI' is another NGI); rows without a VO (APEL's 'None' of local jobs) have VO
+-- NULL, the one absent VO (a VO really called 'no VO' is another VO), and so have no
+-- discipline (NULL too). The published names (contracts.NAME_COLUMNS) go through
+-- published_name: one that looks like a person's identity is withheld (NULL, listed in
+-- `withheld` for quality_findings), its work still counted.
 -- The user DN is carried only for distinct user counts (absent for local jobs without
 -- one); no published cube selects it.
 SELECT
     h.Year,
     h.Month,
-    h.Site,
+    published_name(h.Site) AS Site,
     s.Site IS NOT NULL AS site_known,
     h.Site IN (SELECT Site FROM src_sites) AS site_registered,
     s.NGI,
@@ -17,14 +20,15 @@ SELECT
     s.Tier,
     s.Federation,
     vo_name(h.VO) AS VO,
-    apel_value(h.VO) IS NULL AS vo_absent,
+    vo_name(h.VO) IS NULL AS vo_absent,
     v.VO IS NOT NULL AS vo_known,
     coalesce(v.EGIOfficial, false) AS VOEGI,
     coalesce(v.LHC, false) AS VOLHC,
-    coalesce(d.Level1, 'unknown discipline') AS Discipline1,
-    coalesce(d.Level2, 'unknown discipline') AS Discipline2,
-    coalesce(d.Discipline, 'unknown discipline') AS Discipline3,
-    h.SubmitHost,
+    d.Level1 AS Discipline1,
+    d.Level2 AS Discipline2,
+    d.Discipline AS Discipline3,
+    published_name(h.SubmitHost) AS SubmitHost,
+    withheld_names(['site', 'VO', 'submit host'], [h.Site, apel_value(h.VO), h.SubmitHost]) AS withheld,
     lower(h.Infrastructure) AS Infrastructure,
     canonical_benchmark(h.ServiceLevelType) AS BenchmarkType,
     h.ServiceLevel,

@@ -13,7 +13,7 @@ WITH held AS (
     SELECT *,
         (epoch(coalesce(
             lead(EndTime) OVER (PARTITION BY Site, StorageSystem, StorageShare, StorageMedia, StorageClass,
-                                             VO, SubGroup, Role, Year, Month ORDER BY EndTime),
+                                             VO, SubGroup, Role, withheld_key, Year, Month ORDER BY EndTime),
             make_timestamptz(Year + Month // 12, Month % 12 + 1, 1, 0, 0, 0, 'UTC'))) - epoch(EndTime))::BIGINT AS held_s
     FROM stg_storage
 )
@@ -40,5 +40,7 @@ SELECT
     thousandths(sum(files * held_s), sum(held_s) FILTER (WHERE files IS NOT NULL))::DECIMAL(38, 3) AS files_avg,
     last(files ORDER BY EndTime, files)::BIGINT AS files_end
 FROM held
-GROUP BY ALL
+-- withheld_key (not published) keeps apart the keys that differ only in withheld names.
+GROUP BY Year, Month, Site, NGI, Country, StorageSystem, StorageShare, StorageMedia, StorageClass,
+    VO, Discipline1, Discipline2, Discipline3, SubGroup, Role, withheld_key
 ORDER BY ALL

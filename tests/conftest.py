@@ -48,6 +48,7 @@ TIERS = {
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
     "test_hostile_names": "site",  # a variant of the small demo's source with hostile names, built once
+    "test_personal_names": "site",  # the same build (conftest's hostile): identities withheld, reserved labels
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_limits": "services",  # MariaDB: values at the limits of their types, export to site
@@ -166,6 +167,20 @@ def built(tmp_path_factory) -> dict[str, Path]:
     data, output = base / "data", base / "output"
     run_build("--data-dir", str(data), "--output", str(output), "--demo-scale", "small", "--quiet")
     return {"data": data, "output": output, "source": data / "source", "cubes": data / "cubes"}
+
+
+@pytest.fixture(scope="session")
+def hostile(built, tmp_path_factory) -> dict:
+    """data/ and output/ of the small demo's source with hostile names planted
+    (tests/hostile_names.py), through cubes and site; with what was renamed."""
+    from hostile_names import plant
+
+    base = tmp_path_factory.mktemp("hostile")
+    data, output = base / "data", base / "output"
+    renamed = plant(built["source"], data / "source")
+    run_build("cubes", "--data-dir", str(data), "--quiet")
+    run_build("site", "--data-dir", str(data), "--output", str(output), "--quiet")
+    return {"data": data, "output": output, **renamed}
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A site built from a demo source holding hostile names (issue 14, tests/hostile_names.py):
 a 255-character site, an NGI really called "unknown NGI", VOs called "Total", "Other", a
-spreadsheet formula and a name with a right-to-left override. One build for the module."""
+spreadsheet formula and a name with a right-to-left override. One build (conftest's
+`hostile`), shared with test_personal_names."""
 
 from __future__ import annotations
 
@@ -10,26 +11,14 @@ import json
 import re
 
 import pyarrow.parquet as pq
-import pytest
 import vl_convert as vlc
 
 from accounting.site import paths
-from conftest import run_build
-from hostile_names import FORMULA_VO, LONG_SITE, REAL_UNKNOWN_NGI, RTL_VO, plant, unquote
+from hostile_names import FORMULA_VO, LONG_SITE, REAL_UNKNOWN_NGI, RTL_VO, unquote
 from sitelinks import broken_links
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SPEC = re.compile(r'<script type="application/json" id="spec-([^"]+)">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def hostile(built, tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile")
-    data, output = base / "data", base / "output"
-    renamed = plant(built["source"], data / "source")
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(output), "--quiet")
-    return {"data": data, "output": output, **renamed}
 
 
 def _csv(path) -> list[list[str]]:

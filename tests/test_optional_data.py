@@ -27,7 +27,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import apel_variants as variants
-from accounting.site.paths import encode
+from accounting.catalogue import load
+from accounting.site.paths import Absent, encode
 from conftest import run_build
 from family_tables import months_window, table_csv
 from htmltables import parse
@@ -80,29 +81,34 @@ def _csv(path: Path) -> tuple[list[str], dict[str, list[str]]]:
 # --- APEL's conventions ---------------------------------------------------------------
 
 def test_absent_vo_is_one_no_vo_entity_in_every_data_type(apel):
+    """APEL's 'None', a blank and NULL are one absent VO: NULL in every cube, one page per
+    view under the catalogue's label, at the address of an absent value (~-…)."""
     con = duckdb.connect()
+    no_vo = Absent(load().absent["VO"])
     for dataset, column, cube, view in (("htc", "VO", "htc_monthly", "egi"), ("cloud", "VO", "cloud_monthly", "cloud"),
                                         ("storage", '"Group"', "storage_monthly", "storage")):
         vos = {r["VO"] for r in _cube(apel, cube)}
-        assert "no VO" in vos and "None" not in vos and " " not in vos and None not in vos, cube
-        assert (apel["output"] / view / "vo" / encode("no VO") / "index.html").is_file(), view
+        assert None in vos and "None" not in vos and " " not in vos and "no VO" not in vos, cube
+        assert (apel["output"] / view / "vo" / encode(no_vo) / "index.html").is_file(), view
         assert not (apel["output"] / view / "vo" / "None").exists(), view
+        assert not (apel["output"] / view / "vo" / encode("no VO")).exists(), view
         absent = con.execute(f"SELECT count(*) FROM {_src(con, apel['source'], dataset)} "
                              f"WHERE {ABSENT.replace('v', column)}").fetchone()[0]
         assert absent > 0, dataset
     # The no-VO jobs equal the source's rows without a VO, all of them, grid and local.
     want = con.execute(f"SELECT sum(NumberOfJobs) FROM {_src(con, apel['source'], 'htc')} "
                        f"WHERE {ABSENT.replace('v', 'VO')}").fetchone()[0]
-    assert sum(r["njobs"] for r in _cube(apel, "htc_monthly") if r["VO"] == "no VO") == want
-    assert {r["Discipline3"] for r in _cube(apel, "htc_monthly") if r["VO"] == "no VO"} == {"unknown discipline"}
+    assert sum(r["njobs"] for r in _cube(apel, "htc_monthly") if r["VO"] is None) == want
+    assert {r["Discipline3"] for r in _cube(apel, "htc_monthly") if r["VO"] is None} == {None}
     # No VO is no misspelled VO.
-    assert "no VO" not in _findings(apel, "quality_findings", "VO not in topology")
-    # A site's VO table shows it, linked to its page.
-    site = next(r["Site"] for r in _cube(apel, "htc_monthly") if r["VO"] == "no VO")
-    _, rows = _csv(apel["output"] / "egi" / "site" / encode(site) / "yearly.csv")
-    assert "no VO" in rows and "None" not in rows
-    assert f'href="../../../egi/vo/{encode("no VO")}/"' in (apel["output"] / "egi" / "site" / encode(site) /
-                                                     "index.html").read_text()
+    assert not {None, "no VO"} & _findings(apel, "quality_findings", "VO not in topology")
+    # A site's VO table shows it, marked absent, linked to its page.
+    site = next(r["Site"] for r in _cube(apel, "htc_monthly") if r["VO"] is None)
+    kinds: list[str] = []
+    _, rows = table_csv(apel["output"] / "egi" / "site" / encode(site) / "yearly.csv", kinds)
+    assert [k for r, k in zip(rows, kinds) if r[0] == "no VO"] == ["absent"] and "None" not in {r[0] for r in rows}
+    assert f'href="../../../egi/vo/{encode(no_vo)}/"' in (apel["output"] / "egi" / "site" / encode(site) /
+                                                       "index.html").read_text()
 
 
 def test_work_without_vo_or_user_is_no_active_vo_or_user(apel):

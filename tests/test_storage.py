@@ -67,12 +67,12 @@ def _cube(built) -> dict:
 
 
 def _staged_key(key: tuple) -> tuple:
-    """The cube's spelling of a key: absent share, media, class, VO, subgroup and role are named."""
+    """The cube's spelling of a key: an absent share, media, class, VO, subgroup or role
+    (APEL's 'None', a blank, NULL) is NULL, labelled only by the site."""
     site, system, share, media, cls, vo, sub, role = key
     absent = lambda v: v is None or v.strip() in ("", "None")  # noqa: E731  APEL's 'None' is absent
-    return (site, system, "(no share)" if absent(share) else share, "(no media)" if absent(media) else media.lower(),
-            "(no class)" if absent(cls) else cls, "no VO" if absent(vo) else vo, "(none)" if absent(sub) else sub,
-            "(none)" if absent(role) else role)
+    share, media, cls, vo, sub, role = (None if absent(v) else v for v in (share, media, cls, vo, sub, role))
+    return site, system, share, media and media.lower(), cls, vo, sub, role
 
 
 def test_demo_has_the_defects_the_tests_rely_on(snapshots):

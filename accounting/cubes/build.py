@@ -19,13 +19,15 @@ from tqdm import tqdm
 
 from accounting import duck, files
 from accounting.errors import CubesError
-from accounting.locations import CUBES_SQL
-from accounting.source.contracts import PERSONAL_COLUMNS, QUARANTINES, SOURCE_DATASETS
+from accounting.locations import CUBES_SQL, PAGE_QUERIES
+from accounting.source.contracts import PERSONAL_COLUMNS, QUARANTINES, SOURCE_DATASETS, UNPUBLISHED_COLUMNS
 
 log = logging.getLogger(__name__)
 
-# Cubes are published as they are (pages, downloads): none may carry an identity column.
-PERSONAL = frozenset(c for columns in PERSONAL_COLUMNS.values() for c in columns)
+# Cubes are published as they are (pages, downloads): none may carry a column that
+# identifies a person or may (the contract's classification), nor a value that looks like one.
+PERSONAL = frozenset(c for table in (PERSONAL_COLUMNS, UNPUBLISHED_COLUMNS) for columns in table.values()
+                     for c in columns)
 
 PARQUET = dict(compression="zstd", row_group_size=122880)
 
@@ -93,6 +95,22 @@ def _run(con: duckdb.DuckDBPyConnection, path: Path, what):
         raise CubesError(f"cube {path.stem} ({path.relative_to(CUBES_SQL.parent)}): {e}") from None
 
 
+def _refuse_personal(con: duckdb.DuckDBPyConnection, name: str, cube: duckdb.DuckDBPyRelation) -> None:
+    """A cube with a personal column, or a text value that looks like a person's identity,
+    is an error naming the columns (never the values: the error goes to logs and mails)."""
+    personal = PERSONAL & set(cube.columns)
+    if personal:
+        raise CubesError(f"cube {name} would publish personal data: {', '.join(sorted(personal))}")
+    text = [c for c, t in zip(cube.columns, cube.types) if t == duckdb.sqltype("VARCHAR")]
+    if not text:
+        return
+    sql = duck.sql(PAGE_QUERIES / "personal_values.sql").format(cube=name)
+    found = [f"{c} ({n} rows)" for c, n in zip(text, con.execute(sql, {"text": text}).fetchall()[0]) if n]
+    if found:
+        raise CubesError(f"cube {name} would publish values that look like a person's identity in "
+                         f"{', '.join(found)}: a name column read without published_name (cubes/macros.sql)")
+
+
 def build(source_dir: Path, cubes_dir: Path, progress: bool = True) -> dict[str, int]:
     """Run every cube; return {cube: rows}. Raises CubesError, leaving `cubes_dir` as it was."""
     try:
@@ -117,9 +135,7 @@ def _build(source_dir: Path, cubes_dir: Path, progress: bool) -> dict[str, int]:
             t0 = time.perf_counter()
             _run(con, path, lambda rel, name=path.stem: rel.create(name))
             cube = con.table(path.stem)
-            personal = PERSONAL & set(cube.columns)
-            if personal:
-                raise CubesError(f"cube {path.stem} would publish personal data: {', '.join(sorted(personal))}")
+            _refuse_personal(con, path.stem, cube)
             try:
                 cube.write_parquet(str(out / f"{path.stem}.parquet"), **PARQUET)
             except duck.IOException as e:

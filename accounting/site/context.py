@@ -119,8 +119,8 @@ def make_context(reader: CubeReader, cat: Catalogue, assets: dict[str, str]) -> 
     entities = reader.entities()
     with_data = frozenset(f for f, cube in FAMILY_CUBES.items() if reader.row_count(cube))
     without_vos = set()
-    # Only APEL's accelerator summaries come in a shape without FQAN (every row 'no VO').
-    if "gpu" in with_data and entities["gpu_vo"] <= {cat.labels["no_vo"]}:
+    # Only APEL's accelerator summaries come in a shape without FQAN (every row the absent VO).
+    if "gpu" in with_data and entities["gpu_vo"] <= {reader.absent["VO"]}:
         without_vos.add("gpu")
         entities["gpu_vo"] = frozenset()
     return Context(TimeFrame.from_as_of(reader.as_of()), assets, cat, reader.site_homes(), kinds, parents,

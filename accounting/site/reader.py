@@ -45,7 +45,7 @@ class CubeReader:
         self.identifiers = set(cat.dimensions) | {p.stem for p in self.cubes_dir.glob("*.parquet")}
         self.absent = {column: Absent(label) for column, label in cat.absent.items()}
 
-    def _name(self, column: str | None, value):
+    def name(self, column: str | None, value):
         """An entity name from the cubes; NULL in a column the catalogue labels ([absent])
         becomes that label, as a key no real name equals."""
         return self.absent[column] if value is None and column in self.absent else value
@@ -75,10 +75,13 @@ class CubeReader:
         return self._rows(query("as_of"))[0][0]
 
     def site_homes(self) -> dict[str, tuple[str, str]]:
-        return {s: (self._name("NGI", n), self._name("Country", c)) for s, n, c in self._rows(query("site_homes"))}
+        return {self.name("Site", s): (self.name("NGI", n), self.name("Country", c))
+                for s, n, c in self._rows(query("site_homes"))}
 
     def disciplines(self) -> list[tuple[str, str, str, str]]:
-        return self._rows(query("disciplines"))
+        """(level 1, level 2, level 3, VO) as they appear in the accounting; the absent ones labelled."""
+        columns = ("Discipline1", "Discipline2", "Discipline3", "VO")
+        return [tuple(self.name(c, v) for c, v in zip(columns, row)) for row in self._rows(query("disciplines"))]
 
     def entities(self) -> dict[str, frozenset[str]]:
         """Names that have a page, per kind of each view (so that pages of one entity in
@@ -88,7 +91,7 @@ class CubeReader:
             for kind_id, column in ENTITY_COLUMNS:
                 names = self._rows(query("entity_names").format(column=column, cube=cube)) \
                     if self.has_cube(cube) else []
-                out[prefix + kind_id] = frozenset(self._name(column, n) for (n,) in names)
+                out[prefix + kind_id] = frozenset(self.name(column, n) for (n,) in names)
         return out
 
     def sums(self, scope: str | None, row: str, column: str, cube: str, family: str, first: int, last: int,
@@ -101,7 +104,7 @@ class CubeReader:
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope_key, row_key, col, *s in self._rows(sql, {"vo_group": vo_group, "infra_filter": infra,
                                                              "first": first, "last": last}):
-            out[self._name(scope, scope_key)][self._name(row, row_key)][col] = tuple(s)
+            out[self.name(scope, scope_key)][self.name(row, row_key)][col] = tuple(s)
         return out
 
     def activity(self, vo_group: str, infra: str) -> dict[tuple[str, str], tuple]:
@@ -114,7 +117,7 @@ class CubeReader:
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope_key, key, month, value in self._rows(query("storage").format(scope=scope or "'EGI'", row=row,
                                                                                  measure=measure)):
-            out[self._name(scope, scope_key)][self._name(row, key)][month] = value
+            out[self.name(scope, scope_key)][self.name(row, key)][month] = value
         return out
 
     def records(self, cube: str) -> list[dict]:

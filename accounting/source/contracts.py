@@ -73,8 +73,8 @@ HTC = Dataset(
         ("Year", pa.int32(), "Year of the summary"),
         ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
         ("VO", pa.string(), "Virtual organisation"),
-        ("VOGroup", pa.string(), "VO group (FQAN group)"),
-        ("VORole", pa.string(), "VO role (FQAN role)"),
+        ("VOGroup", pa.string(), "VO group (FQAN group): never published"),
+        ("VORole", pa.string(), "VO role (FQAN role): never published"),
         ("SubmitHost", pa.string(), "Compute element the jobs were submitted through"),
         ("Infrastructure", pa.string(), "APEL InfrastructureType: grid or local"),
         ("ServiceLevelType", pa.string(), "Benchmark type: si2k, HEPSPEC or HEPscore23 (case varies)"),
@@ -110,9 +110,9 @@ STORAGE = Dataset(
         ("StorageMedia", pa.string(), "Media: disk or tape"),
         ("StorageClass", pa.string(), "Storage class (replicated, pinned, ...)"),
         ("FileCount", pa.uint64(), "Number of files"),
-        ("DirectoryPath", pa.string(), "Directory the record covers"),
-        ("LocalUser", pa.string(), "Local user account"),
-        ("LocalGroup", pa.string(), "Local group"),
+        ("DirectoryPath", pa.string(), "Directory the record covers (may be a home): personal data, never published"),
+        ("LocalUser", pa.string(), "Local user account: personal data, never published"),
+        ("LocalGroup", pa.string(), "Local group (may be a user's own): personal data, never published"),
         ("UserIdentity", pa.string(), "User DN: personal data, never published"),
         ("Group", pa.string(), "VO owning the data"),
         ("SubGroup", pa.string(), "VO subgroup"),
@@ -143,8 +143,8 @@ CLOUD = Dataset(
         ("Year", pa.int32(), "Year of the summary"),
         ("GlobalUserName", pa.string(), "User DN: personal data, never published"),
         ("VO", pa.string(), "Virtual organisation"),
-        ("VOGroup", pa.string(), "VO group (FQAN group)"),
-        ("VORole", pa.string(), "VO role (FQAN role)"),
+        ("VOGroup", pa.string(), "VO group (FQAN group): never published"),
+        ("VORole", pa.string(), "VO role (FQAN role): never published"),
         ("Status", pa.string(), "VM status at the end of the period: started, completed, suspended, ..."),
         ("CloudType", pa.string(), "Cloud middleware (OpenStack, OpenNebula, ...)"),
         ("ImageId", pa.string(), "Virtual machine image identifier"),
@@ -310,10 +310,34 @@ QUARANTINES = {q.dataset.name: q for q in (
     Quarantine(CLOUD, "SiteName"),
 )}
 
-# Columns that identify a person: read by the export (the cubes count distinct users) but
-# never written to a cube, a page or a download.
+# Every source column that can hold a person's identity, classified here and nowhere else
+# (issue 14). Three classes:
+#
+# PERSONAL_COLUMNS identify a person by definition (a DN, a StAR user identity, a local
+# account, a home directory): read by the export (the cubes count distinct users) but
+# never written to a cube, a page, a download or an error line. The cubes stage refuses a
+# cube that has such a column.
 PERSONAL_COLUMNS = {HTC.name: ("GlobalUserName",), CLOUD.name: ("GlobalUserName",), GPU.name: ("GlobalUserName",),
-                    STORAGE.name: ("UserIdentity",)}
+                    STORAGE.name: ("UserIdentity", "LocalUser", "LocalGroup", "DirectoryPath")}
+# UNPUBLISHED_COLUMNS are the rest of an FQAN, which may carry a user's part (a group or
+# role named after a person): no cube publishes them, and the cubes stage refuses a cube
+# that has one. Unlike PERSONAL_COLUMNS they may name a row in an error line (they are
+# part of APEL's summary key, and an operator needs them to find the row).
+UNPUBLISHED_COLUMNS = {HTC.name: ("VOGroup", "VORole"), CLOUD.name: ("VOGroup", "VORole")}
+# NAME_COLUMNS are published as names (entities, table rows, download cells), but a site
+# can put a person's identity into them (an FQAN `/CN=<person>/...` whose first component
+# becomes the VO, a StAR SubGroup `CN=<person>`). The cubes read each of them only through
+# published_name (cubes/macros.sql), which withholds a value that looks like a person's
+# identity (looks_personal, defined there once): its usage is counted under the column's
+# absent value (cubes/catalogue.toml [absent]) and a finding on /quality/ says how many
+# rows at which site. The cubes stage refuses a cube with any text value that looks so.
+# Columns checked against a fixed list (cloud Status, GPU AssociatedRecordType, the
+# benchmark types) cannot carry one and are not listed.
+NAME_COLUMNS = {HTC.name: ("Site", "VO", "SubmitHost"),
+                CLOUD.name: ("SiteName", "CloudComputeService", "VO", "ImageId"),
+                GPU.name: ("SiteName", "FQAN", "Type", "Model"),
+                STORAGE.name: ("Site", "StorageSystem", "StorageShare", "StorageMedia", "StorageClass", "Group",
+                               "SubGroup", "Role")}
 
 # APEL writes the text 'None' where a value is absent (a job without an FQAN has VO 'None';
 # a StAR record without a class has StorageClass 'None'); the cubes read it as absent.

@@ -25,6 +25,8 @@ def generate(b: Build) -> None:
         for item in b.reader.records(cube):
             kind_id = page_kind.id if page_kind else ("vo" if item["finding"].startswith("VO ") else "site")
             target = page_kind or KIND[kind_id]
+            # A withheld site name is NULL here too: the withheld site, as on its pages.
+            item["subject"] = b.reader.name(target.scope, item["subject"])
             item["href"] = paths.relative("quality/", target.base_path(item["subject"])) \
                 if item["subject"] in b.ctx.entities[kind_id] else None
             by_finding[item["finding"]].append(item)
