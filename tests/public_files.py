@@ -32,6 +32,17 @@ def texts(root: Path) -> Iterator[tuple[Path, bytes]]:
             yield path, path.relative_to(root).as_posix().encode() + b"\n" + readable(path)
 
 
+def assert_nowhere(root: Path, needles) -> int:
+    """Fail on the first of `needles` (bytes) that any file under `root` says (`texts`);
+    the number of files read otherwise."""
+    files = 0
+    for path, text in texts(root):
+        files += 1
+        for needle in needles:
+            assert needle not in text, f"{needle!r} in {path}"
+    return files
+
+
 def parquet_text_values(root: Path) -> Iterator[tuple[Path, str, str]]:
     """(file, column, value) of every text value of every Parquet file under `root`."""
     for path in sorted(root.rglob("*.parquet")):

@@ -400,6 +400,7 @@ class Exporter:
         self.carry_over(src, staging, set(listed) - set(todo))
         quarantine: list[pa.Table] = []
         months = {k: r.__dict__ for k, r in self.export_months(db, src, todo, listed, staging, quarantine).items()}
+        kept = dict(listed)  # the state's months
         for key, res in months.items():
             if res["read"] != res["exported"] + sum(res["quarantined"].values()):
                 raise SourceError(f"{name} {key}: rows read {res['read']} ≠ exported "
@@ -410,11 +411,13 @@ class Exporter:
                 # out of the state, so the next run reads it again.
                 click.echo(f"warning: export: {name} {key}: {res['in_source']} rows in {src.read_from}, "
                            f"{res['read']} read (changed meanwhile?): read again next run", err=True)
-                del listed[key]
+                del kept[key]
         self.write_quarantine(src, staging, quarantine, None if everything else set(todo))
-        empty = {k for k in listed if not self.previous_partition(src, k).exists()} - set(todo)
-        empty |= {k for k, m in months.items() if m["read"] and not m["exported"]}
-        return {"months": listed, "database": self.cfg.where, "lookups": names, "empty": sorted(empty)}, {
+        # Months without a file: those read now whose rows were all quarantined, and the earlier
+        # ones carried over (a month not read again is one the state already called empty).
+        empty = {k for k, m in months.items() if m["read"] and not m["exported"]}
+        empty |= set(known.get("empty", ())) & (set(kept) - set(todo))
+        return {"months": kept, "database": self.cfg.where, "lookups": names, "empty": sorted(empty)}, {
             **({"shape": src.shape} if src.shape else {}),
             "months_in_database": len(listed), "months_read": len(months),
             "rows_read": sum(m["read"] for m in months.values()),
