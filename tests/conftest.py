@@ -47,12 +47,13 @@ TIERS = {
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
-    "test_hostile_names": "site",  # a variant of the small demo's source with hostile names, built once
-    "test_personal_names": "site",  # the same build (conftest's hostile): identities withheld, reserved labels
     "test_export": "services",  # MariaDB
     "test_export_shapes": "services",  # MariaDB
     "test_limits": "services",  # MariaDB: values at the limits of their types, export to site
     "test_export_hostile": "services",  # MariaDB
+    "test_hostile_names": "services",  # hostile names planted in MariaDB, exported and built once (hostile)
+    "test_personal_names": "services",  # the same build: identities withheld, reserved labels
+    "test_hostile_pages": "services",  # the same build in Chromium and against the database: no markup runs
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_s3": "services",  # the moto S3 server
@@ -170,17 +171,23 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def hostile(built, tmp_path_factory) -> dict:
-    """data/ and output/ of the small demo's source with hostile names planted
-    (tests/hostile_names.py), through cubes and site; with what was renamed."""
+def hostile(demo_datadir, tmp_path_factory) -> dict:
+    """The small demo's MariaDB with hostile names planted (tests/hostile_names.py), exported
+    and built through cubes and site: data/, output/, the running server (`db`, read by the
+    tests' own SQL) and what was renamed."""
+    from export_db import server_on_a_copy
     from hostile_names import plant
 
     base = tmp_path_factory.mktemp("hostile")
     data, output = base / "data", base / "output"
-    renamed = plant(built["source"], data / "source")
+    db = server_on_a_copy(demo_datadir, base / "db")
+    with db.root() as con:
+        renamed = plant(con.cursor())
+    run_build("export", "--data-dir", str(data), "--quiet", env_extra={"ACCOUNTING_DB_URL": db.url})
     run_build("cubes", "--data-dir", str(data), "--quiet")
     run_build("site", "--data-dir", str(data), "--output", str(output), "--quiet")
-    return {"data": data, "output": output, **renamed}
+    yield {"data": data, "output": output, "db": db, **renamed}
+    db.stop()
 
 
 @pytest.fixture

@@ -1,21 +1,17 @@
-"""A copy of the small demo's source Parquet with hostile names planted in it (issue 14):
+"""Hostile names planted in the small demo's MariaDB (issue 14), as a careless provider or
+an attacker would write them into APEL's tables and the portal's topology tables:
 a 255-character site name, an NGI really called "unknown NGI", VOs called "Total",
 "Other", a spreadsheet formula, a name with a right-to-left override and "no VO", a
 discipline called "unknown discipline" and a storage media "(no media)" (the portal's
 labels of absent values), and a person's identity where names are published: a GPU FQAN
 whose first component is a user's CN, a GPU site named by a DN, an HTC submit host that
 is an e-mail address, a StAR SubGroup `CN=<person>`, and the StAR local user, group and
-directory of a person."""
+directory of a person; and in one name column each (site, NGI, country, VO, discipline,
+submit host, GPU model, storage share), markup that would run a script if a page let it."""
 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 # MariaDB's VARCHAR(255) holds this; its plain encoding is far beyond a file name's 255 bytes.
 LONG_SITE = "Ресурсный-центр-" + "Ж" * 200 + "-" + "x" * 38
@@ -49,67 +45,103 @@ def unquote(cell: str) -> str:
     return re.sub(r"^'(?='*[=+\-@\t\r])", "", cell)
 
 
-def _rename(path: Path, column: str, mapping: dict[str, str]) -> None:
-    table = pq.read_table(path)
-    if column not in table.column_names:
-        return
-    values = table[column].to_pylist()
-    new = pa.array([mapping.get(v, v) for v in values], table.schema.field(column).type)
-    pq.write_table(table.set_column(table.column_names.index(column), table.schema.field(column), new), path)
+# Hostile names that must show as text and never run: each is planted in one name column
+# of the source (`XSS`: column → name), and no page may set window.__pwned.
+XSS = {
+    "site": '<img src=x onerror="window.__pwned=1">',
+    "NGI": "</script><script>window.__pwned=2</script>",
+    "country": '"><svg onload=window.__pwned=3>',
+    "VO": "javascript:window.__pwned=4//",
+    "discipline": "<iframe srcdoc='<script>parent.__pwned=5</script>'>",
+    "submit host": "{{7*7}}<style>*{display:none}</style>",
+    "GPU model": '<a href="javascript:window.__pwned=6">A100</a>',
+    "storage share": "\u2028</script><img src=x onerror=window.__pwned=7>",
+}
 
 
-def _set(path: Path, change) -> None:
-    """Rewrite one Parquet file, each row updated by `change(row)` (a dict of new values)."""
-    table = pq.read_table(path)
-    rows = [r | change(r) for r in table.to_pylist()]
-    pq.write_table(pa.Table.from_pylist(rows, table.schema), path)
+def _one(cur, sql: str, *args):
+    cur.execute(sql, args)
+    return cur.fetchall()
 
 
-def plant(source: Path, dest: Path) -> dict:
-    """Copy `source` (a data/source directory) to `dest` with the hostile names; returns
-    what was renamed: {'site': (old, new), 'ngi': (old, new), 'vos': {old: new}}."""
-    shutil.copytree(source, dest)
-    htc = sorted(dest.glob("htc/year=*/month=*/part-0.parquet"))
-    sites = pq.read_table(dest / "topology" / "sites.parquet")
-    latest = pq.read_table(htc[-1])
-    # The busiest site and VOs of the latest month, so their pages have recent figures.
-    wall = latest.group_by("Site").aggregate([("WallDuration", "sum")]).sort_by([("WallDuration_sum", "descending")])
-    known = set(sites["Site"].to_pylist())
-    site = next(s for s in wall["Site"].to_pylist() if s in known)
-    site_ngi = sites.filter(pc.equal(sites["Site"], site))["NGI"].to_pylist()[-1]
-    ngi = next(n for n in sorted(set(sites["NGI"].to_pylist())) if n != site_ngi)
-    by_vo = latest.group_by("VO").aggregate([("WallDuration", "sum")])
-    vos = [v for v in by_vo.sort_by([("WallDuration_sum", "descending")])["VO"].to_pylist() if v != "None"]
-    vo_map = dict(zip(vos, VO_NAMES))
-    host = sorted(set(latest["SubmitHost"].to_pylist()) - {None})[0]
-    for path in htc:
-        _rename(path, "Site", {site: LONG_SITE})
-        _rename(path, "VO", vo_map)
-        _rename(path, "SubmitHost", {host: PERSON_EMAIL})
-    _rename(dest / "topology" / "sites.parquet", "Site", {site: LONG_SITE})
-    _rename(dest / "topology" / "sites.parquet", "NGI", {ngi: REAL_UNKNOWN_NGI})
-    _rename(dest / "topology" / "vos.parquet", "VO", vo_map)
-    for table in ("vos", "disciplines"):
-        _rename(dest / "topology" / f"{table}.parquet", "Discipline", {RENAMED_DISCIPLINE: REAL_UNKNOWN_DISCIPLINE})
-    for path in sorted(dest.glob("gpu/year=*/month=*/part-0.parquet")):
-        _set(path, _gpu_change)
-    for path in sorted(dest.glob("storage/year=*/month=*/part-0.parquet")):
-        _set(path, _storage_change)
-    return {"site": (site, LONG_SITE), "ngi": (ngi, REAL_UNKNOWN_NGI), "vos": vo_map}
+def _rename(cur, table: str, column: str, old: str, new: str) -> None:
+    """Every `old` of a name column, compared as bytes (MariaDB's default collation is not)."""
+    cur.execute(f"UPDATE {table} SET `{column}` = %s WHERE CAST(`{column}` AS BINARY) = CAST(%s AS BINARY)",
+                (new, old))
+    assert cur.rowcount > 0, (table, column, old)
 
 
-def _gpu_change(r: dict) -> dict:
-    out = {"FQAN": PERSON_FQAN, "GlobalUserName": PERSON_DN} if r["FQAN"] == GPU_FQAN_FROM else {}
-    return out | ({"SiteName": PERSON_SITE} if r["SiteName"] == PERSON_SITE_FROM else {})
+def _name_id(cur, table: str, name: str) -> int:
+    """The id of `name` in a lookup table, added if it is not there."""
+    rows = _one(cur, f"SELECT id FROM `{table}` WHERE CAST(name AS BINARY) = CAST(%s AS BINARY)", name)
+    if rows:
+        return rows[0][0]
+    cur.execute(f"INSERT INTO `{table}` (name) VALUES (%s)", (name,))
+    return cur.lastrowid
 
 
-def _storage_change(r: dict) -> dict:
-    out = {}
-    if r["SubGroup"] == SUBGROUP_FROM:
-        out |= {"SubGroup": PERSON_SUBGROUP, "UserIdentity": PERSON_DN, "LocalUser": LOCAL_USER,
-                "LocalGroup": LOCAL_GROUP, "DirectoryPath": HOME}
-    if (r["Site"], r["StorageMedia"]) == (NO_MEDIA_SITE, NO_MEDIA_FROM):
-        out["StorageMedia"] = REAL_NO_MEDIA
-    if (r["Site"], r["StorageMedia"]) == (ABSENT_MEDIA_SITE, ABSENT_MEDIA_FROM):
-        out["StorageMedia"] = "None"
-    return out
+def plant(cur) -> dict:
+    """Plant the hostile names into the small demo's MariaDB (APEL's tables and the portal's
+    topology tables), as a careless provider or an attacker would; returns what was renamed."""
+    (latest,), = _one(cur, "SELECT MAX(Year * 100 + Month) FROM HybridSuperSummaries")
+    # The busiest sites and VOs of the latest month, so their pages have recent figures.
+    by_wall = "SUM(h.WallDuration) DESC, 1"
+    sites = [r[0] for r in _one(cur, "SELECT s.name FROM HybridSuperSummaries h JOIN Sites s ON s.id = h.SiteID "
+                                     "JOIN topology_sites t ON BINARY t.Site = BINARY s.name "
+                                     f"WHERE h.Year * 100 + h.Month = %s GROUP BY s.name ORDER BY {by_wall}", latest)]
+    vos = [r[0] for r in _one(cur, "SELECT v.name FROM HybridSuperSummaries h JOIN VOs v ON v.id = h.VOID "
+                                   f"WHERE h.Year * 100 + h.Month = %s AND v.name <> 'None' "
+                                   f"GROUP BY v.name ORDER BY {by_wall}", latest)]
+    site, xss_site = sites[0], sites[1]
+    (site_ngi,), = _one(cur, "SELECT NGI FROM topology_sites WHERE BINARY Site = BINARY %s "
+                             "ORDER BY ValidFrom DESC LIMIT 1", site)
+    ngis = [r[0] for r in _one(cur, "SELECT DISTINCT NGI FROM topology_sites ORDER BY 1") if r[0] != site_ngi]
+    countries = [r[0] for r in _one(cur, "SELECT DISTINCT Country FROM topology_sites ORDER BY 1")]
+    vo_map = dict(zip(vos, VO_NAMES)) | {vos[len(VO_NAMES)]: XSS["VO"]}
+    for table, column in (("Sites", "name"), ("topology_sites", "Site")):
+        _rename(cur, table, column, site, LONG_SITE)
+        _rename(cur, table, column, xss_site, XSS["site"])
+    _rename(cur, "topology_sites", "NGI", ngis[0], REAL_UNKNOWN_NGI)
+    _rename(cur, "topology_sites", "NGI", ngis[1], XSS["NGI"])
+    _rename(cur, "topology_sites", "Country", countries[-1], XSS["country"])
+    for old, new in vo_map.items():
+        _rename(cur, "VOs", "name", old, new)
+        _rename(cur, "topology_vos", "VO", old, new)
+    disciplines = [r[0] for r in _one(cur, "SELECT Discipline FROM topology_vos WHERE Discipline IS NOT NULL "
+                                           "AND Discipline <> %s GROUP BY 1 ORDER BY COUNT(*) DESC, 1",
+                                      RENAMED_DISCIPLINE)]
+    for old, new in ((RENAMED_DISCIPLINE, REAL_UNKNOWN_DISCIPLINE), (disciplines[0], XSS["discipline"])):
+        _rename(cur, "topology_disciplines", "Discipline", old, new)
+        _rename(cur, "topology_vos", "Discipline", old, new)
+    hosts = [r[0] for r in _one(cur, "SELECT DISTINCT s.name FROM HybridSuperSummaries h "
+                                     "JOIN SubmitHosts s ON s.id = h.SubmitHostId "
+                                     "WHERE h.Year * 100 + h.Month = %s ORDER BY 1", latest)]
+    _rename(cur, "SubmitHosts", "name", hosts[0], PERSON_EMAIL)
+    _rename(cur, "SubmitHosts", "name", hosts[1], XSS["submit host"])
+    # GPU summaries carry their names: a person's FQAN and DN, a site named by a DN. The
+    # summary key holds the DN, so each row keeps a distinct one.
+    cur.execute("UPDATE AcceleratorSummaries SET FQAN = %s, GlobalUserName = CONCAT(%s, ' ', MD5(GlobalUserName)) "
+                "WHERE FQAN = %s", (PERSON_FQAN, PERSON_DN, GPU_FQAN_FROM))
+    assert cur.rowcount > 10
+    _rename(cur, "AcceleratorSummaries", "SiteName", PERSON_SITE_FROM, PERSON_SITE)
+    (model,), = _one(cur, "SELECT Model FROM AcceleratorSummaries GROUP BY Model ORDER BY COUNT(*) DESC LIMIT 1")
+    _rename(cur, "AcceleratorSummaries", "Model", model, XSS["GPU model"])
+    _rename(cur, "topology_gpu_models", "Model", model, XSS["GPU model"])
+    # StAR: a person as a subgroup, with their identity, local user, group and directory.
+    sub = _name_id(cur, "SubGroups", SUBGROUP_FROM)
+    _rename(cur, "SubGroups", "name", SUBGROUP_FROM, PERSON_SUBGROUP)
+    cur.execute("UPDATE StarRecords SET UserIdentityID = %s, LocalUser = %s, LocalGroup = %s, DirectoryPath = %s "
+                "WHERE SubGroupID = %s", (_name_id(cur, "UserIdentities", PERSON_DN), LOCAL_USER, LOCAL_GROUP,
+                                          HOME, sub))
+    assert cur.rowcount > 10
+    for site_name, media_from, media_to in ((NO_MEDIA_SITE, NO_MEDIA_FROM, REAL_NO_MEDIA),
+                                            (ABSENT_MEDIA_SITE, ABSENT_MEDIA_FROM, "None")):
+        cur.execute("UPDATE StarRecords SET StorageMediaID = %s WHERE SiteID = %s AND StorageMediaID = %s",
+                    (_name_id(cur, "StorageMedia", media_to), _name_id(cur, "Sites", site_name),
+                     _name_id(cur, "StorageMedia", media_from)))
+        assert cur.rowcount > 0, (site_name, media_from)
+    (share,), = _one(cur, "SELECT sh.name FROM StarRecords r JOIN StorageShares sh ON sh.id = r.StorageShareID "
+                          "GROUP BY sh.name ORDER BY COUNT(*) DESC, 1 LIMIT 1")
+    _rename(cur, "StorageShares", "name", share, XSS["storage share"])
+    return {"site": (site, LONG_SITE), "ngi": (ngis[0], REAL_UNKNOWN_NGI), "vos": vo_map,
+            "xss": dict(XSS)}

@@ -4,12 +4,11 @@ marks, the console stays clean, and no request leaves the site."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from urllib.parse import urlparse
 
 import pytest
+
+from static_server import serving
 
 PAGES = ["", "egi/", "egi/njobs/lhc/onlyinfrajobs/", "egi/countries/", "egi/ngi/{ngi}/",
          "egi/country/{country}/cpueff/", "egi/site/{site}/", "egi/vo/atlas/", "disciplines/",
@@ -20,19 +19,10 @@ PAGES = ["", "egi/", "egi/njobs/lhc/onlyinfrajobs/", "egi/countries/", "egi/ngi/
          "discipline/Natural~20Sciences/"]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built):
-    handler = functools.partial(_Quiet, directory=str(built["output"]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serving(built["output"]) as url:
+        yield url
 
 
 def _names(built):
