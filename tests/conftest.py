@@ -48,6 +48,7 @@ TIERS = {
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
     "test_export": "services",  # MariaDB
+    "test_export_bad": "services",  # MariaDB: bad rows of every table, one export and one build
     "test_export_shapes": "services",  # MariaDB
     "test_limits": "services",  # MariaDB: values at the limits of their types, export to site
     "test_export_hostile": "services",  # MariaDB
@@ -171,6 +172,19 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def rebuilt(tmp_path_factory) -> dict[str, Path]:
+    """A second nightly job from nothing, with the same inputs as `built`, ending with
+    `--publish-to`: data/, output/ and the publish directory. One build serves both tests
+    of a clean build (test_publish: the same manifest; test_site: the same release made
+    live), a whole nightly run (a minute or more) being the costliest thing they do."""
+    base = tmp_path_factory.mktemp("rebuilt")
+    data, output, pub = base / "data", base / "output", base / "pub"
+    run_build("--data-dir", str(data), "--output", str(output), "--demo-scale", "small", "--quiet",
+              "--publish-to", str(pub))
+    return {"data": data, "output": output, "pub": pub}
+
+
+@pytest.fixture(scope="session")
 def hostile(demo_datadir, tmp_path_factory) -> dict:
     """The small demo's MariaDB with hostile names planted (tests/hostile_names.py), exported
     and built through cubes and site: data/, output/, the running server (`db`, read by the
@@ -197,6 +211,15 @@ def site_copy(built, tmp_path) -> dict[str, Path]:
     shutil.copytree(built["data"], data)
     shutil.copytree(built["output"], output)
     return {"data": data, "output": output}
+
+
+@pytest.fixture
+def data_copy(built, tmp_path) -> dict[str, Path]:
+    """A private copy of the built data alone, for tests that change it and build no site
+    (copying the site too, some 30,000 files, would be most of their time)."""
+    data = tmp_path / "data"
+    shutil.copytree(built["data"], data)
+    return {"data": data}
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

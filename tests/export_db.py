@@ -13,6 +13,13 @@ from pathlib import Path
 from conftest import run_build
 from mariadb_server import PASSWORD, MariaDB
 
+# HybridSuperSummaries' columns in the order the tests' INSERT ... SELECT give them (APEL's
+# table has UpdateTime first).
+HSS_COLUMNS = """(SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID,
+               VORoleID, SubmitHostId, Infrastructure, InfrastructureDescription, ServiceLevelType, ServiceLevel,
+               NodeCount, Processors, EarliestEndTime, LatestEndTime, WallDuration, CpuDuration,
+               NormalisedWallDuration, NormalisedCpuDuration, NumberOfJobs, UpdateTime)"""
+
 
 def hashes(root: Path) -> dict[str, str]:
     """Every data file under `root` by its digest. A stage's lock file (`source.lock`,

@@ -20,22 +20,15 @@ from accounting import catalogue
 from accounting.site import paths
 from accounting.site.kinds import STORAGE_DEFAULT_METRIC
 from accounting.source import db_load
-from accounting.source.demo import cloud as demo_cloud
 from accounting.source.demo import federation as demo
 from conftest import EPOCH, run_build, start_build, wait_until
-from export_db import export_report, hashes, run_fails, server_on_a_copy
+from export_db import HSS_COLUMNS, export_report, hashes, run_fails, server_on_a_copy
 from mariadb_server import PASSWORD, USER, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="mariadb-server is not installed")
 # How long the server must have been producing the scan's rows before it is killed: at
 # 10 ms a row, some 200 rows, several network packets of them (about 60 rows each).
 STREAMED_MS = 2000
-# HybridSuperSummaries' columns in the order the tests' INSERT ... SELECT give them (APEL's
-# table has UpdateTime first).
-HSS_COLUMNS = """(SiteID, Month, Year, GlobalUserNameID, VOID, VOGroupID,
-               VORoleID, SubmitHostId, Infrastructure, InfrastructureDescription, ServiceLevelType, ServiceLevel,
-               NodeCount, Processors, EarliestEndTime, LatestEndTime, WallDuration, CpuDuration,
-               NormalisedWallDuration, NormalisedCpuDuration, NumberOfJobs, UpdateTime)"""
 
 
 @pytest.fixture(scope="module")
@@ -304,12 +297,13 @@ def test_unreachable_server(loaded, tmp_path):
     assert "cannot reach the database server at 127.0.0.1:9" in line
 
 
-def test_dropped_column(own_server, tmp_path):
+def test_dropped_column(own_server, from_db, tmp_path):
+    """The previous export, its cubes and its site are copies of the module's (`from_db`:
+    made from the same demo database as this server, so no export and build of their own)."""
     db, env = own_server
     data, out = tmp_path / "data", tmp_path / "out"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(out), "--quiet")
+    shutil.copytree(from_db["data"], data)
+    shutil.copytree(from_db["output"], out)
     site_before = hashes(out)
     with db.root() as con:
         con.cursor().execute("ALTER TABLE HybridSuperSummaries DROP COLUMN LatestEndTime")
@@ -403,185 +397,6 @@ def test_server_lost_while_rows_stream(own_server, tmp_path):
     assert export_report(data)["rows_read"] > 0
 
 
-def test_bad_rows_are_quarantined_and_every_month_balances(own_server, tmp_path):
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        # Signed columns, as some databases have them, so a negative count can exist.
-        cur.execute("ALTER TABLE HybridSuperSummaries MODIFY NumberOfJobs BIGINT NOT NULL")
-        cur.execute("INSERT INTO Sites (name) VALUES ('')")
-        cur.execute("INSERT INTO VOs (name) VALUES ('')")
-        cur.execute("SELECT id FROM Sites WHERE name = ''")
-        empty_site = cur.fetchone()[0]
-        cur.execute("SELECT id FROM VOs WHERE name = ''")
-        empty_vo = cur.fetchone()[0]
-        template = f"""INSERT INTO HybridSuperSummaries {HSS_COLUMNS}
-            SELECT {{site}}, {{month}}, {{year}}, GlobalUserNameID, {{vo}}, VOGroupID, VORoleID, SubmitHostId,
-                   Infrastructure, InfrastructureDescription, {{bench}}, {{level}}, NodeCount, {{procs}},
-                   EarliestEndTime, LatestEndTime, WallDuration, CpuDuration, {{normwall}},
-                   NormalisedCpuDuration, {{jobs}}, UpdateTime
-            FROM HybridSuperSummaries WHERE Year = 2015 AND Month = 6 AND ServiceLevelType <> 'si2k' LIMIT 1"""
-        base = dict(site="SiteID", month="Month", year="Year", vo="VOID", bench="ServiceLevelType",
-                    level="ServiceLevel", normwall="NormalisedWallDuration", jobs="NumberOfJobs")
-        bad = {
-            "month not in 1-12": dict(month="13"),
-            "year out of range": dict(year="1990"),
-            "negative duration or job count": dict(jobs="-5"),
-            "unknown benchmark type": dict(bench="'specint-2099'"),
-            "empty site": dict(site=str(empty_site)),
-            "site id not in Sites": dict(site="999999"),  # lost in an inner join before
-            "negative processor or node count": dict(procs="-8"),
-            "normalised wall time inconsistent with wall time × benchmark":
-                dict(normwall="NormalisedWallDuration * 3 + 1000"),
-        }
-        # Valid as APEL writes them: a normalised summary (ServiceLevel 0, type 'None' or
-        # 'custom', any normalised time) of a job without a VO.
-        good = [dict(level="0", bench="'None'", vo=str(empty_vo), normwall="NormalisedWallDuration * 3 + 1000"),
-                dict(level="1", bench="'custom'", normwall="NormalisedWallDuration * 3 + 1000")]
-        for i, change in enumerate([*bad.values(), *good]):  # own Processors: own key
-            cur.execute(template.format(**{**base, "procs": 70 + i, **change}))
-    data = tmp_path / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    q = pq.read_table(data / "source" / "quarantine" / "htc.parquet")
-    assert sorted(q["reason"].to_pylist()) == sorted(bad)
-    report = export_report(data)
-    for key, month in report["months"].items():
-        assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
-    assert report["rows_quarantined"] == len(bad)
-    assert report["rows_read"] == report["rows_exported"] + len(bad)
-    # Suspicious but valid rows (zero benchmark) stay in the export, and so do APEL's own.
-    exported = f"read_parquet('{data}/source/htc/*/*/*.parquet', hive_partitioning = false)"
-    con = duckdb.connect()
-    assert con.execute(f"SELECT count(*) FROM {exported} WHERE ServiceLevel = 0").fetchone()[0] > 0
-    kept = con.execute(f"SELECT ServiceLevelType, VO = '' FROM {exported} WHERE Processors >= {70 + len(bad)} "
-                       "ORDER BY Processors").fetchall()
-    assert kept == [("None", True), ("custom", False)]
-    # The quality page lists the quarantined rows by reason and site.
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
-    html = (tmp_path / "out" / "quality" / "index.html").read_text()
-    assert "Quarantined by the export" in html
-    for reason in bad:
-        assert reason.replace("×", "&#215;") in html or reason in html, reason
-    assert "(empty site)" in html
-    assert 'href="../egi/site/~28empty' not in html  # no page, so no link
-
-
-def test_bad_storage_records_are_quarantined_and_listed(own_server, tmp_path):
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        cur.execute("ALTER TABLE StarRecords MODIFY FileCount BIGINT")  # signed, so it can go negative
-        # APEL's StarRecords hold a lookup id for every name: a VO-less record names ''.
-        cur.execute("INSERT INTO `Groups` (name) VALUES ('')")
-        no_group = cur.lastrowid
-        template = """INSERT INTO StarRecords (RecordId, CreateTime, StorageSystemID, SiteID, StorageShareID,
-                StorageMediaID, StorageClassID, FileCount, UserIdentityID, GroupID, SubGroupID, RoleID, StartTime,
-                EndTime, ResourceCapacityUsed, LogicalCapacityUsed, ResourceCapacityAllocated)
-            SELECT 'bad-{i}', CreateTime, StorageSystemID, SiteID, StorageShareID, StorageMediaID, StorageClassID,
-                {files}, UserIdentityID, {group}, SubGroupID, RoleID, {start}, EndTime, ResourceCapacityUsed,
-                LogicalCapacityUsed, ResourceCapacityAllocated
-            FROM StarRecords WHERE EndTime >= '2021-03-01' AND EndTime < '2021-04-01'
-                AND RecordId NOT LIKE 'bad-%' ORDER BY RecordId LIMIT 1"""
-        base = dict(files="FileCount", group="GroupID", start="StartTime")
-        bad = {
-            "start after end": dict(start="EndTime + INTERVAL 1 DAY"),
-            "negative capacity or file count": dict(files="-3"),
-        }
-        for i, change in enumerate(bad.values()):
-            cur.execute(template.format(i=i, **{**base, **change}))
-        # A record without a group is valid: the 'no VO' entity.
-        cur.execute(template.format(i="ok", **{**base, "group": str(no_group)}).replace("'bad-ok'", "'ok-0'"))
-    data = tmp_path / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    q = pq.read_table(data / "source" / "quarantine" / "storage.parquet")
-    assert sorted(q["reason"].to_pylist()) == sorted(bad)
-    assert q["RecordId"].to_pylist() and set(q["RecordId"].to_pylist()) == {f"bad-{i}" for i in range(len(bad))}
-    assert duckdb.connect().execute(
-        f"SELECT count(*) FROM read_parquet('{data}/source/storage/*/*/*.parquet', hive_partitioning = false) "
-        "WHERE RecordId = 'ok-0' AND \"Group\" = ''").fetchone()[0] == 1
-    report = export_report(data, "storage")
-    assert report["rows_read"] == report["rows_exported"] + len(bad)
-    for key, month in report["months"].items():
-        assert month["read"] == month["exported"] + sum(month["quarantined"].values()), key
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
-    html = (tmp_path / "out" / "quality" / "index.html").read_text()
-    assert "Storage records quarantined by the export" in html
-    for reason in bad:
-        assert reason in html
-
-
-def test_bad_gpu_records_are_quarantined_or_flagged(own_server, tmp_path):
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        cur.execute("ALTER TABLE AcceleratorSummaries MODIFY ActiveDuration BIGINT NOT NULL")  # signed
-        template = """INSERT INTO AcceleratorSummaries
-            SELECT Month, Year, SiteName, GlobalUserName, FQAN, Type, {model}, Count, Cores + {i},
-                   {available}, {active}, BenchmarkType, Benchmark, {rtype}, NumberOfRecords, UpdateTime
-            FROM AcceleratorSummaries WHERE Year = 2022 AND Month = 7 AND Cores < 100000
-            ORDER BY SiteName, Model, Cores LIMIT 1"""
-        base = dict(model="Model", available="AvailableDuration", active="ActiveDuration", rtype="AssociatedRecordType")
-        quarantined = {"negative duration or count": dict(active="-60"),
-                       "unknown record type": dict(rtype="'batch-vm'")}
-        flagged = {"GPU active time above available time": dict(active="AvailableDuration * 2"),
-                   "GPU model not in the model table": dict(model="'Imaginary GPU 9000'")}
-        for i, change in enumerate([*quarantined.values(), *flagged.values()]):
-            cur.execute(template.format(i=100_000 + i, **{**base, **change}))
-    data = tmp_path / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    q = pq.read_table(data / "source" / "quarantine" / "gpu.parquet")
-    assert sorted(q["reason"].to_pylist()) == sorted(quarantined)
-    report = export_report(data, "gpu")
-    assert report["rows_read"] == report["rows_exported"] + len(quarantined)
-    kept = duckdb.connect().execute(
-        f"SELECT count(*) FROM read_parquet('{data}/source/gpu/*/*/*.parquet', hive_partitioning = false) "
-        "WHERE Cores >= 100000").fetchone()[0]
-    assert kept == len(flagged)
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
-    html = (tmp_path / "out" / "quality" / "index.html").read_text()
-    for finding in [*flagged, "GPU records quarantined by the export", *quarantined]:
-        assert finding in html, finding
-    assert "Imaginary GPU 9000" in html
-
-
-def test_bad_cloud_summaries_are_quarantined_or_flagged(own_server, tmp_path):
-    db, env = own_server
-    with db.root() as con:
-        cur = con.cursor()
-        cur.execute("SHOW COLUMNS FROM CloudSummaries")
-        columns = [r[0] for r in cur.fetchall()]
-        cur.execute("ALTER TABLE CloudSummaries MODIFY WallDuration BIGINT NOT NULL")  # signed
-        changes = {
-            "negative duration or count": {"WallDuration": "-3600"},
-            "zero CPU count": {"CpuCount": "0"},
-            "unknown status": {"Status": "'migrating-legacy'"},
-            "cloud CPU time above wall time × vCPUs": {"CpuDuration": "WallDuration * CpuCount * 3 + 1"},
-        }
-        for i, change in enumerate(changes.values()):
-            change = {"ImageId": f"'bad-image-{i}'", **change}
-            select = ", ".join(change.get(c, c) for c in columns)
-            cur.execute(f"INSERT INTO CloudSummaries SELECT {select} FROM CloudSummaries "
-                        "WHERE Year = 2022 AND Month = 3 AND ImageId NOT LIKE 'bad-image-%' ORDER BY ImageId LIMIT 1")
-    data = tmp_path / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
-    quarantined = [r for r in changes if not r.startswith("cloud ")]
-    q = pq.read_table(data / "source" / "quarantine" / "cloud.parquet").to_pylist()
-    assert sorted(r["reason"] for r in q if r["ImageId"].startswith("bad-image-")) == sorted(quarantined)
-    # The demo's own bad rows (zero CPU count, an unknown status) are quarantined too.
-    assert {r["SiteName"] for r in q if not r["ImageId"].startswith("bad-image-")} == \
-        {*demo_cloud.ZERO_CPU_COUNT_SITES, *demo_cloud.UNKNOWN_STATUS_SITES}
-    report = export_report(data, "cloud")
-    assert report["rows_read"] == report["rows_exported"] + len(q) and report["rows_quarantined"] == len(q)
-    run_build("cubes", "--data-dir", str(data), "--quiet")
-    run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
-    html = (tmp_path / "out" / "quality" / "index.html").read_text()
-    for finding in ["Cloud CPU time above wall time × vCPUs", "Cloud records quarantined by the export", *quarantined]:
-        assert finding in html, finding
-
-
 def test_password_from_environment_or_option_file(server, loaded, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(loaded["data"], data)
@@ -596,10 +411,10 @@ def test_password_from_environment_or_option_file(server, loaded, tmp_path):
     assert export_report(data)["months_read"] == 3
 
 
-def test_missing_table(own_server, tmp_path):
+def test_missing_table(own_server, loaded, tmp_path):
     db, env = own_server
     data = tmp_path / "data"
-    run_build("export", "--data-dir", str(data), "--quiet", env_extra=env)
+    shutil.copytree(loaded["data"], data)  # the previous export, of the same demo database
     with db.root() as con:
         con.cursor().execute("DROP TABLE topology_pledges")
     line, _ = run_fails(data, env)

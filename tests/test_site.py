@@ -16,8 +16,7 @@ import pytest
 from conftest import ROOT, one_error_line, run_build, start_build, wait_until
 from htmltables import parse
 from public_files import assert_nowhere
-from sitelinks import broken_links
-from sitelinks import resolve as _resolve
+from sitelinks import broken_links, page_links, resolver
 
 
 def _files(root: Path) -> dict[str, str]:
@@ -35,13 +34,14 @@ def test_every_entity_page_is_reachable_from_home(built):
     """Hierarchical navigation reaches every NGI, site and VO page without a global list."""
     root = built["output"].resolve()
     seen, todo = set(), [root / "index.html"]
+    target_of = resolver(root)
     while todo:
         page = todo.pop()
         if page in seen or not page.is_file() or page.suffix != ".html":
             continue
         seen.add(page)
-        for href in parse(page.read_text()).links:
-            target = _resolve(root, page, href)
+        for href in page_links(page)[0]:  # parsed once for both tests (sitelinks)
+            target = target_of(page, href)
             if target is not None and target not in seen:
                 todo.append(target)
     for kind in ("ngi", "site", "vo", "country"):
@@ -162,20 +162,14 @@ def test_failed_build_leaves_previous_output_identical(site_copy):
     one_error_line(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "quality_findings")
 
 
-def test_failed_cubes_leave_previous_cubes(site_copy):
-    before = _files(site_copy["data"] / "cubes")
-    for p in (site_copy["data"] / "source" / "topology").glob("vos.parquet"):
+def test_failed_cubes_leave_previous_cubes(data_copy):
+    before = _files(data_copy["data"] / "cubes")
+    for p in (data_copy["data"] / "source" / "topology").glob("vos.parquet"):
         p.unlink()
-    proc = run_build("cubes", "--data-dir", str(site_copy["data"]), "--quiet", check=False)
+    proc = run_build("cubes", "--data-dir", str(data_copy["data"]), "--quiet", check=False)
     assert proc.returncode != 0
     assert "vos" in proc.stderr
-    assert _files(site_copy["data"] / "cubes") == before
-
-
-def test_same_inputs_build_identical_site(built, tmp_path):
-    out2 = tmp_path / "again"
-    run_build("site", "--data-dir", str(built["data"]), "--output", str(out2), "--quiet")
-    assert _files(out2) == _files(built["output"])
+    assert _files(data_copy["data"] / "cubes") == before
 
 
 def test_demo_is_deterministic_through_cubes(built, tmp_path):
@@ -273,15 +267,15 @@ def test_serve_previews_the_site_on_loopback(built):
         proc.wait(timeout=10)
 
 
-def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
+def test_rows_outside_topology_validity_are_kept_and_reported(data_copy):
     """A site registered in topology only after it started reporting: its early rows stay
     in every total (NGI NULL, shown as unknown NGI) and the quality page says why."""
     import pyarrow as pa
 
-    sites_path = site_copy["data"] / "source" / "topology" / "sites.parquet"
+    sites_path = data_copy["data"] / "source" / "topology" / "sites.parquet"
     sites = pq.read_table(sites_path)
     con = duckdb.connect()
-    src = site_copy["data"] / "source"
+    src = data_copy["data"] / "source"
     site, first = con.execute(f"""
         SELECT Site, min(Year) FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false)
         WHERE Site IN (SELECT Site FROM read_parquet('{sites_path}'))
@@ -293,8 +287,8 @@ def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
     sites = sites.set_column(sites.schema.get_field_index("ValidFrom"), sites.schema.field("ValidFrom"),
                              pa.array(valid_from, pa.date32()))
     pq.write_table(sites, sites_path)
-    run_build("cubes", "--data-dir", str(site_copy["data"]), "--quiet")
-    cubes = site_copy["data"] / "cubes"
+    run_build("cubes", "--data-dir", str(data_copy["data"]), "--quiet")
+    cubes = data_copy["data"] / "cubes"
     found = con.execute(f"""SELECT finding, first_period FROM read_parquet('{cubes}/quality_findings.parquet')
                             WHERE subject = '{site}'""").fetchall()
     assert [p[:4] for f, p in found if f == "site outside its topology validity"] == [f"{first:04d}"]
@@ -308,22 +302,19 @@ def test_rows_outside_topology_validity_are_kept_and_reported(site_copy):
     assert early == [(None,)]  # NULL in the cube: the pages show it as "unknown NGI" (catalogue [absent])
 
 
-def test_nightly_job_ends_with_publish_when_asked(built, tmp_path):
+def test_nightly_job_ends_with_publish_when_asked(built, rebuilt):
     """`build.py --publish-to DIR`: the same site as the shared build, made live as its release."""
-    data, output, pub = tmp_path / "data", tmp_path / "output", tmp_path / "pub"
-    run_build("--data-dir", str(data), "--output", str(output), "--demo-scale", "small", "--quiet",
-              "--publish-to", str(pub))
+    output, pub = rebuilt["output"], rebuilt["pub"]
     built_id = json.loads((built["output"] / "manifest.json").read_text())["build_id"]
     assert json.loads((output / "manifest.json").read_text())["build_id"] == built_id
     assert os.readlink(pub / "current") == f"releases/{built_id}"
     assert json.loads((pub / "current" / "manifest.json").read_text())["build_id"] == built_id
 
 
-def test_demo_to_dir_writes_the_source_the_nightly_job_exports(built, tmp_path):
-    run_build("demo", "--to", str(tmp_path / "source"), "--demo-scale", "small", "--quiet")
-    from accounting import manifest
-
-    assert manifest.datasets(tmp_path / "source") == manifest.datasets(built["source"])
-    # Options of another command are refused, not ignored.
+@pytest.mark.unit
+def test_demo_to_dir_refuses_the_options_of_another_command(tmp_path):
+    """That `demo --to DIR` writes the very source the nightly job exports is asserted,
+    file by file, by test_build_locks.py::test_a_build_killed_midway_is_cleaned_up_by_the_next
+    (its second, complete run against the shared build's source): not built a third time here."""
     proc = run_build("demo", "--to", str(tmp_path / "x"), "--output", str(tmp_path / "o"), check=False)
     assert proc.returncode == 2 and "No such option" in proc.stderr
