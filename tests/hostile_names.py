@@ -59,7 +59,7 @@ XSS = {
 }
 
 
-def _one(cur, sql: str, *args):
+def _rows(cur, sql: str, *args) -> tuple:
     cur.execute(sql, args)
     return cur.fetchall()
 
@@ -73,7 +73,7 @@ def _rename(cur, table: str, column: str, old: str, new: str) -> None:
 
 def _name_id(cur, table: str, name: str) -> int:
     """The id of `name` in a lookup table, added if it is not there."""
-    rows = _one(cur, f"SELECT id FROM `{table}` WHERE CAST(name AS BINARY) = CAST(%s AS BINARY)", name)
+    rows = _rows(cur, f"SELECT id FROM `{table}` WHERE CAST(name AS BINARY) = CAST(%s AS BINARY)", name)
     if rows:
         return rows[0][0]
     cur.execute(f"INSERT INTO `{table}` (name) VALUES (%s)", (name,))
@@ -83,20 +83,20 @@ def _name_id(cur, table: str, name: str) -> int:
 def plant(cur) -> dict:
     """Plant the hostile names into the small demo's MariaDB (APEL's tables and the portal's
     topology tables), as a careless provider or an attacker would; returns what was renamed."""
-    (latest,), = _one(cur, "SELECT MAX(Year * 100 + Month) FROM HybridSuperSummaries")
+    (latest,), = _rows(cur, "SELECT MAX(Year * 100 + Month) FROM HybridSuperSummaries")
     # The busiest sites and VOs of the latest month, so their pages have recent figures.
     by_wall = "SUM(h.WallDuration) DESC, 1"
-    sites = [r[0] for r in _one(cur, "SELECT s.name FROM HybridSuperSummaries h JOIN Sites s ON s.id = h.SiteID "
+    sites = [r[0] for r in _rows(cur, "SELECT s.name FROM HybridSuperSummaries h JOIN Sites s ON s.id = h.SiteID "
                                      "JOIN topology_sites t ON BINARY t.Site = BINARY s.name "
                                      f"WHERE h.Year * 100 + h.Month = %s GROUP BY s.name ORDER BY {by_wall}", latest)]
-    vos = [r[0] for r in _one(cur, "SELECT v.name FROM HybridSuperSummaries h JOIN VOs v ON v.id = h.VOID "
+    vos = [r[0] for r in _rows(cur, "SELECT v.name FROM HybridSuperSummaries h JOIN VOs v ON v.id = h.VOID "
                                    f"WHERE h.Year * 100 + h.Month = %s AND v.name <> 'None' "
                                    f"GROUP BY v.name ORDER BY {by_wall}", latest)]
     site, xss_site = sites[0], sites[1]
-    (site_ngi,), = _one(cur, "SELECT NGI FROM topology_sites WHERE BINARY Site = BINARY %s "
+    (site_ngi,), = _rows(cur, "SELECT NGI FROM topology_sites WHERE BINARY Site = BINARY %s "
                              "ORDER BY ValidFrom DESC LIMIT 1", site)
-    ngis = [r[0] for r in _one(cur, "SELECT DISTINCT NGI FROM topology_sites ORDER BY 1") if r[0] != site_ngi]
-    countries = [r[0] for r in _one(cur, "SELECT DISTINCT Country FROM topology_sites ORDER BY 1")]
+    ngis = [r[0] for r in _rows(cur, "SELECT DISTINCT NGI FROM topology_sites ORDER BY 1") if r[0] != site_ngi]
+    countries = [r[0] for r in _rows(cur, "SELECT DISTINCT Country FROM topology_sites ORDER BY 1")]
     vo_map = dict(zip(vos, VO_NAMES)) | {vos[len(VO_NAMES)]: XSS["VO"]}
     for table, column in (("Sites", "name"), ("topology_sites", "Site")):
         _rename(cur, table, column, site, LONG_SITE)
@@ -107,13 +107,13 @@ def plant(cur) -> dict:
     for old, new in vo_map.items():
         _rename(cur, "VOs", "name", old, new)
         _rename(cur, "topology_vos", "VO", old, new)
-    disciplines = [r[0] for r in _one(cur, "SELECT Discipline FROM topology_vos WHERE Discipline IS NOT NULL "
+    disciplines = [r[0] for r in _rows(cur, "SELECT Discipline FROM topology_vos WHERE Discipline IS NOT NULL "
                                            "AND Discipline <> %s GROUP BY 1 ORDER BY COUNT(*) DESC, 1",
                                       RENAMED_DISCIPLINE)]
     for old, new in ((RENAMED_DISCIPLINE, REAL_UNKNOWN_DISCIPLINE), (disciplines[0], XSS["discipline"])):
         _rename(cur, "topology_disciplines", "Discipline", old, new)
         _rename(cur, "topology_vos", "Discipline", old, new)
-    hosts = [r[0] for r in _one(cur, "SELECT DISTINCT s.name FROM HybridSuperSummaries h "
+    hosts = [r[0] for r in _rows(cur, "SELECT DISTINCT s.name FROM HybridSuperSummaries h "
                                      "JOIN SubmitHosts s ON s.id = h.SubmitHostId "
                                      "WHERE h.Year * 100 + h.Month = %s ORDER BY 1", latest)]
     _rename(cur, "SubmitHosts", "name", hosts[0], PERSON_EMAIL)
@@ -124,7 +124,7 @@ def plant(cur) -> dict:
                 "WHERE FQAN = %s", (PERSON_FQAN, PERSON_DN, GPU_FQAN_FROM))
     assert cur.rowcount > 10
     _rename(cur, "AcceleratorSummaries", "SiteName", PERSON_SITE_FROM, PERSON_SITE)
-    (model,), = _one(cur, "SELECT Model FROM AcceleratorSummaries GROUP BY Model ORDER BY COUNT(*) DESC LIMIT 1")
+    (model,), = _rows(cur, "SELECT Model FROM AcceleratorSummaries GROUP BY Model ORDER BY COUNT(*) DESC LIMIT 1")
     _rename(cur, "AcceleratorSummaries", "Model", model, XSS["GPU model"])
     _rename(cur, "topology_gpu_models", "Model", model, XSS["GPU model"])
     # StAR: a person as a subgroup, with their identity, local user, group and directory.
@@ -140,8 +140,7 @@ def plant(cur) -> dict:
                     (_name_id(cur, "StorageMedia", media_to), _name_id(cur, "Sites", site_name),
                      _name_id(cur, "StorageMedia", media_from)))
         assert cur.rowcount > 0, (site_name, media_from)
-    (share,), = _one(cur, "SELECT sh.name FROM StarRecords r JOIN StorageShares sh ON sh.id = r.StorageShareID "
+    (share,), = _rows(cur, "SELECT sh.name FROM StarRecords r JOIN StorageShares sh ON sh.id = r.StorageShareID "
                           "GROUP BY sh.name ORDER BY COUNT(*) DESC, 1 LIMIT 1")
     _rename(cur, "StorageShares", "name", share, XSS["storage share"])
-    return {"site": (site, LONG_SITE), "ngi": (ngis[0], REAL_UNKNOWN_NGI), "vos": vo_map,
-            "xss": dict(XSS)}
+    return {"site": (site, LONG_SITE), "ngi": (ngis[0], REAL_UNKNOWN_NGI), "vos": vo_map}

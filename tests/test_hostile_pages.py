@@ -96,11 +96,12 @@ def test_the_probe_sees_markup_that_runs(browser, tmp_path):
     assert caught == len(XSS)
 
 
-def _by_site(rows, *measures) -> dict[str, tuple]:
+def _by_site(rows, site: str, *measures) -> dict[str, tuple]:
+    """{site: (Σ measure, …)} of rows whose site is in column `site`."""
     sums: dict[str, list] = defaultdict(lambda: [0] * len(measures))
     for r in rows:
         for i, m in enumerate(measures):
-            sums[r["site"] if "site" in r else r["Site"]][i] += r[m] or 0
+            sums[r[site]][i] += r[m] or 0
     return {site: tuple(v) for site, v in sums.items()}
 
 
@@ -114,10 +115,10 @@ def test_the_figures_are_the_databases(hostile):
         cloud = [r for r in truths.grouped(cur, truths.CLOUD, ("core_s",)) if r["reason"] is None]
     data = hostile["output"] / "data"
     cube = pq.read_table(data / "htc_monthly.parquet", columns=["Site", "njobs", "normcpu_s"]).to_pylist()
-    want, got = _by_site(htc, "njobs", "normcpu_s"), _by_site(cube, "njobs", "normcpu_s")
+    want, got = _by_site(htc, "site", "njobs", "normcpu_s"), _by_site(cube, "Site", "njobs", "normcpu_s")
     assert {LONG_SITE, XSS["site"]} <= set(got)
     assert got == want
     cube = pq.read_table(data / "cloud_monthly.parquet", columns=["Site", "cloud_core_s"]).to_pylist()
-    want, got = _by_site(cloud, "core_s"), _by_site(cube, "cloud_core_s")
+    want, got = _by_site(cloud, "site", "core_s"), _by_site(cube, "Site", "cloud_core_s")
     assert set(got) == set(want)
     assert all(abs(float(got[s][0]) - float(want[s][0])) <= 1e-3 * max(1.0, float(want[s][0])) for s in want)
