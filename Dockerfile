@@ -12,8 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Dependencies first (a layer that changes only with requirements.txt), set up by the same
-# script as on a developer's machine, without --test: a virtualenv in /app/.venv.
+# script as on a developer's machine, without --test: a virtualenv in /app/.venv, and the
+# explorer's pinned DuckDB-WASM in /app/vendor/node_modules (npm ci).
 COPY requirements.txt ./
+COPY vendor/package.json vendor/package-lock.json vendor/
 COPY scripts/setup scripts/setup
 RUN bash scripts/setup
 

@@ -65,6 +65,7 @@ class Catalogue:
     storage_metrics: dict[str, dict]
     labels: dict[str, str]  # names of what the source leaves absent ('no VO', 'unknown benchmark')
     absent: dict[str, str]  # cube column -> label the site shows where it is NULL ('unknown NGI')
+    explore: dict[str, dict] = None  # data type -> {cube, dimensions} of the explorer
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -78,7 +79,7 @@ def load() -> Catalogue:
                 for f, v in raw["families"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
-                     storage, raw["labels"], raw["absent"])
+                     storage, raw["labels"], raw["absent"], raw.get("explore", {}))
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

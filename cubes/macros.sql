@@ -66,6 +66,10 @@ CREATE OR REPLACE MACRO canonical_benchmark(t) AS
     END;
 
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
+-- Longer periods of the explorer (its time granularities): 2025-Q1, 2025-H2, 2025.
+CREATE OR REPLACE MACRO quarter_label(y, m) AS printf('%04d-Q%d', y, (m + 2) // 3);
+CREATE OR REPLACE MACRO half_label(y, m) AS printf('%04d-H%d', y, (m + 5) // 6);
+CREATE OR REPLACE MACRO year_label(y, m) AS printf('%04d', y);
 
 -- num / den rounded half up to a thousandth, exactly, for non-negative integer sums (the
 -- storage averages: byte-seconds over seconds). DuckDB's `/` divides in double precision,

@@ -1,0 +1,212 @@
+"""The explorer (/explore/): what the browser needs to answer any view with DuckDB-WASM.
+
+The browser runs SQL this module writes into `explore/queries.json` from the project's own
+definitions: the query text of cubes/queries/explore.sql, the predicates of the report pages'
+query (cubes/queries/report.sql), the macros they call (cubes/macros.sql) and the metrics,
+dimensions and sum columns of the catalogue. `view_sql` assembles a view's query from that
+file exactly as static/explore.js does, so tests can run the browser's SQL with Python's
+DuckDB and compare it with the pages.
+
+DuckDB-WASM is npm's @duckdb/duckdb-wasm 1.28.0 (DuckDB 0.9.1), installed by scripts/setup
+into vendor/node_modules: the last release with Parquet built in (later ones fetch the
+Parquet extension from extensions.duckdb.org at run time, which a site without a CDN cannot
+vendor). Its files are copied under hashed names and referenced only by the explorer page.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from accounting import duck
+from accounting.catalogue import Catalogue
+from accounting.errors import SiteError
+from accounting.locations import CUBES_SQL, PAGE_QUERIES, ROOT
+from accounting.site.writer import SiteWriter
+
+VENDOR = ROOT / "vendor" / "node_modules"
+DUCKDB_DIST = VENDOR / "@duckdb" / "duckdb-wasm" / "dist"
+ARROW_UMD = VENDOR / "apache-arrow" / "Arrow.es2015.min.js"
+SETUP_COMMAND = "bash scripts/setup"
+
+# Time as rows or columns: the granularity's id (URL parameter value) → its label macro.
+PERIODS = {"month": "month_label", "quarter": "quarter_label", "half": "half_label", "year": "year_label"}
+PERIOD_LABELS = {"month": "Month", "quarter": "Quarter", "half": "Half-year", "year": "Year"}
+# The job type (URL `jobs`) → the old portal's infrastructure filter id (catalogue infra_filters).
+JOBS = {"both": "localinfrajobs", "grid": "onlyinfrajobs", "local": "onlylocaljobs"}
+VO_SELECTIONS = ("all", "egi", "lhc", "top", "custom")
+FILTER = "{column} IN ({values})"
+# What the explorer's SQL calls from cubes/macros.sql (all DuckDB 0.9 SQL).
+MACROS = ("in_vo_group", "in_infra_filter", *PERIODS.values())
+# The Parquet name each cube is registered under in the browser (by URL, read by range requests).
+ATTACH = "CREATE VIEW {cube} AS SELECT * FROM read_parquet({file})"
+
+
+def sql_text(value: str) -> str:
+    """A string as an SQL literal (DuckDB strings have no backslash escapes)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def strip_comments(sql: str) -> str:
+    """The query text without its `--` comment lines (a value filled into a comment could
+    end it), trailing whitespace or a final semicolon."""
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip().rstrip(";")
+
+
+def macro_statements(names=MACROS) -> list[str]:
+    """The CREATE MACRO statements of `names`, verbatim from cubes/macros.sql."""
+    text = duck.sql(CUBES_SQL / "macros.sql")
+    out = []
+    for name in names:
+        m = re.search(rf"^CREATE OR REPLACE MACRO {name}\(.*?;\s*$", text, re.S | re.M)
+        if not m:
+            raise SiteError(f"macro {name} not found in {CUBES_SQL / 'macros.sql'}")
+        out.append(strip_comments(m.group(0)))
+    return out
+
+
+def report_predicates() -> dict[str, str]:
+    """The WHERE conjuncts of the report pages' query (cubes/queries/report.sql), keyed by the
+    first parameter each takes, with `$name` parameters turned into `{name}` slots."""
+    text = duck.sql(PAGE_QUERIES / "report.sql")
+    m = re.search(r"^WHERE (.*?)^GROUP BY", text, re.S | re.M)
+    if not m:
+        raise SiteError(f"no WHERE clause in {PAGE_QUERIES / 'report.sql'}")
+    out = {}
+    for part in re.split(r"\n\s+AND ", m.group(1).strip()):
+        params = re.findall(r"\$(\w+)", part)
+        out[params[0]] = re.sub(r"\$(\w+)", r"{\1}", " ".join(part.split()))
+    if set(out) != {"vo_group", "infra_filter", "first"}:
+        raise SiteError(f"unexpected predicates in {PAGE_QUERIES / 'report.sql'}: {sorted(out)}")
+    return out
+
+
+def month_periods(con, first: tuple[int, int], last: tuple[int, int]) -> list[dict]:
+    """Every month from `first` to `last` with the key of each granularity, from the macros."""
+    exprs = ", ".join(f"{macro}(y, m) AS {pid}" for pid, macro in PERIODS.items())
+    rows = con.execute(f"""SELECT {exprs} FROM (
+        SELECT (i // 12)::INTEGER AS y, (i % 12 + 1)::INTEGER AS m FROM range(?, ?) t(i)) ORDER BY y, m""",
+                       [first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]]).fetchall()
+    return [dict(zip(PERIODS, r)) for r in rows]
+
+
+def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
+    """Everything explore.js needs to build and run a view's query, and its choices."""
+    predicates = report_predicates()
+    families = {}
+    for data, spec in cat.explore.items():
+        fam = cat.families[data]
+        cube = spec["cube"]
+        first = con.execute(f"SELECT min(Year * 100 + Month) FROM {ident(cube)}").fetchone()[0] or frame.last
+        values = {}
+        for dim in spec["dimensions"]:
+            rows = con.execute(f"SELECT DISTINCT {ident(dim)} FROM {ident(cube)} ORDER BY 1 NULLS LAST").fetchall()
+            values[dim] = [v for (v,) in rows if v is not None]
+        families[data] = {
+            "cube": cube, "file": f"{cube}.parquet", "url": f"{data_root}{cube}.parquet",
+            "attach": ATTACH.format(cube=cube, file=sql_text(f"{cube}.parquet")),
+            "sums": list(fam.sums),
+            "sums_sql": ", ".join(f"sum({ident(c)})::DOUBLE AS {ident(c)}" for c in fam.sums),
+            "default": fam.default,
+            "metrics": [{"id": m, "name": cat.metrics[m].name, "unit": cat.metrics[m].unit,
+                         "numerator": cat.metrics[m].numerator, "denominator": cat.metrics[m].denominator,
+                         "scale": cat.metrics[m].scale, "multiplier": cat.metrics[m].multiplier}
+                        for m in fam.metrics if not cat.metrics[m].per_period],
+            "dimensions": spec["dimensions"],
+            "values": values,
+            "months": month_periods(con, divmod(first, 100), (frame.last_year, frame.last_month)),
+        }
+    y, m = frame.recent_months()[0]
+    return {
+        "setup": macro_statements(),
+        "query": strip_comments(duck.sql(PAGE_QUERIES / "explore.sql")),
+        "top_vos": strip_comments(duck.sql(PAGE_QUERIES / "explore_top_vos.sql")),
+        "predicates": predicates,
+        "filter": FILTER,
+        "periods": {p: {"label": PERIOD_LABELS[p], "sql": f"{macro}(Year, Month)"} for p, macro in PERIODS.items()},
+        "jobs": {k: {"id": v, "label": cat.infra_filters[v]["label"]} for k, v in JOBS.items()},
+        "vo_groups": {g: v["label"] for g, v in cat.vo_groups.items()},
+        "dimensions": {d: {"label": cat.dimensions[d]["label"], "absent": cat.absent.get(d)}
+                       for spec in cat.explore.values() for d in spec["dimensions"]},
+        "families": families,
+        "defaults": {"data": "htc", "metric": [families["htc"]["default"]], "rows": "NGI", "cols": "month",
+                     "from": f"{y:04d}-{m:02d}", "to": f"{frame.last_year:04d}-{frame.last_month:02d}",
+                     "vos": "all", "top": 10, "jobs": "both"},
+    }
+
+
+def _expr(q: dict, dim: str) -> str:
+    return q["periods"][dim]["sql"] if dim in q["periods"] else ident(dim)
+
+
+def view_sql(q: dict, view: dict) -> str:
+    """A view's query, assembled from queries.json as static/explore.js assembles it (`fill` is
+    str.format there: one pass, no re-reading of what was filled in). `view` holds data,
+    metric (a list), rows, cols ('metric' for several metrics), from, to (YYYY-MM), vos, top,
+    vo (the custom list), jobs and filters ({dimension: [values]})."""
+    fam = q["families"][view["data"]]
+    p = q["predicates"]
+    first, last = (int(view[k].replace("-", "")) for k in ("from", "to"))
+    base = [p["first"].format(first=first, last=last),
+            p["infra_filter"].format(infra_filter=sql_text(q["jobs"][view["jobs"]]["id"]))]
+    where = list(base)
+    vos = view["vos"]
+    if vos in ("all", "egi", "lhc"):
+        where.append(p["vo_group"].format(vo_group=sql_text(vos)))
+    elif vos == "top":
+        where.append(q["top_vos"].format(cube=fam["cube"], where=" AND ".join(base), n=int(view["top"])))
+    else:
+        where.append(q["filter"].format(column=ident("VO"), values=", ".join(map(sql_text, view["vo"])) or "NULL"))
+    for dim, values in sorted(view.get("filters", {}).items()):
+        if values:
+            where.append(q["filter"].format(column=ident(dim), values=", ".join(map(sql_text, values))))
+    column = "'all'" if view["cols"] == "metric" else _expr(q, view["cols"])
+    return q["query"].format(row=_expr(q, view["rows"]), column=column, cube=fam["cube"],
+                             where="\n    AND ".join(where), sums=fam["sums_sql"])
+
+
+def vendor_files() -> dict[str, Path]:
+    """The files of the pinned DuckDB-WASM (and Arrow) the explorer serves, by role."""
+    files = {"duckdb": DUCKDB_DIST / "duckdb-browser.mjs",
+             "eh_worker": DUCKDB_DIST / "duckdb-browser-eh.worker.js",
+             "mvp_worker": DUCKDB_DIST / "duckdb-browser-mvp.worker.js",
+             "eh_wasm": DUCKDB_DIST / "duckdb-eh.wasm",
+             "mvp_wasm": DUCKDB_DIST / "duckdb-mvp.wasm",
+             "arrow": ARROW_UMD}
+    missing = [p for p in files.values() if not p.is_file()]
+    if missing:
+        raise SiteError(f"the explorer's DuckDB-WASM is not installed ({missing[0]} is missing): "
+                        f"run `{SETUP_COMMAND}`")
+    return files
+
+
+ARROW_IMPORT = re.compile(r"""from\s*["']apache-arrow["']""")
+
+
+def write_vendor(writer: SiteWriter) -> dict[str, str]:
+    """Copy DuckDB-WASM under hashed names; return {role: site path}. The ES module imports
+    `apache-arrow` by its bare name, which a browser cannot resolve without an import map
+    (inline, so refused by the CSP): it is pointed at a two-line module that re-exports the
+    Arrow UMD build, which the explorer page loads first as a classic script."""
+    files = vendor_files()
+    out = {}
+    for role in ("eh_worker", "mvp_worker", "arrow"):
+        out[role] = writer.write_hashed(f"static/{files[role].stem.replace('.', '-')}", ".js",
+                                        files[role].read_bytes())
+    for role in ("eh_wasm", "mvp_wasm"):
+        out[role] = writer.write_hashed(f"static/{files[role].stem}", ".wasm", files[role].read_bytes())
+    module = files["duckdb"].read_text(encoding="utf-8")
+    aliases = re.findall(r"""import\s*\*\s*as\s*([A-Za-z_$][\w$]*)\s*from\s*["']apache-arrow["']""", module)
+    used = sorted({name for a in aliases for name in re.findall(rf"(?<![\w$.]){re.escape(a)}\.([A-Za-z_$][\w$]*)", module)})
+    shim = "const A = globalThis.Arrow;\n" + "".join(f"export const {n} = A.{n};\n" for n in used)
+    out["arrow_shim"] = writer.write_hashed("static/arrow-shim", ".js", shim)
+    if not ARROW_IMPORT.search(module):
+        raise SiteError(f"{files['duckdb']} no longer imports apache-arrow: update accounting/site/explore.py")
+    module = ARROW_IMPORT.sub(f'from"./{Path(out["arrow_shim"]).name}"', module)
+    module = re.sub(r"//# sourceMappingURL=\S+\s*$", "", module)
+    out["duckdb"] = writer.write_hashed("static/duckdb-browser", ".js", module)
+    return out

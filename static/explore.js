@@ -1,0 +1,447 @@
+// The explorer (/explore/): any metric(s) × rows × columns × period × VO selection × job
+// type × filters, computed in the browser by DuckDB-WASM over the site's published cubes.
+//
+// The SQL is not written here: explore/queries.json (built by accounting/site/explore.py
+// from cubes/queries/explore.sql, report.sql, macros.sql and the catalogue) holds the query
+// and its fragments, and `viewSql` only fills them in, exactly as explore.view_sql does in
+// Python. Cells come from the query's exact sums (with every total, GROUPING SETS); the
+// metric values are taken from those sums at each level as accounting/site/report.py does.
+//
+// Every choice is in the address (see README, "Explorer"): data, metric (comma list), rows,
+// cols (a dimension, month, quarter, half, year; "metric" with several metrics), from, to
+// (YYYY-MM), vos (all, egi, lhc, top, custom), top (N), vo (repeated: the custom list), jobs
+// (both, grid, local), and one repeated parameter per filtered dimension (NGI=…&NGI=…).
+
+const $ = (id) => document.getElementById(id);
+const status = $("explore-status");
+const config = JSON.parse($("explore-config").textContent);
+const FILTER_PARAMS = new Set();
+let Q = null; // queries.json
+let conn = null;
+let duck = null;
+let attached = new Set();
+
+// str.format of Python, as the templates use it: one pass, `{name}` only.
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (m, name) => {
+    if (!(name in values)) { throw new Error("no value for {" + name + "}"); }
+    return String(values[name]);
+  });
+}
+const sqlText = (v) => "'" + String(v).replace(/'/g, "''") + "'";
+const ident = (c) => '"' + String(c).replace(/"/g, '""') + '"';
+const expr = (dim) => (Q.periods[dim] ? Q.periods[dim].sql : ident(dim));
+
+// ---- the view: defaults, URL, form ----------------------------------------------------
+
+function parseView(search) {
+  const p = new URLSearchParams(search);
+  const d = Q.defaults;
+  const data = Q.families[p.get("data")] ? p.get("data") : d.data;
+  const fam = Q.families[data];
+  const ids = new Set(fam.metrics.map((m) => m.id));
+  let metric = (p.get("metric") || "").split(",").filter((m) => ids.has(m));
+  if (!metric.length) { metric = d.metric.filter((m) => ids.has(m)); }
+  const axes = new Set([...fam.dimensions, ...Object.keys(Q.periods)]);
+  const months = fam.months.map((m) => m.month);
+  const month = (v, dflt) => (months.includes(v) ? v : (months.includes(dflt) ? dflt : months[0]));
+  const view = {
+    data, metric,
+    rows: axes.has(p.get("rows")) ? p.get("rows") : d.rows,
+    cols: axes.has(p.get("cols")) ? p.get("cols") : d.cols,
+    from: month(p.get("from"), d.from),
+    to: month(p.get("to"), d.to),
+    vos: ["all", "egi", "lhc", "top", "custom"].includes(p.get("vos")) ? p.get("vos") : d.vos,
+    top: Math.max(1, Math.min(1000, parseInt(p.get("top"), 10) || d.top)),
+    vo: p.getAll("vo"),
+    jobs: Q.jobs[p.get("jobs")] ? p.get("jobs") : d.jobs,
+    filters: {},
+  };
+  if (view.from > view.to) { [view.from, view.to] = [view.to, view.from]; }
+  if (view.metric.length > 1) { view.cols = "metric"; }
+  if (view.rows === view.cols) { view.cols = view.rows === "month" ? "NGI" : "month"; }
+  fam.dimensions.forEach((dim) => {
+    const values = p.getAll(dim);
+    if (values.length) { view.filters[dim] = values; }
+  });
+  return view;
+}
+
+function viewSearch(view) {
+  const p = new URLSearchParams();
+  p.set("data", view.data);
+  p.set("metric", view.metric.join(","));
+  p.set("rows", view.rows);
+  if (view.cols !== "metric") { p.set("cols", view.cols); }
+  p.set("from", view.from);
+  p.set("to", view.to);
+  p.set("vos", view.vos);
+  if (view.vos === "top") { p.set("top", String(view.top)); }
+  if (view.vos === "custom") { view.vo.forEach((v) => p.append("vo", v)); }
+  p.set("jobs", view.jobs);
+  Object.keys(view.filters).sort().forEach((dim) => view.filters[dim].forEach((v) => p.append(dim, v)));
+  return "?" + p.toString();
+}
+
+function option(select, value, label, selected) {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = label;
+  o.selected = !!selected;
+  select.appendChild(o);
+}
+
+function fillForm(view) {
+  const fam = Q.families[view.data];
+  const sel = (id, items, current) => {
+    const s = $(id);
+    s.replaceChildren();
+    items.forEach(([v, l]) => option(s, v, l, Array.isArray(current) ? current.includes(v) : v === current));
+  };
+  sel("x-data", Object.keys(Q.families).map((k) => [k, k.toUpperCase()]), view.data);
+  sel("x-metric", fam.metrics.map((m) => [m.id, m.name + " (" + m.unit + ")"]), view.metric);
+  const axes = [...Object.entries(Q.periods).map(([k, v]) => [k, v.label]),
+    ...fam.dimensions.map((dim) => [dim, Q.dimensions[dim].label])];
+  sel("x-rows", axes, view.rows);
+  sel("x-cols", [...axes, ["metric", "Metrics (with several metrics)"]], view.cols);
+  const months = fam.months.map((m) => [m.month, m.month]);
+  sel("x-from", months, view.from);
+  sel("x-to", months, view.to);
+  sel("x-vos", [...Object.entries(Q.vo_groups), ["top", "Top N VOs of the period (by CPU time)"],
+    ["custom", "Custom list"]], view.vos);
+  $("x-top").value = String(view.top);
+  sel("x-vo", fam.values.VO.map((v) => [v, v]), view.vo);
+  sel("x-jobs", Object.entries(Q.jobs).map(([k, v]) => [k, v.label]), view.jobs);
+  const box = $("x-filters");
+  box.replaceChildren();
+  fam.dimensions.forEach((dim) => {
+    FILTER_PARAMS.add(dim);
+    const label = document.createElement("label");
+    label.append(Q.dimensions[dim].label + " ");
+    const s = document.createElement("select");
+    s.name = dim;
+    s.multiple = true;
+    s.size = 4;
+    fam.values[dim].forEach((v) => option(s, v, v, (view.filters[dim] || []).includes(v)));
+    label.appendChild(s);
+    box.appendChild(label);
+  });
+}
+
+function formView() {
+  const f = $("explore-form");
+  const p = new URLSearchParams();
+  const selected = (s) => Array.from(s.selectedOptions).map((o) => o.value);
+  p.set("data", f.elements.data.value);
+  p.set("metric", selected(f.elements.metric).join(","));
+  ["rows", "cols", "from", "to", "vos", "top", "jobs"].forEach((k) => p.set(k, f.elements[k].value));
+  selected(f.elements.vo).forEach((v) => p.append("vo", v));
+  FILTER_PARAMS.forEach((dim) => selected(f.elements[dim]).forEach((v) => p.append(dim, v)));
+  return parseView("?" + p.toString());
+}
+
+// ---- SQL ----------------------------------------------------------------------------
+
+function viewSql(view) {
+  const fam = Q.families[view.data];
+  const p = Q.predicates;
+  const base = [
+    fill(p.first, { first: parseInt(view.from.replace("-", ""), 10), last: parseInt(view.to.replace("-", ""), 10) }),
+    fill(p.infra_filter, { infra_filter: sqlText(Q.jobs[view.jobs].id) }),
+  ];
+  const where = base.slice();
+  if (["all", "egi", "lhc"].includes(view.vos)) {
+    where.push(fill(p.vo_group, { vo_group: sqlText(view.vos) }));
+  } else if (view.vos === "top") {
+    where.push(fill(Q.top_vos, { cube: fam.cube, where: base.join(" AND "), n: view.top }));
+  } else {
+    where.push(fill(Q.filter, { column: ident("VO"), values: view.vo.map(sqlText).join(", ") || "NULL" }));
+  }
+  Object.keys(view.filters).sort().forEach((dim) => {
+    if (view.filters[dim].length) {
+      where.push(fill(Q.filter, { column: ident(dim), values: view.filters[dim].map(sqlText).join(", ") }));
+    }
+  });
+  return fill(Q.query, {
+    row: expr(view.rows), column: view.cols === "metric" ? "'all'" : expr(view.cols), cube: fam.cube,
+    where: where.join("\n    AND "), sums: fam.sums_sql,
+  });
+}
+
+async function ensureAttached(data) {
+  if (attached.has(data)) { return; }
+  const fam = Q.families[data];
+  const url = new URL(fam.url, new URL(config.queries, document.baseURI)).href;
+  await duck.db.registerFileURL(fam.file, url, duck.lib.DuckDBDataProtocol.HTTP, false);
+  await conn.query(fam.attach);
+  attached.add(data);
+}
+
+// ---- the table ------------------------------------------------------------------------
+
+function metricValue(m, num, den) {
+  if (m.denominator) { return den ? m.multiplier * num / den : null; }
+  return num / m.scale;
+}
+
+// {rows: [{key, label, absent, cells: [{num, den}], total}], columns: [...], totals, grand}
+function shape(view, records) {
+  const fam = Q.families[view.data];
+  const dims = Q.dimensions;
+  const label = (dim, key) => (key === null || key === undefined
+    ? (dims[dim] && dims[dim].absent) || "(none)" : String(key));
+  const sumsOf = (r) => Object.fromEntries(fam.sums.map((c) => [c, Number(r[c]) || 0]));
+  const cells = new Map(); const rowTotals = new Map(); const colTotals = new Map(); let grand = null;
+  const colKeys = new Set();
+  records.forEach((r) => {
+    const rk = r.row_key === null ? null : String(r.row_key);
+    const ck = r.column_key === null ? null : String(r.column_key);
+    const s = sumsOf(r);
+    if (r.all_rows && r.all_columns) { grand = s; }
+    else if (r.all_rows) { colTotals.set(ck, s); colKeys.add(ck); }
+    else if (r.all_columns) { rowTotals.set(rk, s); }
+    else { cells.set(JSON.stringify([rk, ck]), s); colKeys.add(ck); }
+  });
+  const zero = Object.fromEntries(fam.sums.map((c) => [c, 0]));
+  grand = grand || zero;
+  let columns;
+  if (view.cols === "metric") {
+    columns = view.metric.map((id) => ({ key: id, label: fam.metrics.find((m) => m.id === id).name }));
+  } else if (Q.periods[view.cols]) {
+    const seen = new Set();
+    columns = [];
+    fam.months.forEach((m) => {
+      if (m.month >= view.from && m.month <= view.to && !seen.has(m[view.cols])) {
+        seen.add(m[view.cols]);
+        columns.push({ key: m[view.cols], label: m[view.cols] });
+      }
+    });
+  } else {
+    columns = Array.from(colKeys).sort((a, b) => (a === null) - (b === null) || (a < b ? -1 : a > b ? 1 : 0))
+      .map((k) => ({ key: k, label: label(view.cols, k) }));
+  }
+  const metrics = view.metric.map((id) => fam.metrics.find((m) => m.id === id));
+  const first = metrics[0];
+  const order = (s) => s[first.denominator || first.numerator];
+  const rows = Array.from(rowTotals.entries()).map(([key, total]) => ({
+    key, label: label(view.rows, key), absent: key === null, total,
+    cells: view.cols === "metric" ? null : columns.map((c) => cells.get(JSON.stringify([key, c.key])) || zero),
+  }));
+  const byLabel = (a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+  // Time as rows runs in time order; other rows by their total, largest first (report.py).
+  rows.sort(Q.periods[view.rows] ? byLabel : (a, b) => order(b.total) - order(a.total) || byLabel(a, b));
+  const totals = view.cols === "metric" ? null : columns.map((c) => colTotals.get(c.key) || zero);
+  return { columns, rows, totals, grand, metrics };
+}
+
+// records as the table shows them, full precision: [label, values…], kinds beside.
+function tableRecords(view, t) {
+  const header = [Q.dimensions[view.rows] ? Q.dimensions[view.rows].label : Q.periods[view.rows].label];
+  const records = []; const kinds = [];
+  if (view.cols === "metric") {
+    t.metrics.forEach((m) => header.push(m.name + " (" + m.unit + ")"));
+    t.rows.forEach((r) => {
+      records.push([r.label, ...t.metrics.map((m) => metricValue(m, r.total[m.numerator], r.total[m.denominator]))]);
+      kinds.push(r.absent ? "absent" : "entity");
+    });
+    records.push(["Total", ...t.metrics.map((m) => metricValue(m, t.grand[m.numerator], t.grand[m.denominator]))]);
+    kinds.push("total");
+    return { header, records, kinds, percent: false };
+  }
+  const m = t.metrics[0];
+  const v = (s) => metricValue(m, s[m.numerator], s[m.denominator]);
+  const percent = !m.denominator;
+  const gnum = t.grand[m.numerator];
+  const pct = (s) => (gnum ? 100 * s[m.numerator] / gnum : null);
+  t.columns.forEach((c) => header.push(c.label));
+  header.push("Total");
+  if (percent) { header.push("Percent"); }
+  t.rows.forEach((r) => {
+    records.push([r.label, ...r.cells.map(v), v(r.total), ...(percent ? [pct(r.total)] : [])]);
+    kinds.push(r.absent ? "absent" : "entity");
+  });
+  records.push(["Total", ...t.totals.map(v), v(t.grand), ...(percent ? [gnum ? 100 : null] : [])]);
+  kinds.push("total");
+  if (percent) {
+    records.push(["Percent", ...t.totals.map(pct), gnum ? 100 : null, null]);
+    kinds.push("percent");
+  }
+  return { header, records, kinds, percent };
+}
+
+function fmt(value, isPercent, m) {
+  if (value === null || value === undefined || Number.isNaN(value)) { return "–"; }
+  if (value === 0) { return "0"; }
+  if (isPercent) { return value.toFixed(2); }
+  if (m && m.denominator) { return value.toLocaleString("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 }); }
+  if (Number.isInteger(value)) { return value.toLocaleString("en-GB"); }
+  const digits = Math.abs(value) >= 100 ? 0 : 2;
+  return value.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function render(view, out) {
+  const table = document.createElement("table");
+  table.className = "report";
+  table.id = "explore-table";
+  const cap = document.createElement("caption");
+  cap.textContent = caption(view);
+  table.appendChild(cap);
+  const thead = document.createElement("thead");
+  const tr = document.createElement("tr");
+  out.header.forEach((h, j) => {
+    const th = document.createElement("th");
+    th.scope = "col";
+    if (j) { th.className = "num"; }
+    th.textContent = h;
+    tr.appendChild(th);
+  });
+  thead.appendChild(tr);
+  table.appendChild(thead);
+  const tbody = document.createElement("tbody");
+  const pctCol = out.percent ? out.header.length - 2 : -1;
+  out.records.forEach((rec, i) => {
+    const row = document.createElement("tr");
+    row.dataset.kind = out.kinds[i];
+    if (out.kinds[i] === "total" || out.kinds[i] === "percent") { row.className = "summary"; }
+    const th = document.createElement("th");
+    th.scope = "row";
+    const bdi = document.createElement("bdi");
+    bdi.textContent = rec[0];
+    if (out.kinds[i] === "absent") { bdi.className = "absent"; }
+    th.appendChild(bdi);
+    row.appendChild(th);
+    rec.slice(1).forEach((value, j) => {
+      const td = document.createElement("td");
+      td.className = "num";
+      td.dataset.value = value === null ? "" : String(value);
+      const m = view.cols === "metric" ? Q.families[view.data].metrics.find((x) => x.id === view.metric[j])
+        : Q.families[view.data].metrics.find((x) => x.id === view.metric[0]);
+      td.textContent = fmt(value, out.kinds[i] === "percent" || j === pctCol, m);
+      row.appendChild(td);
+    });
+    tbody.appendChild(row);
+  });
+  table.appendChild(tbody);
+  return table;
+}
+
+function caption(view) {
+  const fam = Q.families[view.data];
+  const names = view.metric.map((id) => { const m = fam.metrics.find((x) => x.id === id); return m.name + " (" + m.unit + ")"; });
+  return names.join(", ") + " by " + axisLabel(view.rows) + (view.cols === "metric" ? "" : " and " + axisLabel(view.cols))
+    + ", " + view.from + " to " + view.to;
+}
+const axisLabel = (a) => (Q.periods[a] ? Q.periods[a].label : Q.dimensions[a].label);
+
+// ---- CSV download ---------------------------------------------------------------------
+
+const FORMULA_START = /^'*[=+\-@\t\r]/; // as accounting/site/report.py csv_text
+const csvText = (t) => (FORMULA_START.test(t) ? "'" + t : t);
+function csvField(v) {
+  if (v === null || v === undefined) { return ""; }
+  const s = typeof v === "number" ? String(v) : csvText(String(v));
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+function viewDescription(view) {
+  const fam = Q.families[view.data];
+  const metrics = view.metric.map((id) => { const m = fam.metrics.find((x) => x.id === id); return m.id + " (" + m.unit + ")"; });
+  const vos = view.vos === "top" ? "top " + view.top : view.vos === "custom" ? "custom: " + view.vo.join(" | ") : view.vos;
+  const filters = Object.keys(view.filters).sort().map((d) => d + "=" + view.filters[d].join(" | ")).join("; ") || "none";
+  return "scope: EGI " + view.data + "; metric: " + metrics.join(", ") + "; rows: " + view.rows + "; columns: "
+    + view.cols + "; period: " + view.from + " to " + view.to + "; VOs: " + vos + "; jobs: " + view.jobs
+    + "; filters: " + filters;
+}
+
+function csv(view, out) {
+  const lines = ["# " + viewDescription(view)];
+  lines.push([...out.header, "row_kind"].map(csvField).join(","));
+  out.records.forEach((rec, i) => lines.push([...rec, out.kinds[i]].map(csvField).join(",")));
+  return lines.join("\r\n") + "\r\n";
+}
+
+function csvName(view) {
+  const parts = ["explore", view.data, view.metric.join("+"), view.rows, view.cols, view.from, view.to, view.vos, view.jobs];
+  return parts.join("_").replace(/[^A-Za-z0-9_+.-]/g, "-") + ".csv";
+}
+
+// ---- running a view -------------------------------------------------------------------
+
+let shown = null;
+let csvUrl = null;
+
+async function show(view) {
+  const search = viewSearch(view);
+  status.textContent = "Computing…";
+  const result = $("explore-result");
+  result.dataset.ready = "";
+  await ensureAttached(view.data);
+  const sql = viewSql(view);
+  const t0 = performance.now();
+  const table = await conn.query(sql);
+  const records = table.toArray().map((r) => r.toJSON());
+  const out = tableRecords(view, shape(view, records));
+  result.replaceChildren(render(view, out));
+  if (csvUrl) { URL.revokeObjectURL(csvUrl); }
+  csvUrl = URL.createObjectURL(new Blob([csv(view, out)], { type: "text/csv" }));
+  const link = $("explore-csv");
+  link.href = csvUrl;
+  link.download = csvName(view);
+  link.hidden = false;
+  shown = search;
+  result.dataset.sql = sql;
+  result.dataset.csv = csv(view, out);
+  result.dataset.ready = search;
+  status.textContent = out.records.length - (out.percent ? 2 : 1) + " rows, in "
+    + Math.round(performance.now() - t0) + " ms.";
+}
+
+function fail(err) {
+  status.textContent = "The explorer failed: " + (err && err.message ? err.message : err);
+  $("explore-result").dataset.ready = "error";
+  console.error(err);
+}
+
+async function start() {
+  if (typeof WebAssembly !== "object") {
+    $("explore-nowasm").hidden = false;
+    return;
+  }
+  status.textContent = "Loading the query engine…";
+  const [q, lib] = await Promise.all([
+    fetch(config.queries).then((r) => { if (!r.ok) { throw new Error(config.queries + ": HTTP " + r.status); } return r.json(); }),
+    import(new URL(config.duckdb, document.baseURI).href),
+  ]);
+  Q = q;
+  const abs = (u) => new URL(u, document.baseURI).href;
+  const bundles = {
+    eh: { mainModule: abs(config.bundles.eh.mainModule), mainWorker: abs(config.bundles.eh.mainWorker) },
+    mvp: { mainModule: abs(config.bundles.mvp.mainModule), mainWorker: abs(config.bundles.mvp.mainWorker) },
+  };
+  const bundle = await lib.selectBundle(bundles);
+  const worker = new Worker(bundle.mainWorker);
+  const db = new lib.AsyncDuckDB(new lib.VoidLogger(), worker);
+  await db.instantiate(bundle.mainModule);
+  duck = { lib, db };
+  conn = await db.connect();
+  for (const statement of Q.setup) { await conn.query(statement); }
+  const view = parseView(location.search);
+  fillForm(view);
+  $("explore-form").hidden = false;
+  $("explore-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = formView();
+    const search = viewSearch(v);
+    if (search !== location.search) { history.pushState(null, "", search); }
+    fillForm(v);
+    show(v).catch(fail);
+  });
+  window.addEventListener("popstate", () => {
+    const v = parseView(location.search);
+    fillForm(v);
+    show(v).catch(fail);
+  });
+  await show(view);
+}
+
+start().catch(fail);
