@@ -19,3 +19,9 @@ def templates_dir() -> Path:
     """The page templates; ACCOUNTING_TEMPLATES_DIR points elsewhere (a site's own look, or a
     test's broken copy)."""
     return Path(os.environ.get("ACCOUNTING_TEMPLATES_DIR") or TEMPLATES)
+
+
+def vendor_dir() -> Path:
+    """The npm packages scripts/setup installs (vendor/node_modules); ACCOUNTING_VENDOR_DIR
+    points elsewhere (a test's empty directory)."""
+    return Path(os.environ.get("ACCOUNTING_VENDOR_DIR") or ROOT / "vendor" / "node_modules")

@@ -28,6 +28,7 @@ _TABLE = {
     ".xml": ("application/xml", True),
     ".parquet": ("application/vnd.apache.parquet", False),
     ".png": ("image/png", False),
+    ".wasm": ("application/wasm", False),  # the explorer's DuckDB-WASM (streamed compilation needs the type)
 }
 TYPES = {suffix: ctype for suffix, (ctype, _) in _TABLE.items()}
 TEXT_SUFFIXES = frozenset(suffix for suffix, (_, text) in _TABLE.items() if text)

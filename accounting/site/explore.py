@@ -21,12 +21,9 @@ from pathlib import Path
 from accounting import duck
 from accounting.catalogue import Catalogue
 from accounting.errors import SiteError
-from accounting.locations import CUBES_SQL, PAGE_QUERIES, ROOT
+from accounting.locations import CUBES_SQL, PAGE_QUERIES, vendor_dir
 from accounting.site.writer import SiteWriter
 
-VENDOR = ROOT / "vendor" / "node_modules"
-DUCKDB_DIST = VENDOR / "@duckdb" / "duckdb-wasm" / "dist"
-ARROW_UMD = VENDOR / "apache-arrow" / "Arrow.es2015.min.js"
 SETUP_COMMAND = "bash scripts/setup"
 
 # Time as rows or columns: the granularity's id (URL parameter value) → its label macro.
@@ -171,12 +168,13 @@ def view_sql(q: dict, view: dict) -> str:
 
 def vendor_files() -> dict[str, Path]:
     """The files of the pinned DuckDB-WASM (and Arrow) the explorer serves, by role."""
-    files = {"duckdb": DUCKDB_DIST / "duckdb-browser.mjs",
-             "eh_worker": DUCKDB_DIST / "duckdb-browser-eh.worker.js",
-             "mvp_worker": DUCKDB_DIST / "duckdb-browser-mvp.worker.js",
-             "eh_wasm": DUCKDB_DIST / "duckdb-eh.wasm",
-             "mvp_wasm": DUCKDB_DIST / "duckdb-mvp.wasm",
-             "arrow": ARROW_UMD}
+    dist = vendor_dir() / "@duckdb" / "duckdb-wasm" / "dist"
+    files = {"duckdb": dist / "duckdb-browser.mjs",
+             "eh_worker": dist / "duckdb-browser-eh.worker.js",
+             "mvp_worker": dist / "duckdb-browser-mvp.worker.js",
+             "eh_wasm": dist / "duckdb-eh.wasm",
+             "mvp_wasm": dist / "duckdb-mvp.wasm",
+             "arrow": vendor_dir() / "apache-arrow" / "Arrow.es2015.min.js"}
     missing = [p for p in files.values() if not p.is_file()]
     if missing:
         raise SiteError(f"the explorer's DuckDB-WASM is not installed ({missing[0]} is missing): "
@@ -184,6 +182,7 @@ def vendor_files() -> dict[str, Path]:
     return files
 
 
+SOURCE_MAP = re.compile(r"//# sourceMappingURL=\S+\s*$")
 ARROW_IMPORT = re.compile(r"""from\s*["']apache-arrow["']""")
 
 
@@ -194,19 +193,20 @@ def write_vendor(writer: SiteWriter) -> dict[str, str]:
     Arrow UMD build, which the explorer page loads first as a classic script."""
     files = vendor_files()
     out = {}
-    for role in ("eh_worker", "mvp_worker", "arrow"):
-        out[role] = writer.write_hashed(f"static/{files[role].stem.replace('.', '-')}", ".js",
-                                        files[role].read_bytes())
+    for role in ("eh_worker", "mvp_worker", "arrow"):  # (their source maps are not copied)
+        text = SOURCE_MAP.sub("", files[role].read_text(encoding="utf-8"))
+        out[role] = writer.write_hashed(f"static/{files[role].stem.replace('.', '-')}", ".js", text)
     for role in ("eh_wasm", "mvp_wasm"):
         out[role] = writer.write_hashed(f"static/{files[role].stem}", ".wasm", files[role].read_bytes())
     module = files["duckdb"].read_text(encoding="utf-8")
     aliases = re.findall(r"""import\s*\*\s*as\s*([A-Za-z_$][\w$]*)\s*from\s*["']apache-arrow["']""", module)
-    used = sorted({name for a in aliases for name in re.findall(rf"(?<![\w$.]){re.escape(a)}\.([A-Za-z_$][\w$]*)", module)})
+    used = sorted({name for a in aliases
+                   for name in re.findall(rf"(?<![\w$.]){re.escape(a)}\.([A-Za-z_$][\w$]*)", module)})
     shim = "const A = globalThis.Arrow;\n" + "".join(f"export const {n} = A.{n};\n" for n in used)
     out["arrow_shim"] = writer.write_hashed("static/arrow-shim", ".js", shim)
     if not ARROW_IMPORT.search(module):
         raise SiteError(f"{files['duckdb']} no longer imports apache-arrow: update accounting/site/explore.py")
     module = ARROW_IMPORT.sub(f'from"./{Path(out["arrow_shim"]).name}"', module)
-    module = re.sub(r"//# sourceMappingURL=\S+\s*$", "", module)
+    module = SOURCE_MAP.sub("", module)
     out["duckdb"] = writer.write_hashed("static/duckdb-browser", ".js", module)
     return out
