@@ -42,7 +42,8 @@ TIERS = {
     "test_cloud": "site",
     "test_gpu": "site",
     "test_storage": "site",
-    "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
+    "test_optional_data": "site",
+    "test_explore": "site",  # the explorer's SQL over the published cubes against the pages  # variants of the small demo's source, built through cubes and site
     "test_publish": "site",
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
@@ -57,6 +58,7 @@ TIERS = {
     "test_hostile_pages": "services",  # the same build in Chromium and against the database: no markup runs
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
+    "test_explore_browser": "services",  # Chromium runs the explorer (DuckDB-WASM) over the built site
     "test_s3": "services",  # the moto S3 server
 }
 UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them

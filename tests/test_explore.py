@@ -1,0 +1,115 @@
+"""The explorer's one query definition: the SQL the browser runs (explore/queries.json,
+assembled as explore.js assembles it) gives, in Python's DuckDB over the published cubes, the
+static pages' tables for the same view, cell by cell with Total and Percent. And the site
+build fails with one line naming the setup command when DuckDB-WASM is not installed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+
+import pytest
+
+from conftest import one_error_line, run_build
+from explore_views import connect, table, view
+
+
+def page_table(path) -> dict[str, dict[str, float | None]]:
+    """A page's CSV download as {row label: {column: value}} (header: row dimension, the
+    columns, Total, Percent, row_kind)."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows[0][1:-1]
+    return {r[0]: {h: (float(x) if x != "" else None) for h, x in zip(header, r[1:-1])} for r in rows[1:]}
+
+
+def assert_same(got: dict, want: dict, what: str) -> None:
+    assert set(got) == set(want), f"{what}: rows {sorted(set(got) ^ set(want))}"
+    for row, cells in want.items():
+        for col, w in cells.items():
+            g = got[row].get(col, 0.0 if row not in ("Percent",) else None)
+            if w is None or g is None:
+                assert g == w or (w is None and g in (None, 0.0)), f"{what} [{row}][{col}]: {g} != {w}"
+            else:
+                assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-9), f"{what} [{row}][{col}]: {g} != {w}"
+
+
+@pytest.fixture(scope="module")
+def explore(built):
+    return connect(built["output"])
+
+
+def _first_month(q) -> str:
+    return q["families"]["htc"]["months"][0]["month"]
+
+
+@pytest.mark.parametrize("page, choices", [
+    ("egi/table.csv", {}),  # the default view: normalised CPU by NGI × the last 12 months
+    ("egi/njobs/lhc/onlyinfrajobs/table.csv", {"metric": ["njobs"], "vos": "lhc", "jobs": "grid"}),
+    ("egi/cpueff/egi/onlylocaljobs/table.csv", {"metric": ["cpueff"], "vos": "egi", "jobs": "local"}),  # a ratio
+    ("egi/yearly.csv", {"cols": "year", "from_": "first"}),
+    ("egi/vo/atlas/table.csv", {"rows": "Site", "filters": {"VO": ["atlas"]}}),
+    ("egi/vo/atlas/ngis.csv", {"vos": "custom", "vo": ["atlas"]}),
+])
+def test_the_browsers_sql_gives_the_pages_tables(built, explore, page, choices):
+    q, con = explore
+    if choices.get("from_") == "first":
+        choices["from_"] = _first_month(q)
+    path = built["output"] / page
+    if not path.exists():
+        pytest.skip(f"{page} is not in this build")
+    assert_same(table(q, con, view(q, **choices)), page_table(path), page)
+
+
+def test_quarters_half_years_and_years_add_up_to_the_same_totals(explore):
+    q, con = explore
+    v = dict(metric=["sumcpu"], rows="Country", from_=_first_month(q))
+    by = {g: table(q, con, view(q, cols=g, **v)) for g in ("month", "quarter", "half", "year")}
+    for g, t in by.items():
+        assert t["Total"]["Total"] == pytest.approx(by["month"]["Total"]["Total"], rel=1e-12), g
+        for row, cells in t.items():
+            if row != "Percent":  # every row's periods add up to its total
+                periods = [x for c, x in cells.items() if c not in ("Total", "Percent") and x is not None]
+                assert sum(periods) == pytest.approx(cells["Total"], rel=1e-9), (g, row)
+    assert all(re.fullmatch(r"\d{4}-Q[1-4]", c) for c in by["quarter"]["Total"] if c not in ("Total", "Percent"))
+
+
+def test_top_n_keeps_the_n_vos_with_most_cpu(explore):
+    q, con = explore
+    ranked = table(q, con, view(q, metric=["sumcpu"], rows="VO", cols="year"))
+    vos = sorted((r for r in ranked if r not in ("Total", "Percent") and r != q["dimensions"]["VO"]["absent"]),
+                 key=lambda r: (-ranked[r]["Total"], r))
+    top = table(q, con, view(q, metric=["sumcpu"], rows="VO", cols="year", vos="top", top=3))
+    assert set(top) - {"Total", "Percent"} == set(vos[:3])
+
+
+def test_a_quote_in_a_value_stays_a_value(explore):
+    q, con = explore
+    t = table(q, con, view(q, filters={"NGI": ["x') OR ('1'='1"]}))
+    assert set(t) == {"Total"} and not t["Total"].get("Total")
+
+
+def test_queries_json_names_its_sources(built):
+    q = json.loads((built["output"] / "explore" / "queries.json").read_text())
+    assert {"in_vo_group", "in_infra_filter", "month_label", "quarter_label"} <= \
+        {re.match(r"CREATE OR REPLACE MACRO (\w+)", s).group(1) for s in q["setup"]}
+    assert "--" not in q["query"] and "lambda" not in q["query"]  # DuckDB 0.9: no `lambda` syntax
+    assert q["predicates"]["vo_group"] == "in_vo_group({vo_group}, VOEGI, VOLHC)"
+
+
+def test_only_the_explorer_loads_duckdb(built):
+    out = built["output"]
+    page = (out / "explore" / "index.html").read_text()
+    assert re.search(r'src="\.\./static/explore\.[0-9a-f]{12}\.js"', page)
+    for other in ("index.html", "egi/index.html", "help/index.html"):
+        text = (out / other).read_text()
+        assert "duckdb" not in text.lower() and "explore." not in text and "Arrow-" not in text, other
+    assert list((out / "static").glob("duckdb-eh.*.wasm")) and list((out / "static").glob("duckdb-mvp.*.wasm"))
+
+
+def test_without_duckdb_wasm_the_build_names_the_setup_command(site_copy, tmp_path):
+    proc = run_build("site", "--data-dir", str(site_copy["data"]), "--output", str(site_copy["output"]),
+                     "--quiet", env_extra={"ACCOUNTING_VENDOR_DIR": str(tmp_path / "none")}, check=False)
+    one_error_line(proc, "bash scripts/setup", "DuckDB-WASM")
