@@ -426,6 +426,8 @@ async function start() {
   conn = await db.connect();
   for (const statement of Q.setup) { await conn.query(statement); }
   const view = parseView(location.search);
+  // The address states the view in full and in one spelling (what a bookmark keeps).
+  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
   fillForm(view);
   $("explore-form").hidden = false;
   $("explore-form").addEventListener("submit", (e) => {

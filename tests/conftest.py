@@ -42,8 +42,8 @@ TIERS = {
     "test_cloud": "site",
     "test_gpu": "site",
     "test_storage": "site",
-    "test_optional_data": "site",
-    "test_explore": "site",  # the explorer's SQL over the published cubes against the pages  # variants of the small demo's source, built through cubes and site
+    "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
+    "test_explore": "site",  # the explorer's SQL over the published cubes against the pages
     "test_publish": "site",
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
