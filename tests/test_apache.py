@@ -286,3 +286,49 @@ def test_release_switch_under_load_never_mixes_or_fails(built, pub, server, tmp_
     assert seen["new"] > 0 and seen["old"] > 0
     # the fixture's release is current again
     assert manifest.read(pub / "pub" / "current")["build_id"] == manifest.read(built["output"])["build_id"]
+
+
+def _request(server, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    con = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    con.request("GET", "/" + path, headers=headers or {})
+    r = con.getresponse()
+    body = r.read()
+    con.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+def test_explorer_csp_only_where_the_explorer_runs(built, server):
+    """WebAssembly and workers are allowed for /explore/ and the DuckDB-WASM worker scripts
+    (precompressed or not), nowhere else; the engine is served as application/wasm and the
+    cubes by byte ranges."""
+    worker = _asset(built, "duckdb-browser-eh-worker.", ".js")
+    for path, encoding in (("explore/", None), ("explore/", "br"), ("explore/queries.json", "gzip"),
+                           (worker, None), (worker, "br")):
+        status, headers, _ = get(server, path, encoding)
+        csp = headers["content-security-policy"]
+        assert status == 200 and "'wasm-unsafe-eval'" in csp and "worker-src 'self'" in csp, (path, encoding)
+        assert "'unsafe-eval'" not in csp and "unsafe-inline" not in csp, path
+    for path in ("", "egi/", "help/", _asset(built, "duckdb-browser.", ".js"), _asset(built, "site.", ".js"),
+                 "data/htc_monthly.parquet", "explorer/", "static/explore/"):
+        csp = get(server, path)[1]["content-security-policy"]
+        assert "wasm" not in csp and "worker-src" not in csp, path
+    status, headers, body = get(server, _asset(built, "duckdb-eh.", ".wasm"))
+    assert status == 200 and headers["content-type"] == "application/wasm" and body[:4] == b"\0asm"
+    assert headers["cache-control"] == IMMUTABLE
+    status, headers, body = _request(server, "data/htc_monthly.parquet", {"Range": "bytes=0-3"})
+    assert status == 206 and body == b"PAR1" and headers["content-range"].startswith("bytes 0-3/")
+
+
+def test_explorer_answers_under_apache(server, browser):
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(server.url + "explore/?metric=njobs&rows=Country&cols=year")
+    page.wait_for_function("() => { const r = document.getElementById('explore-result');"
+                           " return r && r.dataset.ready && r.dataset.ready !== ''; }", timeout=30_000)
+    assert page.locator("#explore-result").get_attribute("data-ready") != "error", \
+        page.locator("#explore-status").inner_text()
+    assert page.locator("#explore-table tbody tr[data-kind=total]").count() == 1
+    page.close()
+    assert not problems, problems

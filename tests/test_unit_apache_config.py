@@ -84,3 +84,24 @@ def test_the_command_line_says_it_in_one_line(tmp_path, options, named):
     proc = run_build("apache-config", "--root", str(tmp_path / "current"), *options, check=False)
     assert one_error_line(proc, "apache-config:", named)
     assert proc.stdout == ""
+
+
+def test_the_explorer_alone_may_run_webassembly_and_workers():
+    """The strict policy for the whole site, and 'wasm-unsafe-eval' with worker-src 'self' only
+    in one <LocationMatch> for /explore/ and the DuckDB-WASM worker scripts."""
+    text = config("127.0.0.1:8080")
+    policies = re.findall(r'Header always set Content-Security-Policy "(.*)"', text)
+    assert len(policies) == 2
+    strict, explore = policies
+    assert "wasm" not in strict and "worker-src" not in strict and "unsafe" not in strict
+    assert explore == strict.replace("script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';") \
+        + "; worker-src 'self'"
+    match = re.findall(r'<LocationMatch "(.*)">\n\s+Header always set Content-Security-Policy', text)
+    assert len(match) == 1
+    where = re.compile(match[0])
+    for path in ("/explore/", "/explore/queries.json", "/static/duckdb-browser-eh-worker.0123456789ab.js",
+                 "/static/duckdb-browser-mvp-worker.0123456789ab.js"):
+        assert where.match(path), path
+    for path in ("/", "/egi/", "/explorer/", "/static/duckdb-browser.0123456789ab.js", "/static/site.0123456789ab.js",
+                 "/egi/explore/", "/static/duckdb-browser-eh-worker.js", "/data/htc_monthly.parquet"):
+        assert not where.match(path), path
