@@ -147,7 +147,9 @@ def site(data_dir, output, quiet):
 def serve(output, port):
     if not (output / "index.html").exists():
         raise AccountingError(f"serve: no site in {output}/: run python build.py first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    from accounting.preview import Handler  # the site's types and byte ranges (the explorer reads by range)
+
+    handler = functools.partial(type("Preview", (Handler,), {"quiet": False}), directory=str(output))
     try:
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as e:
