@@ -26,7 +26,7 @@ from accounting.locations import ROOT
 
 NAME = "manifest.json"
 CODE_GLOBS = ("build.py", "accounting/**/*", "cubes/**/*", "export/**/*", "schema/**/*", "site_templates/**/*",
-              "static/**/*")
+              "static/**/*", "vendor/package-lock.json")
 
 
 file_sha256 = files_lib.file_digest  # SHA-256 by default; the name other modules import
