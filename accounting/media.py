@@ -14,9 +14,10 @@ import mimetypes
 import os
 import re
 
-# suffix: (Content-Type, whether it is text and so gets precompressed siblings). The charset
-# is stated because browsers would otherwise guess it for CSV and plain text. Parquet and
-# images are compressed already: a sibling would not be smaller.
+# suffix: (Content-Type, whether it compresses and so gets precompressed siblings). The
+# charset is stated because browsers would otherwise guess it for CSV and plain text.
+# Parquet and images are compressed already: a sibling would not be smaller. WebAssembly is
+# not text but compresses like it (DuckDB-WASM's 18 MB engine is 3.3 MB as Brotli).
 _TABLE = {
     ".html": ("text/html; charset=utf-8", True),
     ".css": ("text/css; charset=utf-8", True),
@@ -28,7 +29,7 @@ _TABLE = {
     ".xml": ("application/xml", True),
     ".parquet": ("application/vnd.apache.parquet", False),
     ".png": ("image/png", False),
-    ".wasm": ("application/wasm", False),  # the explorer's DuckDB-WASM (streamed compilation needs the type)
+    ".wasm": ("application/wasm", True),  # the explorer's DuckDB-WASM (streamed compilation needs the type)
 }
 TYPES = {suffix: ctype for suffix, (ctype, _) in _TABLE.items()}
 TEXT_SUFFIXES = frozenset(suffix for suffix, (_, text) in _TABLE.items() if text)

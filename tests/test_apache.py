@@ -312,9 +312,14 @@ def test_explorer_csp_only_where_the_explorer_runs(built, server):
                  "data/htc_monthly.parquet", "explorer/", "static/explore/"):
         csp = get(server, path)[1]["content-security-policy"]
         assert "wasm" not in csp and "worker-src" not in csp, path
-    status, headers, body = get(server, _asset(built, "duckdb-eh.", ".wasm"))
+    engine = _asset(built, "duckdb-eh.", ".wasm")
+    status, headers, body = get(server, engine)
     assert status == 200 and headers["content-type"] == "application/wasm" and body[:4] == b"\0asm"
-    assert headers["cache-control"] == IMMUTABLE
+    assert headers["cache-control"] == IMMUTABLE and "content-encoding" not in headers
+    # the engine travels as its Brotli sibling (a sixth of the bytes), still typed as WebAssembly
+    status, headers, packed = get(server, engine, "br")
+    assert status == 200 and headers["content-type"] == "application/wasm" and headers["content-encoding"] == "br"
+    assert brotli.decompress(packed) == body and len(packed) < len(body) / 4
     status, headers, body = _request(server, "data/htc_monthly.parquet", {"Range": "bytes=0-3"})
     assert status == 206 and body == b"PAR1" and headers["content-range"].startswith("bytes 0-3/")
 
