@@ -74,11 +74,11 @@ def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
     unit_hours = cat.explore_units[v.get("unit", "hour")]["hours"]
     if fam["stock"]:
         spec = cat.storage_metrics[mid]
-        numerator, per_period, ratio = f"{spec['column']}_avg", False, False
+        numerator, ratio = f"{spec['column']}_avg", False
         value = lambda s, keys: None if s[numerator] is None else s[numerator] / float(spec["scale"])  # noqa: E731
     else:
         metric = cat.metrics[mid]
-        numerator, per_period, ratio = metric.numerator, metric.per_period, metric.is_ratio
+        numerator, ratio = metric.numerator, metric.is_ratio
 
         def value(s, keys):
             if metric.per_period:
