@@ -122,6 +122,7 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
         "setup": macro_statements(),
         "query": strip_comments(duck.sql(PAGE_QUERIES / "explore.sql")),
         "top_vos": strip_comments(duck.sql(PAGE_QUERIES / "explore_top_vos.sql")),
+        "parquet": strip_comments(duck.sql(PAGE_QUERIES / "explore_parquet.sql")),
         "predicates": predicates,
         "filter": FILTER,
         "periods": {p: {"label": PERIOD_LABELS[p], "sql": f"{macro}(Year, Month)"} for p, macro in PERIODS.items()},
