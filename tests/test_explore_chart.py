@@ -15,10 +15,15 @@ import math
 from urllib.parse import parse_qs
 
 import pyarrow.parquet as pq
-from test_explore_browser import (assert_table, expected, months, open_view, page, server,  # noqa: F401
-                                  shown, source)
 
-CHART = "() => { const c = document.getElementById('explore-chart'); return {data: c.chartData, kind: c.dataset.kind}; }"
+import test_explore_browser as xb
+from test_explore_browser import assert_table, expected, months, open_view, shown
+
+# The fixtures of test_explore_browser: its server with the Apache CSP, its page, the source.
+server, page, source = xb.server, xb.page, xb.source
+
+CHART = ("() => { const c = document.getElementById('explore-chart');"
+         " return {data: c.chartData, kind: c.dataset.kind}; }")
 TIME = ("month", "quarter", "half", "year")
 
 
@@ -187,7 +192,7 @@ VIEWS = [
 ]
 
 
-def test_chart_sorting_and_downloads_equal_the_source(built, page, server, source):  # noqa: F811
+def test_chart_sorting_and_downloads_equal_the_source(built, page, server, source):
     first, last = months(built)
     names = []
     for query in VIEWS:
@@ -202,7 +207,7 @@ def test_chart_sorting_and_downloads_equal_the_source(built, page, server, sourc
     assert names[2] == f"htc-njobs-country-by-year-{first}-{last}-grid.csv"
 
 
-def test_chart_choice_is_in_the_address_and_efficiency_has_bands(built, page, server, source):  # noqa: F811
+def test_chart_choice_is_in_the_address_and_efficiency_has_bands(built, page, server, source):
     first, last = months(built)
     q = f"?metric=cpueff&rows=Country&cols=half&from=2023-07&to={last}&vos=lhc"
     params = open_view(page, server, q)

@@ -17,7 +17,8 @@ def generate(b: Build) -> None:
     vendor = explore.write_vendor(b.writer)
     script = b.writer.write_hashed("static/explore", ".js", (STATIC / "explore.js").read_bytes())
     # explore.js imports these by the addresses in its configuration (hashed names).
-    modules = {part: b.writer.write_hashed(f"static/explore-{part}", ".js", (STATIC / f"explore-{part}.js").read_bytes())
+    modules = {part: b.writer.write_hashed(f"static/explore-{part}", ".js",
+                                           (STATIC / f"explore-{part}.js").read_bytes())
                for part in ("chart", "table", "download")}
     q = explore.queries(b.ctx.cat, b.reader.con, b.ctx.frame)
     b.writer.write(QUERIES_JSON, json.dumps(q, indent=1, ensure_ascii=False) + "\n")
