@@ -67,6 +67,7 @@ export async function parquet(duck, conn, Q, out) {
   const src = "explore-view-" + seq + ".csv";
   const target = "explore-view-" + seq + ".parquet";
   await duck.db.registerFileText(src, lines.join("\n") + "\n");
+  await duck.db.registerEmptyFileBuffer(target); // (else DuckDB-WASM warns that it buffers a missing file)
   const columns = "{" + names.map((n, j) => sqlText(n) + ": "
     + (j === 0 || j === names.length - 1 ? "'VARCHAR'" : "'DOUBLE'")).join(", ") + "}";
   try {
