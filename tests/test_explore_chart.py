@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 import pyarrow.parquet as pq
 
 import test_explore_browser as xb
+from accounting.catalogue import load
 from test_explore_browser import assert_table, expected, months, open_view, shown
 
 # The fixtures of test_explore_browser: its server with the Apache CSP, its page, the source.
@@ -33,7 +34,7 @@ def close(a, b) -> bool:
 
 def truth(source, params: dict) -> dict:
     """The recomputation over the source; time as rows by transposing time as columns."""
-    rows, cols = params["rows"][0], params["cols"][0]
+    rows, cols = params["rows"][0], params.get("cols", ["metric"])[0]
     if rows not in TIME:
         return expected(source, params)
     swapped = expected(source, {**params, "rows": [cols], "cols": [rows]})
@@ -47,8 +48,12 @@ def truth(source, params: dict) -> dict:
 def want_series(want: dict, params: dict) -> tuple[list[str] | None, list[tuple[str, list[float]]]]:
     """(x labels or None, [(series label, values)]) the chart must show, from the source."""
     p = {k: v[0] for k, v in params.items()}
-    n, kind, rows, cols = int(p["chartn"]), p["chart"], p["rows"], p["cols"]
+    n, kind, rows, cols = int(p["chartn"]), p["chart"], p["rows"], p.get("cols", "metric")
     data = {r: c for r, c in want.items() if r not in ("Total", "Percent")}
+    if cols == "metric":  # several metrics: the first one by row
+        title = load().metrics[p["metric"].split(",")[0]].title
+        data = {r: {"Total": c[title]} for r, c in data.items()}
+        kind = "pie-rows"
     col_names = [c for c in want["Total"] if c not in ("Total", "Percent")]
     if kind.startswith("pie"):
         items = ([(c, want["Total"][c]) for c in col_names] if kind == "pie-cols"
@@ -117,8 +122,8 @@ def check_downloads(page, params: dict, want: dict, what: str) -> str:
     text = open(csv_file.path(), encoding="utf-8", newline="").read()
     head, *lines = text.split("\r\n")
     p = {k: v[0] for k, v in params.items()}
-    for part in (f"scope: EGI {p['data']}", f"metric: {p['metric']} (", f"period: {p['from']} to {p['to']}",
-                 "filters: "):
+    for part in (f"scope: EGI {p['data']}", f"metric: {p['metric'].split(',')[0]} (",
+                 f"period: {p['from']} to {p['to']}", "filters: "):
         assert part in head, (what, head)
     rows = list(csv.reader(io.StringIO("\r\n".join(lines))))
     header = rows[0]
@@ -132,7 +137,7 @@ def check_downloads(page, params: dict, want: dict, what: str) -> str:
 
     old = json.loads(open(download(page, "#explore-json").path(), encoding="utf-8").read())
     assert [o["id"] for o in old[-3:]] == ["xlegend", "ylegend", "var"], what
-    assert old[-1] == {"id": "var", "xrange": p["cols"], "yrange": p["rows"], "query": p["metric"]}, what
+    assert old[-1] == {"id": "var", "xrange": p.get("cols", "metric"), "yrange": p["rows"], "query": p["metric"]}, what
     body = old[:-3]
     data_rows = [o["id"] for o in body if o["id"] not in ("Total", "Percent")]
     assert old[-3] == {"id": "xlegend", **{str(i): r for i, r in enumerate(data_rows)}}, what
@@ -164,7 +169,7 @@ def order(page, col: int) -> list[str]:
 def check_sorting(page, what: str) -> None:
     heads = page.locator("#explore-table thead th button")
     last = heads.count() - 1
-    total = [i for i in range(heads.count()) if heads.nth(i).inner_text() == "Total"][0]
+    total = ([i for i in range(heads.count()) if heads.nth(i).inner_text() == "Total"] or [1])[0]
     heads.nth(total).focus()
     page.keyboard.press("Enter")
     rows = order(page, total)
@@ -189,6 +194,7 @@ VIEWS = [
     "?metric=njobs&rows=Country&cols=year&from={first}&to={last}&chart=pie-rows&chartn=2&jobs=grid",
     "?metric=njobs&rows=year&cols=NGI&from={first}&to={last}&chart=pie-cols&chartn=2",
     "?metric=normcpu&rows=month&cols=NGI&from=2025-01&to={last}&chart=line&chartn=2&vos=egi",
+    "?metric=normcpu,njobs,cpueff&rows=Country&from=2025-01&to={last}&chart=pie-rows&chartn=3",
 ]
 
 
