@@ -79,9 +79,10 @@ def want_series(want: dict, params: dict) -> tuple[list[str] | None, list[tuple[
     return x, series
 
 
-def check_chart(page, params: dict, want: dict, what: str, ratio: bool = False) -> None:
-    """`ratio`: a metric of two sums, whose series rank by the denominator (not recomputed
-    here), so they are compared as a set, and N must leave no "Other"."""
+def check_chart(page, params: dict, want: dict, what: str, ratio: bool = False) -> dict[str, str]:
+    """The legend's colour of each series. `ratio`: a metric of two sums, whose series rank
+    by the denominator (not recomputed here), so they are compared as a set, and N must
+    leave no "Other"."""
     got = page.evaluate(CHART)
     kind = params["chart"][0]
     assert got["kind"] == kind, what
@@ -108,6 +109,8 @@ def check_chart(page, params: dict, want: dict, what: str, ratio: bool = False) 
              "pie-rows": ".mark-arc path", "pie-cols": ".mark-arc path"}[kind]
     count = svg.locator(marks).count()
     assert count == (len(series) * len(x) if kind == "bar" else len(series)), f"{what}: {count} marks"
+    fills = svg.locator(".role-legend-symbol path").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    return dict(zip(legend, fills, strict=True))
 
 
 def download(page, link: str):
@@ -201,14 +204,20 @@ VIEWS = [
 def test_chart_sorting_and_downloads_equal_the_source(built, page, server, source):
     first, last = months(built)
     names = []
+    colour_of: dict = {}  # NGI → its colour in every chart that shows it
     for query in VIEWS:
         q = query.format(first=first, last=last)
         params = open_view(page, server, q)
         want = truth(source, params)
         assert_table(shown(page), want, q)
-        check_chart(page, params, want, q)
+        colours = check_chart(page, params, want, q)
+        assert colours.pop("Other", "#a0a0a0") == "#a0a0a0", q
+        if "NGI" in (params["rows"][0], params.get("cols", [""])[0]):
+            for label, fill in colours.items():
+                assert colour_of.setdefault(label, fill) == fill, f"{q}: {label} changed colour"
         names.append(check_downloads(page, params, want, q))
         check_sorting(page, q)
+    assert len(colour_of) >= 3
     assert names[0] == "htc-normcpu-ngi-by-quarter-2024-01-2025-02.csv"
     assert names[2] == f"htc-njobs-country-by-year-{first}-{last}-grid.csv"
 
