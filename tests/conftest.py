@@ -44,6 +44,7 @@ TIERS = {
     "test_storage": "site",
     "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
     "test_explore": "site",  # the explorer's SQL over the published cubes against the pages
+    "test_explore_chart": "services",  # Chromium: the explorer's chart, sorting and downloads
     "test_publish": "site",
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway

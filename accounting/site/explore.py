@@ -160,6 +160,7 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
         "query": strip_comments(duck.sql(PAGE_QUERIES / "explore.sql")),
         "stock_query": strip_comments(duck.sql(PAGE_QUERIES / "explore_storage.sql")),
         "top_vos": strip_comments(duck.sql(PAGE_QUERIES / "explore_top_vos.sql")),
+        "parquet": strip_comments(duck.sql(PAGE_QUERIES / "explore_parquet.sql")),
         "predicates": predicates,
         "filter": FILTER,
         "filter_absent": FILTER_ABSENT,
