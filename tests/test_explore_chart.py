@@ -253,3 +253,20 @@ def test_chart_choice_is_in_the_address_and_efficiency_has_bands(built, page, se
     page.go_back()
     page.wait_for_function("() => document.getElementById('explore-result').dataset.ready === location.search")
     assert page.evaluate(CHART)["kind"] == "bar" and page.locator("#x-chart").input_value() == "bar"
+
+
+def test_charts_of_averages_and_stocks_show_the_tables_cells(built, page, server):
+    """A per-period metric (GPUs available: an average over each point's own period) and a
+    stock (storage: its months are never added, so even "cumulative" draws the months) chart
+    exactly the table's cells, series by series."""
+    first, last = months(built)
+    for query in (f"?data=gpu&metric=gpu_count&rows=NGI&cols=quarter&from=2024-01&to={last}&chart=line&chartn=50",
+                  f"?data=storage&metric=used&rows=NGI&cols=quarter&from=2024-01&to={last}&chart=cumulative"
+                  "&chartn=50"):
+        open_view(page, server, query)
+        table = shown(page)
+        chart = page.evaluate(CHART)["data"]
+        assert chart["series"], query
+        for s in chart["series"]:
+            want = [table[s["label"]][x] for x in chart["x"]]
+            assert all(close(g, w) for g, w in zip(s["values"], want, strict=True)), (query, s["label"])
