@@ -396,6 +396,28 @@ async function show(view) {
     + Math.round(performance.now() - t0) + " ms.";
 }
 
+async function openLegacy(path) {
+  const [mod, T] = await Promise.all([
+    import(new URL(config.legacy, document.baseURI).href),
+    fetch(config.legacy_table).then((r) => { if (!r.ok) { throw new Error(config.legacy_table + ": HTTP " + r.status); } return r.json(); }),
+  ]);
+  const r = mod.parseLegacy(path, T, Q.families);
+  const search = mod.explorerSearch(r.params);
+  $("legacy-path").textContent = path;
+  if (r.problem) {
+    $("legacy-index").textContent = String(r.problem.index);
+    $("legacy-segment").textContent = r.problem.segment;
+    $("legacy-reason").textContent = r.problem.reason;
+    $("legacy-nearest").href = r.page ? "../" + r.page : search;
+    $("legacy-nearest").textContent = r.page ? "/" + r.page : "the view below";
+    $("legacy-problem").hidden = false;
+  }
+  r.notes.forEach((note) => { const li = document.createElement("li"); li.textContent = note; $("legacy-notes").appendChild(li); });
+  $("explore-legacy").dataset.state = r.problem ? "problem" : "ok";
+  $("explore-legacy").hidden = false;
+  return search;
+}
+
 function fail(err) {
   status.textContent = "The explorer failed: " + (err && err.message ? err.message : err);
   $("explore-result").dataset.ready = "error";
@@ -425,7 +447,10 @@ async function start() {
   duck = { lib, db };
   conn = await db.connect();
   for (const statement of Q.setup) { await conn.query(statement); }
-  const view = parseView(location.search);
+  // An old portal address (Apache and the 404 page send it as ?legacy=<path>) opens as the
+  // view it meant, or as far as it was understood (static/legacy.js).
+  const legacyPath = new URLSearchParams(location.search).get("legacy");
+  const view = parseView(legacyPath === null ? location.search : await openLegacy(legacyPath));
   // The address states the view in full and in one spelling (what a bookmark keeps).
   if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
   fillForm(view);
