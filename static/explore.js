@@ -408,7 +408,7 @@ async function openLegacy(path) {
     $("legacy-index").textContent = String(r.problem.index);
     $("legacy-segment").textContent = r.problem.segment;
     $("legacy-reason").textContent = r.problem.reason;
-    $("legacy-nearest").href = r.page ? "../" + r.page : search;
+    if (r.page) { $("legacy-nearest").href = "../" + r.page; $("legacy-nearest").dataset.page = r.page; }
     $("legacy-nearest").textContent = r.page ? "/" + r.page : "the view below";
     $("legacy-problem").hidden = false;
   }
@@ -430,11 +430,20 @@ async function start() {
     return;
   }
   status.textContent = "Loading the query engine…";
-  const [q, lib] = await Promise.all([
-    fetch(config.queries).then((r) => { if (!r.ok) { throw new Error(config.queries + ": HTTP " + r.status); } return r.json(); }),
-    import(new URL(config.duckdb, document.baseURI).href),
-  ]);
-  Q = q;
+  const engine = import(new URL(config.duckdb, document.baseURI).href);
+  engine.catch(() => {}); // (awaited below, where a failure is reported)
+  Q = await fetch(config.queries).then((r) => { if (!r.ok) { throw new Error(config.queries + ": HTTP " + r.status); } return r.json(); });
+  // An old portal address (Apache and the 404 page send it as ?legacy=<path>) opens as the
+  // view it meant, or as far as it was understood (static/legacy.js).
+  const legacyPath = new URLSearchParams(location.search).get("legacy");
+  const view = parseView(legacyPath === null ? location.search : await openLegacy(legacyPath));
+  // The address states the view in full and in one spelling (what a bookmark keeps).
+  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
+  if (legacyPath !== null && !$("legacy-nearest").dataset.page) { $("legacy-nearest").href = viewSearch(view); }
+  fillForm(view);
+  $("explore-form").hidden = false;
+  $("explore-form").dataset.view = viewSearch(view); // (settled before the engine has loaded)
+  const lib = await engine;
   const abs = (u) => new URL(u, document.baseURI).href;
   const bundles = {
     eh: { mainModule: abs(config.bundles.eh.mainModule), mainWorker: abs(config.bundles.eh.mainWorker) },
@@ -447,14 +456,6 @@ async function start() {
   duck = { lib, db };
   conn = await db.connect();
   for (const statement of Q.setup) { await conn.query(statement); }
-  // An old portal address (Apache and the 404 page send it as ?legacy=<path>) opens as the
-  // view it meant, or as far as it was understood (static/legacy.js).
-  const legacyPath = new URLSearchParams(location.search).get("legacy");
-  const view = parseView(legacyPath === null ? location.search : await openLegacy(legacyPath));
-  // The address states the view in full and in one spelling (what a bookmark keeps).
-  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
-  fillForm(view);
-  $("explore-form").hidden = false;
   $("explore-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formView();

@@ -65,7 +65,7 @@ MAPPED = [
     ("/egi/normcpu/REGION/DATE/2024/1/2030/12/egi/onlyinfrajobs/",
      view(EGI, rows="NGI", from_="2024-01", to="2025-10")),
     # segments left off from the end take the scope's defaults
-    ("/egi/countries/njobs/", view(EGI, metric="njobs", rows="Country")),
+    ("/egi/countries/njobs/COUNTRY/", view(EGI, metric="njobs", rows="Country")),
     ("/egi/countries/normcpu/COUNTRY/DATE/2024/1/2024/12/egi/onlyinfrajobs/",
      view(EGI, rows="Country", from_="2024-01", to="2024-12")),
     # one operations centre, country, site
@@ -85,7 +85,8 @@ MAPPED = [
           jobs="local", Site=["RAL-LCG2"])),
     ("/egi/site/INFN-T1/normcpu-day/VO/DATE/2024/01/2024/12/egi/onlyinfrajobs/",
      view(EGI, rows="VO", from_="2024-01", to="2024-12", Site=["INFN-T1"])),
-    ("/egi/site/pic/elap_processors/", view(EGI, metric="elap_processors", rows="VO", Site=["pic"])),
+    ("/egi/site/pic/elap_processors/SITE/Year/",
+     view(EGI, metric="elap_processors", rows="Site", cols="year", Site=["pic"])),
     # the wiki's v2 spelling (S3), and its form without a scope (S4, 2017)
     ("/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/",
      view(EGI, metric="njobs", rows="Site", cols="VO", from_="2017-01", to="2017-12", vos="custom", vo=["enmr.eu"])),
@@ -121,7 +122,7 @@ UNMAPPED = [
 ]
 
 # Old addresses the site has real pages at: served as they are, never sent to the explorer.
-PAGES = ["/egi/", "/egi/countries/", "/egi/normcpu/", "/egi/njobs/lhc/onlyinfrajobs/", "/egi/ngi/NGI_DE/",
+PAGES = ["/egi/countries/njobs/", "/egi/site/pic/elap_processors/", "/egi/", "/egi/countries/", "/egi/njobs/", "/egi/njobs/lhc/onlyinfrajobs/", "/egi/ngi/NGI_DE/",
          "/egi/country/Germany/", "/egi/site/CERN-PROD/", "/disciplines/", "/discipline/High~20Energy~20Physics/"]
 # The old JSON and CSV output: left for the API (a 404 for now), never sent to the explorer.
 OUTPUTS = ["/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/JSON/",

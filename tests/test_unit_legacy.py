@@ -118,7 +118,7 @@ def test_old_output_and_other_paths_are_not_forwarded():
 
 def test_apache_rule_uses_the_same_prefixes_and_formats():
     text = apache.config("/srv/portal/current")
-    rule = re.search(r'RewriteRule "\^/\(\(\?:([a-z|]+)\)/\.\+\)\$" "/explore/\?legacy=/\$1" \[B,R=302,L\]', text)
+    rule = re.search(r'RewriteRule "\^/\(\(\?:([a-z|]+)\)/\.\+\)\$" "/explore/\?legacy=/\$1" \[B,NE,R=302,L\]', text)
     assert rule and rule.group(1).split("|") == legacy.prefixes(load())
     assert f'"!(^|/)({"|".join(legacy.FORMATS)})/?$" [NC]' in text
     # every old scope's first segment is one of them; every page of PAGES starts with one too
