@@ -163,10 +163,14 @@ export function explorerSearch(params) {
   return "?" + q.toString();
 }
 
-// Whether a missing path is an old view address to forward (not the old JSON/CSV output).
-export function isLegacy(path, prefixes, formats) {
+// Whether a missing path is an old view address to forward: not the old JSON/CSV output,
+// nor a file of the site's own kinds (`/egi/no-such.csv`), as Apache's rule.
+export function isLegacy(path, prefixes, formats, files) {
   const segs = path.split("/").filter((s) => s !== "");
-  return segs.length > 1 && prefixes.includes(segs[0]) && !formats.includes(segs[segs.length - 1].toUpperCase());
+  const last = segs[segs.length - 1] || "";
+  const ext = /\.([A-Za-z0-9]+)$/.exec(last);
+  return segs.length > 1 && prefixes.includes(segs[0]) && !formats.includes(last.toUpperCase())
+    && !(ext && !path.endsWith("/") && files.includes(ext[1]));
 }
 
 // On the 404 page: forward an old view address to the explorer.
@@ -174,7 +178,7 @@ if (typeof document !== "undefined" && document.getElementById("legacy-config"))
   const c = JSON.parse(document.getElementById("legacy-config").textContent);
   let path = location.pathname;
   try { path = path.split("/").map(decodeURIComponent).join("/"); } catch (e) { /* kept as sent */ }
-  if (isLegacy(path, c.prefixes, c.formats)) {
+  if (isLegacy(path, c.prefixes, c.formats, c.files)) {
     location.replace(c.explore + "?legacy=" + encodeURIComponent(path));
   }
 }

@@ -122,7 +122,8 @@ UNMAPPED = [
 ]
 
 # Old addresses the site has real pages at: served as they are, never sent to the explorer.
-PAGES = ["/egi/countries/njobs/", "/egi/site/pic/elap_processors/", "/egi/", "/egi/countries/", "/egi/njobs/", "/egi/njobs/lhc/onlyinfrajobs/", "/egi/ngi/NGI_DE/",
+PAGES = ["/egi/countries/njobs/", "/egi/site/pic/elap_processors/", "/egi/", "/egi/countries/", "/egi/njobs/",
+         "/egi/njobs/lhc/onlyinfrajobs/", "/egi/ngi/NGI_DE/",
          "/egi/country/Germany/", "/egi/site/CERN-PROD/", "/disciplines/", "/discipline/High~20Energy~20Physics/"]
 # The old JSON and CSV output: left for the API (a 404 for now), never sent to the explorer.
 OUTPUTS = ["/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/JSON/",

@@ -28,7 +28,8 @@ FORM = """() => {
     ['rows', 'cols', 'from', 'to', 'vos', 'jobs'].forEach((k) => { out[k] = [f.elements[k].value]; });
     if (f.elements.vos.value === 'top') { out.top = [f.elements.top.value]; }
     const vo = sel(f.elements.vo); if (vo.length) { out.vo = vo; }
-    document.querySelectorAll('#x-filters select').forEach((s) => { const v = sel(s); if (v.length) { out[s.name] = v; } });
+    document.querySelectorAll('#x-filters select').forEach((s) => {
+        const v = sel(s); if (v.length) { out[s.name] = v; } });
     return out; }"""
 
 

@@ -53,7 +53,8 @@ def test_the_index_holds_the_sources_names_and_no_identity(built, index):
     assert names(f"SELECT DISTINCT Site FROM {htc}") <= by_type["Site"]
     assert names(f"SELECT DISTINCT VO FROM {htc}") <= by_type["VO"]
     topo = f"read_parquet('{src}/topology/sites.parquet')"
-    assert names(f"SELECT DISTINCT NGI FROM {topo} WHERE Site IN (SELECT Site FROM {htc})") <= by_type["Operations centre"]
+    ngis = names(f"SELECT DISTINCT NGI FROM {topo} WHERE Site IN (SELECT Site FROM {htc})")
+    assert ngis <= by_type["Operations centre"]
     assert names(f"SELECT DISTINCT Country FROM {topo} WHERE Site IN (SELECT Site FROM {htc})") <= by_type["Country"]
     disc = f"read_parquet('{src}/topology/disciplines.parquet')"
     used = names(f"SELECT DISTINCT Discipline FROM {disc}") | names(f"SELECT DISTINCT Level2 FROM {disc}") | \

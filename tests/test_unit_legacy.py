@@ -16,8 +16,8 @@ import pytest
 from accounting.catalogue import load
 from accounting.publish import apache
 from accounting.site import explore, legacy
-from legacy_urls import LAST_12, MAPPED, OUTPUTS, PAGES, UNMAPPED
 from conftest import ROOT
+from legacy_urls import LAST_12, MAPPED, OUTPUTS, PAGES, UNMAPPED
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed (scripts/setup installs it)")
@@ -27,11 +27,11 @@ import { parseLegacy, explorerSearch, isLegacy } from %s;
 let input = "";
 process.stdin.on("data", (d) => { input += d; });
 process.stdin.on("end", () => {
-  const { table, families, paths, prefixes, formats } = JSON.parse(input);
+  const { table, families, paths, prefixes, formats, files } = JSON.parse(input);
   const out = paths.map((p) => {
     const r = parseLegacy(p, table, families);
     return { search: explorerSearch(r.params), problem: r.problem, notes: r.notes, page: r.page,
-             forwarded: isLegacy(p, prefixes, formats) };
+             forwarded: isLegacy(p, prefixes, formats, files) };
   });
   process.stdout.write(JSON.stringify(out));
 });
@@ -59,7 +59,8 @@ def run(paths: list[str]) -> list[dict]:
     cat = load()
     module = json.dumps((ROOT / "static" / "legacy.js").as_uri())
     stdin = json.dumps({"table": legacy.table(cat), "families": families(), "paths": paths,
-                        "prefixes": legacy.prefixes(cat), "formats": list(legacy.FORMATS)})
+                        "prefixes": legacy.prefixes(cat), "formats": list(legacy.FORMATS),
+                        "files": list(legacy.FILES)})
     proc = subprocess.run([NODE, "--input-type=module", "-e", DRIVER % module], input=stdin, capture_output=True,
                           text=True, check=True)
     return json.loads(proc.stdout)
@@ -112,8 +113,9 @@ def test_a_data_type_the_explorer_lacks_points_to_its_pages():
 
 
 def test_old_output_and_other_paths_are_not_forwarded():
-    results = run(OUTPUTS + ["/egi/", "/help/x/y/", "/egi/index.html"])
-    assert [r["forwarded"] for r in results] == [False, False, False, False, True]
+    results = run(OUTPUTS + ["/egi/", "/help/x/y/", "/egi/no-such.csv", "/egi/x/table.parquet.br",
+                             "/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/"])
+    assert [r["forwarded"] for r in results] == [False] * 6 + [True]
 
 
 def test_apache_rule_uses_the_same_prefixes_and_formats():
@@ -121,6 +123,7 @@ def test_apache_rule_uses_the_same_prefixes_and_formats():
     rule = re.search(r'RewriteRule "\^/\(\(\?:([a-z|]+)\)/\.\+\)\$" "/explore/\?legacy=/\$1" \[B,NE,R=302,L\]', text)
     assert rule and rule.group(1).split("|") == legacy.prefixes(load())
     assert f'"!(^|/)({"|".join(legacy.FORMATS)})/?$" [NC]' in text
+    assert f'RewriteCond "$1" "!\\.({"|".join(legacy.FILES)})$"' in text
     # every old scope's first segment is one of them; every page of PAGES starts with one too
     assert {s["path"].split("/")[0] for s in load().legacy["scopes"]} == set(legacy.prefixes(load()))
     assert all(p.split("/")[1] in legacy.prefixes(load()) for p in PAGES)

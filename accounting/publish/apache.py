@@ -69,5 +69,6 @@ def config(root: Path, listen: str | None = None, hsts: int | None = None, modul
         releases = {"map": (root.parent / directory.MAP).as_posix(),
                     "dir": (root.parent / directory.RELEASES).as_posix()}
     return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), listen=listen, hsts=hsts,
-                                                     modules=modules, releases=releases, legacy_prefixes=legacy.prefixes(load()),
-                                                     legacy_formats=legacy.FORMATS, **media_table())
+                                                     modules=modules, releases=releases,
+                                                     legacy_prefixes=legacy.prefixes(load()),
+                                                     legacy_formats=legacy.FORMATS, legacy_files=legacy.FILES, **media_table())

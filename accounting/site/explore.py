@@ -137,7 +137,8 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
     }
 
 
-def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str, infra: str) -> list[tuple[str, str]] | None:
+def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str,
+              infra: str) -> list[tuple[str, str]] | None:
     """The explorer's address (its parameters, README "Explorer") of a report page's state: its
     data type, metric, VO group, job type, entity as a filter, its first table's rows, by month
     over the last 12 months. None where the explorer cannot show it (a data type or metric it

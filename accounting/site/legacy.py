@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from accounting import media
 from accounting.catalogue import Catalogue
 from accounting.site import explore
 
@@ -19,6 +20,8 @@ LEGACY_JSON = "explore/legacy.json"
 # The old portal's output formats: a later API serves them, neither Apache nor the 404 page
 # forwards them to the explorer.
 FORMATS = ("JSON", "CSV")
+# A missing file of the site's own kinds (`/egi/no-such.csv`) is a plain 404, not an old view.
+FILES = tuple(sorted(s.lstrip(".") for s in (*media.TYPES, *media.ENCODINGS)))
 # The old EGI views' defaults where the address leaves them out (S1 views.py): VOGroup egi,
 # infrastructure jobs only, columns DATE. Scopes without the two segments (disciplines): all
 # VOs and all jobs, as the site's discipline pages.

@@ -164,7 +164,8 @@ class ReportPages:
             }
         heading = headline(kind.heading, name)
         view = explore.page_view(ctx.cat, ctx.frame, kind, name, metric_id, vo_group, infra)
-        self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None, kind=kind.id, kind_family=kind.family, heading=heading,
+        self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None,
+                      kind=kind.id, kind_family=kind.family, heading=heading,
                       title=f"{titled(heading)} — {metric.name}",
                       crumbs=[(label, rel(p)) for label, p in ctx.crumbs(kind, name)],
                       metric=metric, metric_links=metric_links, filters=filters,

@@ -13,5 +13,5 @@ def generate(b: Build) -> None:
     # Served for any missing path, at any depth: its links start at the site's root.
     # An old portal view address forwards to the explorer (static/legacy.js; Apache redirects it first).
     forward = {"explore": "/explore/", "prefixes": legacy.prefixes(b.ctx.cat),
-               "formats": list(legacy.FORMATS)}
+               "formats": list(legacy.FORMATS), "files": list(legacy.FILES)}
     b.writer.write("404.html", b.renderer.html("404.html", "/", title="Page not found", forward=forward))
