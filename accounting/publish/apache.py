@@ -71,4 +71,5 @@ def config(root: Path, listen: str | None = None, hsts: int | None = None, modul
     return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), listen=listen, hsts=hsts,
                                                      modules=modules, releases=releases,
                                                      legacy_prefixes=legacy.prefixes(load()),
-                                                     legacy_formats=legacy.FORMATS, legacy_files=legacy.FILES, **media_table())
+                                                     legacy_formats=legacy.FORMATS, legacy_files=legacy.FILES,
+                                                     **media_table())
