@@ -461,6 +461,28 @@ async function show(view) {
     + Math.round(performance.now() - t0) + " ms.";
 }
 
+async function openLegacy(path) {
+  const [mod, T] = await Promise.all([
+    import(new URL(config.legacy, document.baseURI).href),
+    fetch(config.legacy_table).then((r) => { if (!r.ok) { throw new Error(config.legacy_table + ": HTTP " + r.status); } return r.json(); }),
+  ]);
+  const r = mod.parseLegacy(path, T, Q.families);
+  const search = mod.explorerSearch(r.params);
+  $("legacy-path").textContent = path;
+  if (r.problem) {
+    $("legacy-index").textContent = String(r.problem.index);
+    $("legacy-segment").textContent = r.problem.segment;
+    $("legacy-reason").textContent = r.problem.reason;
+    if (r.page) { $("legacy-nearest").href = "../" + r.page; $("legacy-nearest").dataset.page = r.page; }
+    $("legacy-nearest").textContent = r.page ? "/" + r.page : "the view below";
+    $("legacy-problem").hidden = false;
+  }
+  r.notes.forEach((note) => { const li = document.createElement("li"); li.textContent = note; $("legacy-notes").appendChild(li); });
+  $("explore-legacy").dataset.state = r.problem ? "problem" : "ok";
+  $("explore-legacy").hidden = false;
+  return search;
+}
+
 function fail(err) {
   status.textContent = "The explorer failed: " + (err && err.message ? err.message : err);
   $("explore-result").dataset.ready = "error";
@@ -474,12 +496,28 @@ async function start() {
   }
   status.textContent = "Loading the query engine…";
   const load = (u) => import(new URL(u, document.baseURI).href);
-  const [q, lib, chart, table, download] = await Promise.all([
+  const engine = load(config.duckdb);
+  engine.catch(() => {}); // (awaited below, where a failure is reported)
+  const [q, chart, table, download] = await Promise.all([
     fetch(config.queries).then((r) => { if (!r.ok) { throw new Error(config.queries + ": HTTP " + r.status); } return r.json(); }),
-    load(config.duckdb), load(config.modules.chart), load(config.modules.table), load(config.modules.download),
+    load(config.modules.chart), load(config.modules.table), load(config.modules.download),
   ]);
   Q = q;
   ui = { chart, table, download };
+  // An old portal address (Apache and the 404 page send it as ?legacy=<path>) opens as the
+  // view it meant, or as far as it was understood (static/legacy.js).
+  const legacyPath = new URLSearchParams(location.search).get("legacy");
+  const view = parseView(legacyPath === null ? location.search : await openLegacy(legacyPath));
+  // The address states the view in full and in one spelling (what a bookmark keeps).
+  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
+  if (legacyPath !== null && !$("legacy-nearest").dataset.page) { $("legacy-nearest").href = viewSearch(view); }
+  fillForm(view);
+  $("explore-form").hidden = false;
+  $("explore-form").dataset.view = viewSearch(view); // (settled before the engine has loaded)
+  // Another data type (or metric) changes what applies: the form offers only that type's
+  // metrics, dimensions, filters, VO groups, job type, unit and roll-up, its values reset.
+  ["x-data", "x-metric"].forEach((id) => $(id).addEventListener("change", () => fillForm(formView())));
+  const lib = await engine;
   const abs = (u) => new URL(u, document.baseURI).href;
   const bundles = {
     eh: { mainModule: abs(config.bundles.eh.mainModule), mainWorker: abs(config.bundles.eh.mainWorker) },
@@ -492,14 +530,6 @@ async function start() {
   duck = { lib, db };
   conn = await db.connect();
   for (const statement of Q.setup) { await conn.query(statement); }
-  const view = parseView(location.search);
-  // The address states the view in full and in one spelling (what a bookmark keeps).
-  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
-  fillForm(view);
-  $("explore-form").hidden = false;
-  // Another data type (or metric) changes what applies: the form offers only that type's
-  // metrics, dimensions, filters, VO groups, job type, unit and roll-up, its values reset.
-  ["x-data", "x-metric"].forEach((id) => $(id).addEventListener("change", () => fillForm(formView())));
   $("explore-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formView();

@@ -60,6 +60,9 @@ TIERS = {
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_explore_browser": "services",  # Chromium runs the explorer (DuckDB-WASM) over the built site
+    "test_legacy_browser": "services",  # old portal addresses through the real Apache and the 404 page, in Chromium
+    "test_report_links": "site",  # the change-this-view links (their Chromium tests are marked services)
+    "test_search": "site",  # the search index (its Chromium tests are marked services)
     "test_s3": "services",  # the moto S3 server
 }
 UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them

@@ -261,8 +261,7 @@ def test_charts_of_averages_and_stocks_show_the_tables_cells(built, page, server
     exactly the table's cells, series by series."""
     first, last = months(built)
     for query in (f"?data=gpu&metric=gpu_count&rows=NGI&cols=quarter&from=2024-01&to={last}&chart=line&chartn=50",
-                  f"?data=storage&metric=used&rows=NGI&cols=quarter&from=2024-01&to={last}&chart=cumulative"
-                  "&chartn=50"):
+                  f"?data=storage&metric=used&rows=NGI&cols=quarter&from=2024-01&to={last}&chart=cumulative&chartn=50"):
         open_view(page, server, query)
         table = shown(page)
         chart = page.evaluate(CHART)["data"]
