@@ -96,7 +96,11 @@ function metricStep(seg, T, fam, p, notes) {
   const known = fam.metrics.find((x) => x.id === metric);
   if (!known) { return "the explorer has no metric “" + metric + "”"; }
   p.metric = metric;
-  if (unit && unit !== "hours" && !known.denominator && /\bh$/.test(known.unit)) {
+  // An hour metric in another unit (`-day`, `_days`, `-year`) opens in that unit; a unit the
+  // metric has no choice of (a count, a ratio, GB) changes nothing, and is said.
+  if (unit && known.units && known.units[unit]) {
+    if (unit !== "hour") { p.unit = unit; }
+  } else if (unit && unit !== "hour") {
     notes.push("The old address asked for " + unit + "; the explorer shows " + known.name + " in " + known.unit + ".");
   }
   return null;
@@ -159,6 +163,7 @@ export function explorerSearch(params) {
   if (params.vos === "top") { q.set("top", String(params.top)); }
   (params.vo || []).forEach((v) => q.append("vo", v));
   if (params.jobs !== undefined) { q.set("jobs", params.jobs); }
+  if (params.unit !== undefined) { q.set("unit", params.unit); }
   Object.keys(params.filters || {}).sort().forEach((d) => params.filters[d].forEach((v) => q.append(d, v)));
   return "?" + q.toString();
 }

@@ -58,7 +58,9 @@ MAPPED = [
     ("/egi/normcpu_HEPSPEC06/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/",
      view(EGI, rows="NGI", from_="2024-01", to="2024-12")),
     ("/egi/sumcpu_days/SITE/DATE/2024/1/2024/12/lhc/onlyinfrajobs/",
-     view(EGI, metric="sumcpu", rows="Site", from_="2024-01", to="2024-12", vos="lhc")),
+     view(EGI, metric="sumcpu", rows="Site", from_="2024-01", to="2024-12", vos="lhc", unit="day")),
+    ("/egi/normcpu-year/COUNTRY/Year/2020/1/2024/12/egi/onlyinfrajobs/",
+     view(EGI, rows="Country", cols="year", from_="2020-01", to="2024-12", unit="year")),
     ("/egi/normcpu/REGION/VO/2024/1/2024/12/egi/onlyinfrajobs/hepspec06/",
      view(EGI, rows="NGI", cols="VO", from_="2024-01", to="2024-12")),
     # a period past the data's end is cut at the last complete month
@@ -84,7 +86,7 @@ MAPPED = [
      view(EGI, metric="normelap_processors", rows="VO", cols="year", from_="2015-01", to="2024-12", vos="lhc",
           jobs="local", Site=["RAL-LCG2"])),
     ("/egi/site/INFN-T1/normcpu-day/VO/DATE/2024/01/2024/12/egi/onlyinfrajobs/",
-     view(EGI, rows="VO", from_="2024-01", to="2024-12", Site=["INFN-T1"])),
+     view(EGI, rows="VO", from_="2024-01", to="2024-12", Site=["INFN-T1"], unit="day")),
     ("/egi/site/pic/elap_processors/SITE/Year/",
      view(EGI, metric="elap_processors", rows="Site", cols="year", Site=["pic"])),
     # the wiki's v2 spelling (S3), and its form without a scope (S4, 2017)

@@ -49,10 +49,8 @@ def families() -> dict:
     dims = cat.explore["htc"]["dimensions"]
     months = [{"month": f"{y:04d}-{m:02d}"} for y in range(2004, 2026) for m in range(1, 13)
               if (y, m) <= (2025, 10)]
-    metrics = [{"id": m, "name": cat.metrics[m].name, "unit": cat.metrics[m].unit,
-                "denominator": cat.metrics[m].denominator} for m in cat.families["htc"].metrics]
     return {"htc": {"dimensions": dims, "values": {d: VALUES.get(d, []) for d in dims}, "months": months,
-                    "metrics": metrics}}
+                    "metrics": explore.family_metrics(cat, "htc")}}  # (as queries.json lists them)
 
 
 def run(paths: list[str]) -> list[dict]:
@@ -94,14 +92,19 @@ def test_an_address_not_understood_names_its_segment_and_the_nearest_view():
         assert parse_qs(got["search"].lstrip("?"))["data"] == ["htc"], path
 
 
-def test_units_and_clamped_periods_are_said():
-    got = dict(zip(["day", "past", "hour"], run([
+def test_units_open_in_their_unit_and_clamped_periods_are_said():
+    got = dict(zip(["day", "past", "hour", "count"], run([
         "/egi/site/INFN-T1/normcpu-day/VO/DATE/2024/01/2024/12/egi/onlyinfrajobs/",
         "/egi/normcpu/REGION/DATE/2024/1/2030/12/egi/onlyinfrajobs/",
-        "/egi/normcpu-hour/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/"])))
-    assert any("days" in n and "HS23 h" in n for n in got["day"]["notes"]), got["day"]
+        "/egi/normcpu-hour/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/",
+        "/egi/njobs-day/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/"])))
+    assert parse_qs(got["day"]["search"].lstrip("?"))["unit"] == ["day"] and got["day"]["notes"] == []
     assert any("2025-10" in n for n in got["past"]["notes"]), got["past"]
     assert got["hour"]["notes"] == [] and got["hour"]["problem"] is None
+    assert "unit" not in parse_qs(got["hour"]["search"].lstrip("?"))
+    # a count has no unit to choose: the address opens in jobs, and says so
+    assert "unit" not in parse_qs(got["count"]["search"].lstrip("?"))
+    assert any("day" in n for n in got["count"]["notes"]), got["count"]
 
 
 def test_a_data_type_the_explorer_lacks_points_to_its_pages():

@@ -187,14 +187,16 @@ def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str,
     over the last 12 months. None where the explorer cannot show it (a data type or metric it
     lacks, a name the source left absent). The one definition of every "change this view" link."""
     spec = cat.explore.get(kind.family)
-    if spec is None or metric not in {m for m in cat.families[kind.family].metrics if not cat.metrics[m].per_period}:
+    if spec is None or metric not in cat.families[kind.family].metrics:
         return None
     dims = spec["dimensions"]
     row = kind.tables[0].row
     (fy, fm), (ly, lm) = frame.recent_months()[0], (frame.last_year, frame.last_month)
     params = [("data", kind.family), ("metric", metric), ("rows", row if row in dims else "NGI"), ("cols", "month"),
-              ("from", f"{fy:04d}-{fm:02d}"), ("to", f"{ly:04d}-{lm:02d}"), ("vos", vo_group),
-              ("jobs", {v: k for k, v in JOBS.items()}[infra])]
+              ("from", f"{fy:04d}-{fm:02d}"), ("to", f"{ly:04d}-{lm:02d}"),
+              ("vos", vo_group if vo_group in spec["vo_groups"] else "all")]
+    if spec["jobs"]:  # (HTC only: the other data types have no job type)
+        params.append(("jobs", {v: k for k, v in JOBS.items()}[infra]))
     if kind.scope:
         if kind.scope not in dims or isinstance(name, paths.Absent):
             return None

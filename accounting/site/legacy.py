@@ -42,6 +42,9 @@ def table(cat: Catalogue) -> dict:
     bad = sorted(set(leg["axes"].values()) - axes)
     if bad:
         raise ValueError(f"[legacy.axes] names unknown axes {bad}")
+    wrong = {k: v for k, v in leg["units"].items() if v not in cat.explore_units and v != "GB"}
+    if wrong:
+        raise ValueError(f"[legacy.units] must name an explorer unit ([explore_units]) or GB: {wrong}")
     scopes = sorted(({"path": s["path"].split("/"), "data": s["data"], "entity": s.get("entity"), "rows": s["rows"],
                       "groups": s.get("groups", True)} for s in leg["scopes"]), key=lambda s: -len(s["path"]))
     labels = {d: cat.dimensions[d]["label"] for d in cat.dimensions}
