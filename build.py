@@ -162,6 +162,19 @@ def serve(output, port):
             pass
 
 
+@cli.command(help="Serve the read-only API over the cubes of the release in TARGET: a publish "
+                  "directory (it follows DIR/current as releases are published) or a built site. "
+                  "It never connects to the database.")
+@click.option("--from", "target", required=True, type=click.Path(file_okay=False, path_type=Path),
+              metavar="TARGET", help="A publish directory or a built site directory.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="TCP port.")
+def api(target, host, port):
+    from accounting import api as api_stage
+
+    run_stage("api", api_stage.serve, target, host, port)
+
+
 @cli.command(help="Publish the built site OUTPUT as a release of DIR: DIR/releases/<build-id>/ (files "
                   "unchanged since the current release are hard-linked, not copied), then switch the "
                   "DIR/current symlink to it atomically. With --to s3://bucket/prefix, publish to "
