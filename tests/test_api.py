@@ -24,12 +24,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from accounting.publish import directory
 from apache_server import free_port
 from conftest import ROOT, run_build
 from test_explore import assert_same, page_table
 from test_explore_browser import assert_table, expected, source  # noqa: F401  (source is a fixture)
-
-from accounting.publish import directory
 
 
 def get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -132,8 +131,8 @@ def test_csv_and_parquet_hold_the_json_table(api):
     body = view_json(api, query)
     status, headers, raw = get(api["base"], f"/api/v1/htc?{query}&format=csv")
     assert status == 200 and headers["content-type"] == "text/csv; charset=utf-8"
-    assert headers["content-disposition"] == 'attachment; filename="htc-normcpu-VO-by-quarter-2024-01-' \
-        f'{body["view"]["to"]}.csv"'
+    name = f"htc-normcpu-VO-by-quarter-2024-01-{body['view']['to']}.csv"
+    assert headers["content-disposition"] == f'attachment; filename="{name}"'
     rows = list(csv.reader(io.StringIO(raw.decode())))
     assert rows[0] == [*body["header"], "row_kind"]
     for rec, want in zip(rows[1:], body["rows"], strict=True):

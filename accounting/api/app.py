@@ -106,13 +106,14 @@ def create_app(target, every: float = 1.0) -> Starlette:
             view = views.parse(release.queries, data, request.query_params)
         except views.BadRequest as e:
             return error(e.message, e.status)
-        etag = '"' + hashlib.sha256(f"{release.build_id}\n{views.canonical(view)}\n{fmt}".encode()).hexdigest()[:32] + '"'
+        key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}"
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)
         try:
             body = await run_in_threadpool(answer_bytes, release, view, fmt)
-        except Exception as e:  # a query that fails (memory limit, interrupted) fails alone
+        except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
             return error(f"the view could not be computed ({type(e).__name__})", 503)
         if fmt != "json":
             headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt}"'

@@ -168,7 +168,8 @@ def compute(release, view: dict) -> Answer:
             cells.setdefault(_label(q, view["rows"], row_key), {})[_label(q, view["cols"], column_key)] = exact
     metrics = [_metric(next(m for m in fam["metrics"] if m["id"] == mid), view["data"]) for mid in view["metric"]]
     if view["cols"] in q["periods"]:
-        columns = list(dict.fromkeys(m[view["cols"]] for m in fam["months"] if view["from"] <= m["month"] <= view["to"]))
+        columns = list(dict.fromkeys(m[view["cols"]] for m in fam["months"]
+                                     if view["from"] <= m["month"] <= view["to"]))
     elif view["cols"] == "metric":
         columns = ["all"]
     else:
