@@ -189,6 +189,25 @@ def test_bad_requests_get_one_line_errors(api, path, status, message):
     assert err["status"] == status and err["error"].startswith(message), err
 
 
+def test_openapi_describes_what_the_api_answers(api):
+    """The description lists each data type's path with the release's own choices, and each
+    parameter's default and enumerated values are accepted by the API."""
+    status, _, raw = get(api["base"], "/api/v1/openapi.json")
+    doc = json.loads(raw)
+    assert status == 200 and doc["openapi"].startswith("3.1")
+    op = doc["paths"]["/api/v1/htc"]["get"]
+    params = {p["name"]: p for p in op["parameters"]}
+    assert {"metric", "rows", "cols", "from", "to", "vos", "top", "vo", "jobs", "format", "NGI", "VO"} <= set(params)
+    for name in ("rows", "cols", "vos", "jobs", "format"):
+        for value in params[name]["schema"]["enum"]:
+            if name == "cols" and value in (params["rows"]["schema"]["default"], "metric"):
+                continue
+            query = {"vos": f"vos={value}&vo=atlas" if value == "custom" else f"vos={value}"}.get(name, f"{name}={value}")
+            got = get(api["base"], f"/api/v1/htc?{query}")
+            assert got[0] == 200, (query, got[2])
+    assert get(api["base"], "/api/v1/htc?metric=" + params["metric"]["schema"]["examples"][1])[0] == 200
+
+
 def _second_release(pub: Path, factor: int) -> str:
     """A copy of the current release whose HTC cube holds every sum times `factor`: another
     release whose figures differ from the first in a known way."""

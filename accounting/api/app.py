@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounting import media
-from accounting.api import views
+from accounting.api import openapi, views
 from accounting.api.release import Follower
 from accounting.site import report
 
@@ -119,6 +119,11 @@ def create_app(target, every: float = 1.0) -> Starlette:
             headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt}"'
         return Response(body, media_type=FORMATS[fmt], headers=headers)
 
+    async def describe(request: Request) -> Response:
+        release = follower.current()
+        return JSONResponse(openapi.describe(release), headers={"Cache-Control": CACHE_CONTROL,
+                                                                "X-Build-Id": release.build_id})
+
     async def health(request: Request) -> Response:
         release = follower.current()
         return JSONResponse({"status": "ok", "build_id": release.build_id, "data_as_of": release.data_as_of},
@@ -130,5 +135,6 @@ def create_app(target, every: float = 1.0) -> Starlette:
     async def failed(request: Request, exc: Exception) -> Response:
         return error(f"internal error ({type(exc).__name__})", 500)
 
-    return Starlette(routes=[Route("/api/v1/{data}", view_endpoint), Route("/api/health", health)],
+    return Starlette(routes=[Route("/api/v1/openapi.json", describe),
+                             Route("/api/v1/{data}", view_endpoint), Route("/api/health", health)],
                      exception_handlers={HTTPException: not_found, Exception: failed})

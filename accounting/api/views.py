@@ -71,7 +71,10 @@ def parse(q: dict, data: str, params) -> dict:
             raise BadRequest(f"unknown metric {m!r} for {data}")
     axes = set(fam["dimensions"]) | set(q["periods"])
     rows = _one(params, "rows", d["rows"])
-    cols = _one(params, "cols", "metric" if len(metrics) > 1 else d["cols"])
+    default_cols = "metric" if len(metrics) > 1 else d["cols"]
+    if rows == default_cols:  # rows given as the default columns: the explorer's other axis
+        default_cols = "NGI" if rows == "month" else "month"
+    cols = _one(params, "cols", default_cols)
     if rows not in axes:
         raise BadRequest(f"unknown rows {rows!r}")
     if cols not in axes | {"metric"}:
