@@ -66,6 +66,7 @@ class Catalogue:
     labels: dict[str, str]  # names of what the source leaves absent ('no VO', 'unknown benchmark')
     absent: dict[str, str]  # cube column -> label the site shows where it is NULL ('unknown NGI')
     explore: dict[str, dict] = None  # data type -> {cube, dimensions} of the explorer
+    explore_units: dict[str, dict] = None  # the explorer's units of hour-type metrics
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -79,7 +80,8 @@ def load() -> Catalogue:
                 for f, v in raw["families"].items()}
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
-                     storage, raw["labels"], raw["absent"], raw.get("explore", {}))
+                     storage, raw["labels"], raw["absent"], raw.get("explore", {}),
+                     raw.get("explore_units", {}))
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

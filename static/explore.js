@@ -10,7 +10,10 @@
 // Every choice is in the address (see README, "Explorer"): data, metric (comma list), rows,
 // cols (a dimension, month, quarter, half, year; "metric" with several metrics), from, to
 // (YYYY-MM), vos (all, egi, lhc, top, custom), top (N), vo (repeated: the custom list), jobs
-// (both, grid, local), and one repeated parameter per filtered dimension (NGI=…&NGI=…).
+// (both, grid, local; HTC only), unit (hour, day, month, quarter, halfyear, year: hour-type
+// metrics), stat (average, peak: storage only), and one repeated parameter per filtered
+// dimension (NGI=…&NGI=…; "~-" stands for the absent value, 'no VO'). A parameter the data
+// type does not have is dropped, so switching the data type resets what does not apply.
 
 const $ = (id) => document.getElementById(id);
 const status = $("explore-status");
@@ -31,6 +34,11 @@ function fill(template, values) {
 const sqlText = (v) => "'" + String(v).replace(/'/g, "''") + "'";
 const ident = (c) => '"' + String(c).replace(/"/g, '""') + '"';
 const expr = (dim) => (Q.periods[dim] ? Q.periods[dim].sql : ident(dim));
+const metricOf = (fam, id) => fam.metrics.find((m) => m.id === id);
+const hasUnits = (fam, ids) => ids.some((id) => metricOf(fam, id).units);
+// The unit a metric is shown in, and what its sum is divided by (hour-type metrics: the view's unit).
+const unitOf = (view, m) => (m.units && m.units[view.unit] ? m.units[view.unit].unit : m.unit);
+const scaleOf = (view, m) => (m.units && m.units[view.unit] ? m.units[view.unit].scale : m.scale);
 
 // ---- the view: defaults, URL, form ----------------------------------------------------
 
@@ -41,7 +49,7 @@ function parseView(search) {
   const fam = Q.families[data];
   const ids = new Set(fam.metrics.map((m) => m.id));
   let metric = (p.get("metric") || "").split(",").filter((m) => ids.has(m));
-  if (!metric.length) { metric = d.metric.filter((m) => ids.has(m)); }
+  if (!metric.length) { metric = d.metrics[data].slice(); }
   const axes = new Set([...fam.dimensions, ...Object.keys(Q.periods)]);
   const months = fam.months.map((m) => m.month);
   const month = (v, dflt) => (months.includes(v) ? v : (months.includes(dflt) ? dflt : months[0]));
@@ -51,12 +59,15 @@ function parseView(search) {
     cols: axes.has(p.get("cols")) ? p.get("cols") : d.cols,
     from: month(p.get("from"), d.from),
     to: month(p.get("to"), d.to),
-    vos: ["all", "egi", "lhc", "top", "custom"].includes(p.get("vos")) ? p.get("vos") : d.vos,
+    vos: [...fam.vo_groups, "top", "custom"].includes(p.get("vos")) ? p.get("vos") : d.vos,
     top: Math.max(1, Math.min(1000, parseInt(p.get("top"), 10) || d.top)),
     vo: p.getAll("vo"),
-    jobs: Q.jobs[p.get("jobs")] ? p.get("jobs") : d.jobs,
+    jobs: fam.jobs && Q.jobs[p.get("jobs")] ? p.get("jobs") : d.jobs,
+    unit: hasUnits(fam, metric) && Q.units[p.get("unit")] ? p.get("unit") : d.unit,
+    stat: fam.stock && fam.rollups[p.get("stat")] ? p.get("stat") : d.stat,
     filters: {},
   };
+  if (view.vos !== "custom") { view.vo = []; }
   if (view.from > view.to) { [view.from, view.to] = [view.to, view.from]; }
   if (view.metric.length > 1) { view.cols = "metric"; }
   if (view.rows === view.cols) { view.cols = view.rows === "month" ? "NGI" : "month"; }
@@ -78,7 +89,10 @@ function viewSearch(view) {
   p.set("vos", view.vos);
   if (view.vos === "top") { p.set("top", String(view.top)); }
   if (view.vos === "custom") { view.vo.forEach((v) => p.append("vo", v)); }
-  p.set("jobs", view.jobs);
+  const fam = Q.families[view.data];
+  if (fam.jobs) { p.set("jobs", view.jobs); }
+  if (hasUnits(fam, view.metric)) { p.set("unit", view.unit); }
+  if (fam.stock) { p.set("stat", view.stat); }
   Object.keys(view.filters).sort().forEach((dim) => view.filters[dim].forEach((v) => p.append(dim, v)));
   return "?" + p.toString();
 }
@@ -98,8 +112,13 @@ function fillForm(view) {
     s.replaceChildren();
     items.forEach(([v, l]) => option(s, v, l, Array.isArray(current) ? current.includes(v) : v === current));
   };
-  sel("x-data", Object.keys(Q.families).map((k) => [k, k.toUpperCase()]), view.data);
-  sel("x-metric", fam.metrics.map((m) => [m.id, m.name + " (" + m.unit + ")"]), view.metric);
+  sel("x-data", Object.keys(Q.families).map((k) => [k, Q.families[k].label]), view.data);
+  sel("x-metric", fam.metrics.map((m) => [m.id, m.name + " (" + unitOf(view, m) + ")"]), view.metric);
+  sel("x-unit", Object.entries(Q.units).map(([k, v]) => [k, v]), view.unit);
+  $("x-unit-label").hidden = !hasUnits(fam, view.metric);
+  sel("x-stat", Object.keys(fam.rollups).map((k) => [k, k === "peak" ? "peak month" : "average of the months"]),
+    view.stat);
+  $("x-stat-label").hidden = !fam.stock;
   const axes = [...Object.entries(Q.periods).map(([k, v]) => [k, v.label]),
     ...fam.dimensions.map((dim) => [dim, Q.dimensions[dim].label])];
   sel("x-rows", axes, view.rows);
@@ -107,13 +126,18 @@ function fillForm(view) {
   const months = fam.months.map((m) => [m.month, m.month]);
   sel("x-from", months, view.from);
   sel("x-to", months, view.to);
-  sel("x-vos", [...Object.entries(Q.vo_groups), ["top", "Top N VOs of the period (by CPU time)"],
+  sel("x-vos", [...fam.vo_groups.map((g) => [g, Q.vo_groups[g]]), ["top", "Top N VOs of the period"],
     ["custom", "Custom list"]], view.vos);
   $("x-top").value = String(view.top);
-  sel("x-vo", fam.values.VO.map((v) => [v, v]), view.vo);
+  // The absent value ('no VO', 'unknown NGI') is a choice of its own where the cube has it.
+  const choices = (dim) => [...fam.values[dim].map((v) => [v, v]),
+    ...(fam.absent.includes(dim) ? [[Q.absent_value, Q.dimensions[dim].absent || "(none)"]] : [])];
+  sel("x-vo", choices("VO"), view.vo);
   sel("x-jobs", Object.entries(Q.jobs).map(([k, v]) => [k, v.label]), view.jobs);
+  $("x-jobs-label").hidden = !fam.jobs;
   const box = $("x-filters");
   box.replaceChildren();
+  FILTER_PARAMS.clear();
   fam.dimensions.forEach((dim) => {
     FILTER_PARAMS.add(dim);
     const label = document.createElement("label");
@@ -122,7 +146,7 @@ function fillForm(view) {
     s.name = dim;
     s.multiple = true;
     s.size = 4;
-    fam.values[dim].forEach((v) => option(s, v, v, (view.filters[dim] || []).includes(v)));
+    choices(dim).forEach(([v, l]) => option(s, v, l, (view.filters[dim] || []).includes(v)));
     label.appendChild(s);
     box.appendChild(label);
   });
@@ -134,7 +158,7 @@ function formView() {
   const selected = (s) => Array.from(s.selectedOptions).map((o) => o.value);
   p.set("data", f.elements.data.value);
   p.set("metric", selected(f.elements.metric).join(","));
-  ["rows", "cols", "from", "to", "vos", "top", "jobs"].forEach((k) => p.set(k, f.elements[k].value));
+  ["rows", "cols", "from", "to", "vos", "top", "jobs", "unit", "stat"].forEach((k) => p.set(k, f.elements[k].value));
   selected(f.elements.vo).forEach((v) => p.append("vo", v));
   FILTER_PARAMS.forEach((dim) => selected(f.elements[dim]).forEach((v) => p.append(dim, v)));
   return parseView("?" + p.toString());
@@ -142,30 +166,40 @@ function formView() {
 
 // ---- SQL ----------------------------------------------------------------------------
 
+// A filter on `column`: the absent value's token selects NULL too (explore.py _filter).
+function filterSql(column, values) {
+  const named = values.filter((v) => v !== Q.absent_value);
+  return fill(named.length < values.length ? Q.filter_absent : Q.filter,
+    { column: ident(column), values: named.map(sqlText).join(", ") || "NULL" });
+}
+
 function viewSql(view) {
   const fam = Q.families[view.data];
   const p = Q.predicates;
   const base = [
     fill(p.first, { first: parseInt(view.from.replace("-", ""), 10), last: parseInt(view.to.replace("-", ""), 10) }),
-    fill(p.infra_filter, { infra_filter: sqlText(Q.jobs[view.jobs].id) }),
   ];
+  if (fam.jobs) { base.push(fill(p.infra_filter, { infra_filter: sqlText(Q.jobs[view.jobs].id) })); }
   const where = base.slice();
-  if (["all", "egi", "lhc"].includes(view.vos)) {
-    where.push(fill(p.vo_group, { vo_group: sqlText(view.vos) }));
+  if (fam.vo_groups.includes(view.vos)) {
+    // (a cube without the groups' flags offers only "all")
+    if (fam.vo_groups.length !== 1 || fam.vo_groups[0] !== "all") {
+      where.push(fill(p.vo_group, { vo_group: sqlText(view.vos) }));
+    }
   } else if (view.vos === "top") {
-    where.push(fill(Q.top_vos, { cube: fam.cube, where: base.join(" AND "), n: view.top }));
+    where.push(fill(Q.top_vos, { cube: fam.cube, where: base.join(" AND "), n: view.top, rank: ident(fam.rank) }));
   } else {
-    where.push(fill(Q.filter, { column: ident("VO"), values: view.vo.map(sqlText).join(", ") || "NULL" }));
+    where.push(filterSql("VO", view.vo));
   }
   Object.keys(view.filters).sort().forEach((dim) => {
-    if (view.filters[dim].length) {
-      where.push(fill(Q.filter, { column: ident(dim), values: view.filters[dim].map(sqlText).join(", ") }));
-    }
+    if (view.filters[dim].length) { where.push(filterSql(dim, view.filters[dim])); }
   });
-  return fill(Q.query, {
+  const fields = {
     row: expr(view.rows), column: view.cols === "metric" ? "'all'" : expr(view.cols), cube: fam.cube,
     where: where.join("\n    AND "), sums: fam.sums_sql,
-  });
+  };
+  if (fam.stock) { return fill(Q.stock_query, { ...fields, rollup: fam.rollups[view.stat] }); }
+  return fill(Q.query, fields);
 }
 
 async function ensureAttached(data) {
@@ -179,9 +213,30 @@ async function ensureAttached(data) {
 
 // ---- the table ------------------------------------------------------------------------
 
-function metricValue(m, num, den) {
-  if (m.denominator) { return den ? m.multiplier * num / den : null; }
-  return num / m.scale;
+// A metric from its sums (report.py, catalogue Metric.value): a ratio from the two sums; a
+// per-period metric (GPUs, VMs) over the length of the period in its unit; else the sum in
+// the view's unit. A stock's missing month stays missing (null).
+function metricValue(view, m, s, length) {
+  const num = s[m.numerator];
+  if (num === null || num === undefined) { return null; }
+  if (m.denominator) { const den = s[m.denominator]; return den ? m.multiplier * num / den : null; }
+  if (m.per_period) { return length ? m.multiplier * num / length : null; }
+  return num / scaleOf(view, m);
+}
+
+// The length of a cell's period in a per-period metric's unit (months or seconds): the
+// view's months within the cell's row and column keys where those are time (undefined:
+// a total over that axis).
+function periodLength(view, m, rowKey, colKey) {
+  if (!m.per_period) { return null; }
+  let n = 0;
+  Q.families[view.data].months.forEach((mo) => {
+    if (mo.month < view.from || mo.month > view.to) { return; }
+    if (rowKey !== undefined && Q.periods[view.rows] && mo[view.rows] !== rowKey) { return; }
+    if (colKey !== undefined && Q.periods[view.cols] && mo[view.cols] !== colKey) { return; }
+    n += m.period_unit === "month" ? 1 : mo.seconds;
+  });
+  return n;
 }
 
 // {rows: [{key, label, absent, cells: [{num, den}], total}], columns: [...], totals, grand}
@@ -190,7 +245,8 @@ function shape(view, records) {
   const dims = Q.dimensions;
   const label = (dim, key) => (key === null || key === undefined
     ? (dims[dim] && dims[dim].absent) || "(none)" : String(key));
-  const sumsOf = (r) => Object.fromEntries(fam.sums.map((c) => [c, Number(r[c]) || 0]));
+  const missing = fam.stock ? null : 0; // a stock's month without a value is no zero
+  const sumsOf = (r) => Object.fromEntries(fam.sums.map((c) => [c, r[c] === null ? missing : Number(r[c])]));
   const cells = new Map(); const rowTotals = new Map(); const colTotals = new Map(); let grand = null;
   const colKeys = new Set();
   records.forEach((r) => {
@@ -202,7 +258,7 @@ function shape(view, records) {
     else if (r.all_columns) { rowTotals.set(rk, s); }
     else { cells.set(JSON.stringify([rk, ck]), s); colKeys.add(ck); }
   });
-  const zero = Object.fromEntries(fam.sums.map((c) => [c, 0]));
+  const zero = Object.fromEntries(fam.sums.map((c) => [c, missing]));
   grand = grand || zero;
   let columns;
   if (view.cols === "metric") {
@@ -222,7 +278,7 @@ function shape(view, records) {
   }
   const metrics = view.metric.map((id) => fam.metrics.find((m) => m.id === id));
   const first = metrics[0];
-  const order = (s) => s[first.denominator || first.numerator];
+  const order = (s) => s[first.denominator || first.numerator] || 0;
   const rows = Array.from(rowTotals.entries()).map(([key, total]) => ({
     key, label: label(view.rows, key), absent: key === null, total,
     cells: view.cols === "metric" ? null : columns.map((c) => cells.get(JSON.stringify([key, c.key])) || zero),
@@ -234,33 +290,39 @@ function shape(view, records) {
   return { columns, rows, totals, grand, metrics };
 }
 
-// records as the table shows them, full precision: [label, values…], kinds beside.
+// records as the table shows them, full precision: [label, values…], kinds beside. The
+// Total column of a stock is the average (peak) of its months, of a per-period metric the
+// average over the period: so named. A stock has no Percent (rows add, months do not).
 function tableRecords(view, t) {
+  const fam = Q.families[view.data];
   const header = [Q.dimensions[view.rows] ? Q.dimensions[view.rows].label : Q.periods[view.rows].label];
   const records = []; const kinds = [];
+  const rowKey = (r) => (Q.periods[view.rows] ? r.key : undefined);
   if (view.cols === "metric") {
-    t.metrics.forEach((m) => header.push(m.name + " (" + m.unit + ")"));
+    t.metrics.forEach((m) => header.push(m.name + " (" + unitOf(view, m) + ")"));
     t.rows.forEach((r) => {
-      records.push([r.label, ...t.metrics.map((m) => metricValue(m, r.total[m.numerator], r.total[m.denominator]))]);
+      records.push([r.label, ...t.metrics.map((m) => metricValue(view, m, r.total, periodLength(view, m, rowKey(r))))]);
       kinds.push(r.absent ? "absent" : "entity");
     });
-    records.push(["Total", ...t.metrics.map((m) => metricValue(m, t.grand[m.numerator], t.grand[m.denominator]))]);
+    records.push(["Total", ...t.metrics.map((m) => metricValue(view, m, t.grand, periodLength(view, m)))]);
     kinds.push("total");
     return { header, records, kinds, percent: false };
   }
   const m = t.metrics[0];
-  const v = (s) => metricValue(m, s[m.numerator], s[m.denominator]);
-  const percent = !m.denominator;
+  const v = (s, rk, ck) => metricValue(view, m, s, periodLength(view, m, rk, ck));
+  const percent = !m.denominator && !fam.stock;
   const gnum = t.grand[m.numerator];
   const pct = (s) => (gnum ? 100 * s[m.numerator] / gnum : null);
   t.columns.forEach((c) => header.push(c.label));
-  header.push("Total");
+  header.push(fam.stock ? (view.stat === "peak" ? "Peak" : "Average") : m.per_period ? "Average" : "Total");
   if (percent) { header.push("Percent"); }
   t.rows.forEach((r) => {
-    records.push([r.label, ...r.cells.map(v), v(r.total), ...(percent ? [pct(r.total)] : [])]);
+    records.push([r.label, ...r.cells.map((s, j) => v(s, rowKey(r), t.columns[j].key)), v(r.total, rowKey(r)),
+      ...(percent ? [pct(r.total)] : [])]);
     kinds.push(r.absent ? "absent" : "entity");
   });
-  records.push(["Total", ...t.totals.map(v), v(t.grand), ...(percent ? [gnum ? 100 : null] : [])]);
+  records.push(["Total", ...t.totals.map((s, j) => v(s, undefined, t.columns[j].key)), v(t.grand),
+    ...(percent ? [gnum ? 100 : null] : [])]);
   kinds.push("total");
   if (percent) {
     records.push(["Percent", ...t.totals.map(pct), gnum ? 100 : null, null]);
@@ -327,9 +389,9 @@ function render(view, out) {
 
 function caption(view) {
   const fam = Q.families[view.data];
-  const names = view.metric.map((id) => { const m = fam.metrics.find((x) => x.id === id); return m.name + " (" + m.unit + ")"; });
+  const names = view.metric.map((id) => { const m = metricOf(fam, id); return m.name + " (" + unitOf(view, m) + ")"; });
   return names.join(", ") + " by " + axisLabel(view.rows) + (view.cols === "metric" ? "" : " and " + axisLabel(view.cols))
-    + ", " + view.from + " to " + view.to;
+    + ", " + view.from + " to " + view.to + (fam.stock ? " (" + view.stat + " of the months)" : "");
 }
 const axisLabel = (a) => (Q.periods[a] ? Q.periods[a].label : Q.dimensions[a].label);
 
@@ -345,12 +407,12 @@ function csvField(v) {
 
 function viewDescription(view) {
   const fam = Q.families[view.data];
-  const metrics = view.metric.map((id) => { const m = fam.metrics.find((x) => x.id === id); return m.id + " (" + m.unit + ")"; });
+  const metrics = view.metric.map((id) => { const m = metricOf(fam, id); return m.id + " (" + unitOf(view, m) + ")"; });
   const vos = view.vos === "top" ? "top " + view.top : view.vos === "custom" ? "custom: " + view.vo.join(" | ") : view.vos;
   const filters = Object.keys(view.filters).sort().map((d) => d + "=" + view.filters[d].join(" | ")).join("; ") || "none";
   return "scope: EGI " + view.data + "; metric: " + metrics.join(", ") + "; rows: " + view.rows + "; columns: "
-    + view.cols + "; period: " + view.from + " to " + view.to + "; VOs: " + vos + "; jobs: " + view.jobs
-    + "; filters: " + filters;
+    + view.cols + "; period: " + view.from + " to " + view.to + (fam.stock ? " (" + view.stat + " of the months)" : "")
+    + "; VOs: " + vos + (fam.jobs ? "; jobs: " + view.jobs : "") + "; filters: " + filters;
 }
 
 function csv(view, out) {
@@ -430,6 +492,9 @@ async function start() {
   if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
   fillForm(view);
   $("explore-form").hidden = false;
+  // Another data type (or metric) changes what applies: the form offers only that type's
+  // metrics, dimensions, filters, VO groups, job type, unit and roll-up, its values reset.
+  ["x-data", "x-metric"].forEach((id) => $(id).addEventListener("change", () => fillForm(formView())));
   $("explore-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formView();

@@ -5,6 +5,7 @@ derived from the sums by the catalogue's Metric.value, as the pages derive their
 
 from __future__ import annotations
 
+import calendar
 import json
 from pathlib import Path
 
@@ -38,29 +39,76 @@ def connect(output: Path) -> tuple[dict, duckdb.DuckDBPyConnection]:
     return q, con
 
 
+def period_key(kind: str, y: int, m: int) -> str:
+    return {"month": f"{y:04d}-{m:02d}", "quarter": f"{y:04d}-Q{(m + 2) // 3}",
+            "half": f"{y:04d}-H{(m + 5) // 6}", "year": f"{y:04d}"}[kind]
+
+
+def months_between(first: str, last: str) -> list[tuple[int, int]]:
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while (y, m) <= (int(last[:4]), int(last[5:])):
+        out.append((y, m))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return out
+
+
+def length(v: dict, unit: str, keys: dict) -> int:
+    """A per-period metric's divisor: the view's months within `keys` ({granularity: key}),
+    counted (unit "month") or in seconds, from the calendar."""
+    n = 0
+    for y, m in months_between(v["from"], v["to"]):
+        if all(period_key(g, y, m) == k for g, k in keys.items()):
+            n += 1 if unit == "month" else calendar.monthrange(y, m)[1] * 86400
+    return n
+
+
 def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
-    """{row label: {column key: value}}: data rows (absent keys by their label), Total, Percent."""
+    """{row label: {column key: value}}: data rows (absent keys by their label), Total, Percent
+    (the Total column of a stock or per-period metric is its average, under the key "Total")."""
     fam = q["families"][v["data"]]
     cur = con.execute(view_sql(q, v))
     names = [d[0] for d in cur.description]
     cat = load()
-    metric = cat.metrics[v["metric"][0]]
+    mid = v["metric"][0]
+    unit_hours = cat.explore_units[v.get("unit", "hour")]["hours"]
+    if fam["stock"]:
+        spec = cat.storage_metrics[mid]
+        numerator, ratio = f"{spec['column']}_avg", False
+        value = lambda s, keys: None if s[numerator] is None else s[numerator] / float(spec["scale"])  # noqa: E731
+    else:
+        metric = cat.metrics[mid]
+        numerator, ratio = metric.numerator, metric.is_ratio
+
+        def value(s, keys):
+            if metric.per_period:
+                return metric.value(s[numerator], length(v, metric.period_unit, keys))
+            got = metric.value(s[numerator], s[metric.denominator] if metric.denominator else None)
+            if metric.scale == 3600 and not ratio and got is not None:
+                got = got / unit_hours
+            return got
     sums = fam["sums"]
+    periods = ("month", "quarter", "half", "year")
     label = lambda dim, k: (q["dimensions"].get(dim) or {}).get("absent") if k is None else k  # noqa: E731
     out: dict = {}
     grand = None
     for rec in cur.fetchall():
         r = dict(zip(names, rec))
-        s = {c: r[c] or 0 for c in sums}
-        val = metric.value(s[metric.numerator], s[metric.denominator] if metric.denominator else None)
+        s = {c: r[c] if fam["stock"] else (r[c] or 0) for c in sums}
+        keys = {}
+        if v["rows"] in periods and not r["all_rows"]:
+            keys[v["rows"]] = r["row_key"]
+        if v["cols"] in periods and not r["all_columns"]:
+            keys[v["cols"]] = r["column_key"]
+        val = value(s, keys)
         row = "Total" if r["all_rows"] else label(v["rows"], r["row_key"])
         col = "Total" if r["all_columns"] else label(v["cols"], r["column_key"])
         out.setdefault(row, {})[col] = val
         if r["all_rows"] and r["all_columns"]:
-            grand = s[metric.numerator]
-        out.setdefault("_num", {})[(row, col)] = s[metric.numerator]
+            grand = s[numerator]
+        out.setdefault("_num", {})[(row, col)] = s[numerator]
     nums = out.pop("_num", {})
-    if not metric.is_ratio and grand:
+    if not ratio and not fam["stock"] and grand:
         for (row, col), num in nums.items():
             if row == "Total":
                 out.setdefault("Percent", {})[col] = 100 * num / grand

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from accounting.catalogue import load
 from conftest import one_error_line, run_build
 from explore_views import connect, table, view
 
@@ -113,3 +114,124 @@ def test_without_duckdb_wasm_the_build_names_the_setup_command(site_copy, tmp_pa
     proc = run_build("site", "--data-dir", str(site_copy["data"]), "--output", str(site_copy["output"]),
                      "--quiet", env_extra={"ACCOUNTING_VENDOR_DIR": str(tmp_path / "none")}, check=False)
     one_error_line(proc, "bash scripts/setup", "DuckDB-WASM")
+
+
+# ---- cloud, GPU and storage ------------------------------------------------------------
+
+def static_table(path) -> dict[str, dict[str, float | None]]:
+    """A cloud, GPU or storage page's CSV as the explorer names its columns: the Average
+    column of a per-period metric or a stock is the explorer's Total column (the roll-up over
+    the whole period); Peak is set aside (for a stock it is the Total of the peak view)."""
+    t = page_table(path)
+    return {r: {("Total" if c == "Average" else c): v for c, v in cells.items() if c != "Peak"}
+            for r, cells in t.items()}
+
+
+def _first(q, data) -> str:
+    return q["families"][data]["months"][0]["month"]
+
+
+@pytest.mark.parametrize("page, choices", [
+    ("cloud/table.csv", {"data": "cloud", "metric": ["cloud_core_hours"]}),
+    ("cloud/cloud_cpueff/table.csv", {"data": "cloud", "metric": ["cloud_cpueff"]}),  # a ratio
+    ("cloud/cloud_vms/table.csv", {"data": "cloud", "metric": ["cloud_vms"]}),  # an average over months
+    ("cloud/cloud_vms/yearly.csv", {"data": "cloud", "metric": ["cloud_vms"], "cols": "year", "from_": "first"}),
+    ("cloud/cloud_memory/status.csv", {"data": "cloud", "metric": ["cloud_memory"], "rows": "Status"}),
+    ("gpu/table.csv", {"data": "gpu", "metric": ["gpu_available"]}),
+    ("gpu/gpu_count/table.csv", {"data": "gpu", "metric": ["gpu_count"]}),  # GPUs: hours / hours in the period
+    ("gpu/gpu_count/yearly.csv", {"data": "gpu", "metric": ["gpu_count"], "cols": "year", "from_": "first"}),
+    ("gpu/gpu_utilisation/yearly.csv", {"data": "gpu", "metric": ["gpu_utilisation"], "cols": "year",
+                                        "from_": "first"}),
+    ("gpu/category.csv", {"data": "gpu", "metric": ["gpu_available"], "rows": "Category"}),
+    ("storage/table.csv", {"data": "storage", "metric": ["used"]}),
+    ("storage/yearly.csv", {"data": "storage", "metric": ["used"], "cols": "year", "from_": "first"}),
+    ("storage/yearly_peak.csv", {"data": "storage", "metric": ["used"], "cols": "year", "from_": "first",
+                                 "stat": "peak"}),
+    ("storage/storagemedia.csv", {"data": "storage", "metric": ["used"], "rows": "StorageMedia"}),
+    ("storage/files/table.csv", {"data": "storage", "metric": ["files"]}),
+])
+def test_cloud_gpu_and_storage_views_give_the_pages_tables(built, explore, page, choices):
+    q, con = explore
+    if choices.get("from_") == "first":
+        choices["from_"] = _first(q, choices["data"])
+    path = built["output"] / page
+    assert path.exists(), page
+    assert_same(table(q, con, view(q, **choices)), static_table(path), page)
+    if choices["data"] == "storage" and "Peak" in page_table(path)["Total"]:
+        peak = table(q, con, view(q, **{**choices, "stat": "peak"}))
+        want = page_table(path)
+        for row in want:
+            assert math.isclose(peak[row]["Total"], want[row]["Peak"], rel_tol=1e-9), (page, row)
+
+
+@pytest.fixture(scope="module")
+def truth(built):
+    from explore_truth import source
+    return source(built["source"])
+
+
+def test_cloud_and_gpu_views_equal_the_source(explore, truth):
+    from explore_truth import flow
+    q, con = explore
+    absent = {d: v["absent"] for d, v in q["dimensions"].items()}
+    last = q["defaults"]["to"]
+    for data, metric, rows, cols, args in [
+        ("cloud", "cloud_core_hours", "NGI", "quarter", dict(num="core", scale=3600)),
+        ("cloud", "cloud_cpueff", "VO", "year", dict(num="cpu", den="core", multiplier=100)),
+        ("cloud", "cloud_vms", "Site", "year", dict(num="vms", per="month")),
+        ("cloud", "cloud_wall", "NGI", "Site", dict(num="wall", scale=3600)),
+        ("gpu", "gpu_active", "NGI", "half", dict(num="active", scale=3600)),
+        ("gpu", "gpu_count", "Model", "year", dict(num="available", per="second")),
+        ("gpu", "gpu_utilisation", "Site", "quarter", dict(num="active", den="available", multiplier=100)),
+    ]:
+        first = _first(q, data)
+        got = table(q, con, view(q, data=data, metric=[metric], rows=rows, cols=cols, from_=first))
+        want = flow(truth, data, rows, cols, first, last, absent=absent, **args)
+        assert_same(got, want, f"{data} {metric} {rows} × {cols}")
+
+
+@pytest.mark.parametrize("cols", ["quarter", "year", "Site"])
+@pytest.mark.parametrize("stat", ["average", "peak"])
+def test_storage_rolls_months_up_by_average_or_peak_never_sum(explore, truth, cols, stat):
+    from explore_truth import stock
+    q, con = explore
+    cat = load()
+    first, last = "2023-02", q["defaults"]["to"]  # quarters and years cut by the period
+    for metric in ("used", "files"):
+        got = table(q, con, view(q, data="storage", metric=[metric], rows="NGI", cols=cols, from_=first,
+                                 stat=stat))
+        want = stock(truth, "NGI", cols, first, last, metric, float(cat.storage_metrics[metric]["scale"]), stat,
+                     absent={d: v["absent"] for d, v in q["dimensions"].items()})
+        assert_same(got, want, f"storage {metric} NGI × {cols} ({stat})")
+    # and it is no sum: the whole period is far below the months added up
+    assert got["Total"]["Total"] < sum(v for c, v in got["Total"].items() if c != "Total") or cols == "Site"
+
+
+def test_hour_metrics_take_the_old_portals_units(explore):
+    q, con = explore
+    cat = load()
+    hours = table(q, con, view(q, metric=["normcpu"], cols="year"))
+    for unit, spec in cat.explore_units.items():
+        t = table(q, con, view(q, metric=["normcpu"], cols="year", unit=unit))
+        for row, cells in hours.items():
+            for col, h in cells.items():
+                want = h if row == "Percent" or col == "Percent" else h / spec["hours"]
+                assert math.isclose(t[row][col], want, rel_tol=1e-12), (unit, row, col)
+    units = {m["id"]: m["units"] for f in q["families"].values() for m in f["metrics"]}
+    assert units["normcpu"]["day"]["unit"] == "HS23 days" and units["gpu_active"]["year"]["unit"] == "GPU years"
+    assert units["cpueff"] is None and units["njobs"] is None and units["used"] is None
+
+
+def test_the_absent_value_is_a_filter_of_its_own(explore):
+    q, con = explore
+    absent = q["dimensions"]["Category"]["absent"]
+    assert "Category" in q["families"]["gpu"]["absent"]
+    v = dict(data="gpu", metric=["gpu_available"], rows="Category", cols="year", from_=_first(q, "gpu"))
+    whole = table(q, con, view(q, **v))
+    assert absent in whole
+    only = table(q, con, view(q, **v, filters={"Category": [q["absent_value"]]}))
+    assert set(only) - {"Total", "Percent"} == {absent}
+    assert only[absent]["Total"] == pytest.approx(whole[absent]["Total"], rel=1e-12)
+    named = [c for c in whole if c not in ("Total", "Percent", absent)][0]
+    both = table(q, con, view(q, **v, filters={"Category": [q["absent_value"], named]}))
+    assert set(both) - {"Total", "Percent"} == {absent, named}

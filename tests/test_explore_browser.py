@@ -285,3 +285,86 @@ def test_without_javascript_the_page_says_so(browser, server):
     assert "needs JavaScript and WebAssembly" in text
     assert p.locator("noscript a[href='../egi/']").count() == 1 or "HTC" in text
     context.close()
+
+
+# ---- cloud, GPU and storage: DuckDB-WASM against the source -----------------------------
+
+@pytest.fixture(scope="module")
+def truth(built):
+    from explore_truth import source as truth_source
+    return truth_source(built["source"])
+
+
+# view → how the test recomputes it from the source (tests/explore_truth.py), per metric.
+FLOW = {"cloud_core_hours": ("cloud", dict(num="core", scale=3600)),
+        "cloud_cpueff": ("cloud", dict(num="cpu", den="core", multiplier=100)),
+        "cloud_vms": ("cloud", dict(num="vms", per="month")),
+        "gpu_active": ("gpu", dict(num="active", scale=3600)),
+        "gpu_count": ("gpu", dict(num="available", per="second"))}
+TYPE_VIEWS = [
+    "?data=cloud&metric=cloud_core_hours&rows=NGI&cols=quarter&from={cloud}&to={last}",
+    "?data=cloud&metric=cloud_core_hours,cloud_cpueff,cloud_vms&rows=NGI&from=2025-01&to={last}",
+    "?data=gpu&metric=gpu_count&rows=Model&cols=year&from={gpu}&to={last}",
+    "?data=gpu&metric=gpu_active&rows=NGI&cols=half&from=2023-03&to={last}&unit=day",
+    "?data=storage&metric=used&rows=NGI&cols=quarter&from=2023-02&to={last}",
+    "?data=storage&metric=files&rows=Site&cols=year&from={storage}&to={last}&stat=peak",
+    "?data=storage&metric=used,files&rows=NGI&from=2025-02&to={last}",
+]
+
+
+def type_expected(truth, params: dict) -> dict:
+    from explore_truth import flow, stock
+    cat = load()
+    p = {k: v[0] for k, v in params.items()}
+    metrics, rows, cols = p["metric"].split(","), p["rows"], p.get("cols", "metric")
+    absent = cat.absent
+    hours = cat.explore_units[p.get("unit", "hour")]["hours"]
+
+    def one(mid: str) -> dict:
+        if p["data"] == "storage":
+            return stock(truth, rows, cols, p["from"], p["to"], mid, float(cat.storage_metrics[mid]["scale"]),
+                         p.get("stat", "average"), absent=absent)
+        rel, args = FLOW[mid]
+        if "scale" in args:
+            args = {**args, "scale": args["scale"] * hours}
+        return flow(truth, rel, rows, cols, p["from"], p["to"], absent=absent, **args)
+
+    if cols == "metric":
+        out: dict = {}
+        for mid in metrics:
+            spec = cat.metrics.get(mid)
+            name = f"{spec.name} ({spec.unit})" if spec else \
+                f"{cat.storage_metrics[mid]['name']} ({cat.storage_metrics[mid]['unit']})"
+            for row, cells in one(mid).items():
+                if row != "Percent":
+                    out.setdefault(row, {})[name] = cells["Total"]
+        return out
+    return one(metrics[0])
+
+
+def test_cloud_gpu_and_storage_views_equal_the_source(built, page, server, truth):
+    import json
+    q = json.loads((built["output"] / "explore" / "queries.json").read_text())
+    first = {d: f["months"][0]["month"] for d, f in q["families"].items()}
+    for query in TYPE_VIEWS:
+        params = open_view(page, server, query.format(last=q["defaults"]["to"], **first))
+        got = {r: {("Total" if c in ("Average", "Peak") else c): v for c, v in cells.items()}
+               for r, cells in shown(page).items()}
+        assert_table(got, type_expected(truth, params), query)
+        if "unit=day" in query:
+            assert "GPU days" in page.locator("#explore-table caption").inner_text()
+
+
+def test_switching_the_data_type_drops_what_does_not_apply(built, page, server):
+    params = open_view(page, server, "?data=gpu&metric=normcpu&jobs=grid&vos=lhc&Tier=x&unit=day&stat=peak")
+    assert params["data"] == ["gpu"] and params["metric"] == ["gpu_available"] and params["vos"] == ["all"]
+    assert "jobs" not in params and "Tier" not in params and "stat" not in params and params["unit"] == ["day"]
+    open_view(page, server, "?data=htc&metric=cpueff&jobs=grid&vos=egi&NGI=NGI_UK")
+    page.select_option("#x-data", ["storage"])
+    assert page.locator("#x-jobs-label").is_hidden() and page.locator("#x-stat-label").is_visible()
+    page.click("#explore-form button[type=submit]")
+    page.wait_for_function(READY, timeout=30_000)
+    now = parse_qs(urlparse(page.url).query)
+    assert now["data"] == ["storage"] and now["metric"] == ["used"] and now["stat"] == ["average"]
+    assert now["vos"] == ["all"] and "jobs" not in now and "unit" not in now
+    assert shown(page)["Total"]["Average"] is not None

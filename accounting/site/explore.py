@@ -33,6 +33,11 @@ PERIOD_LABELS = {"month": "Month", "quarter": "Quarter", "half": "Half-year", "y
 JOBS = {"both": "localinfrajobs", "grid": "onlyinfrajobs", "local": "onlylocaljobs"}
 VO_SELECTIONS = ("all", "egi", "lhc", "top", "custom")
 FILTER = "{column} IN ({values})"
+# A filter (or custom VO list) that includes the absent value (NULL: 'no VO', 'unknown NGI').
+FILTER_ABSENT = "({column} IN ({values}) OR {column} IS NULL)"
+# The URL value that selects the absent value of a dimension: no published name is "~-"
+# (the mark of the absent value's path segment, accounting/site/paths.py).
+ABSENT_VALUE = "~-"
 # What the explorer's SQL calls from cubes/macros.sql (all DuckDB 0.9 SQL).
 MACROS = ("in_vo_group", "in_infra_filter", *PERIODS.values())
 # The Parquet name each cube is registered under in the browser (by URL, read by range requests).
@@ -83,12 +88,37 @@ def report_predicates() -> dict[str, str]:
 
 
 def month_periods(con, first: tuple[int, int], last: tuple[int, int]) -> list[dict]:
-    """Every month from `first` to `last` with the key of each granularity, from the macros."""
+    """Every month from `first` to `last` with the key of each granularity, from the macros,
+    and its length in seconds (what per-period metrics such as the number of GPUs divide by)."""
     exprs = ", ".join(f"{macro}(y, m) AS {pid}" for pid, macro in PERIODS.items())
-    rows = con.execute(f"""SELECT {exprs} FROM (
+    rows = con.execute(f"""SELECT {exprs}, datediff('second', make_date(y, m, 1), make_date(y, m, 1)
+                               + INTERVAL 1 MONTH) FROM (
         SELECT (i // 12)::INTEGER AS y, (i % 12 + 1)::INTEGER AS m FROM range(?, ?) t(i)) ORDER BY y, m""",
                        [first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]]).fetchall()
-    return [dict(zip(PERIODS, r)) for r in rows]
+    return [{**dict(zip(PERIODS, r)), "seconds": r[-1]} for r in rows]
+
+
+def units(cat: Catalogue, unit: str, scale: float) -> dict | None:
+    """An hour-type metric's choice of units (the old portal's `-day`, `-year` …): {id: {unit,
+    scale}}, the unit's label put in place of the final `h` ('HS23 h' → 'HS23 days')."""
+    if scale != 3600 or not (unit == "h" or unit.endswith(" h")):
+        return None
+    return {u: {"unit": unit[:-1] + spec["label"], "scale": 3600 * spec["hours"]}
+            for u, spec in cat.explore_units.items()}
+
+
+def family_metrics(cat: Catalogue, data: str) -> list[dict]:
+    """The metrics a data type offers, as explore.js reads them. Storage's are the monthly
+    time-weighted averages (<measure>_avg) of the cube, as on the static storage pages."""
+    if cat.explore[data].get("stock"):
+        return [{"id": k, "name": m["name"], "unit": m["unit"], "numerator": f"{m['column']}_avg",
+                 "denominator": None, "scale": m["scale"], "multiplier": 1, "per_period": False,
+                 "period_unit": None, "units": None} for k, m in cat.storage_metrics.items()]
+    return [{"id": k, "name": m.name, "unit": m.unit, "numerator": m.numerator, "denominator": m.denominator,
+             "scale": m.scale, "multiplier": m.multiplier, "per_period": m.per_period,
+             "period_unit": m.period_unit if m.per_period else None,
+             "units": None if m.per_period or m.denominator else units(cat, m.unit, m.scale)}
+            for k, m in cat.metrics.items() if k in cat.families[data].metrics]
 
 
 def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
@@ -96,34 +126,45 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
     predicates = report_predicates()
     families = {}
     for data, spec in cat.explore.items():
-        fam = cat.families[data]
         cube = spec["cube"]
         first = con.execute(f"SELECT min(Year * 100 + Month) FROM {ident(cube)}").fetchone()[0] or frame.last
-        values = {}
+        values, absent = {}, []
         for dim in spec["dimensions"]:
             rows = con.execute(f"SELECT DISTINCT {ident(dim)} FROM {ident(cube)} ORDER BY 1 NULLS LAST").fetchall()
             values[dim] = [v for (v,) in rows if v is not None]
+            if len(values[dim]) < len(rows):
+                absent.append(dim)
+        metrics = family_metrics(cat, data)
+        sums = [m["numerator"] for m in metrics] if spec.get("stock") else list(cat.families[data].sums)
+        sums = list(dict.fromkeys(sums))
         families[data] = {
-            "cube": cube, "file": f"{cube}.parquet", "url": f"{data_root}{cube}.parquet",
+            "label": spec["label"], "cube": cube, "file": f"{cube}.parquet", "url": f"{data_root}{cube}.parquet",
             "attach": ATTACH.format(cube=cube, file=sql_text(f"{cube}.parquet")),
-            "sums": list(fam.sums),
-            "sums_sql": ", ".join(f"sum({ident(c)})::DOUBLE AS {ident(c)}" for c in fam.sums),
-            "default": fam.default,
-            "metrics": [{"id": m, "name": cat.metrics[m].name, "unit": cat.metrics[m].unit,
-                         "numerator": cat.metrics[m].numerator, "denominator": cat.metrics[m].denominator,
-                         "scale": cat.metrics[m].scale, "multiplier": cat.metrics[m].multiplier}
-                        for m in fam.metrics if not cat.metrics[m].per_period],
+            "sums": sums,
+            "sums_sql": ", ".join(f"sum({ident(c)})::DOUBLE AS {ident(c)}" for c in sums),
+            # A stock's roll-up over months, by statistic (stock only; see explore_storage.sql).
+            "rollups": {stat: ", ".join(f"{fn}({ident(c)}) AS {ident(c)}" for c in sums)
+                        for stat, fn in spec.get("stats", {}).items()},
+            "stock": bool(spec.get("stock")),
+            "rank": spec["rank"], "jobs": spec["jobs"], "vo_groups": spec["vo_groups"],
+            "default": cat.families[data].default if data in cat.families else metrics[0]["id"],
+            "metrics": metrics,
             "dimensions": spec["dimensions"],
             "values": values,
+            "absent": absent,
             "months": month_periods(con, divmod(first, 100), (frame.last_year, frame.last_month)),
         }
     y, m = frame.recent_months()[0]
     return {
         "setup": macro_statements(),
         "query": strip_comments(duck.sql(PAGE_QUERIES / "explore.sql")),
+        "stock_query": strip_comments(duck.sql(PAGE_QUERIES / "explore_storage.sql")),
         "top_vos": strip_comments(duck.sql(PAGE_QUERIES / "explore_top_vos.sql")),
         "predicates": predicates,
         "filter": FILTER,
+        "filter_absent": FILTER_ABSENT,
+        "absent_value": ABSENT_VALUE,
+        "units": {u: spec["label"] for u, spec in cat.explore_units.items()},
         "periods": {p: {"label": PERIOD_LABELS[p], "sql": f"{macro}(Year, Month)"} for p, macro in PERIODS.items()},
         "jobs": {k: {"id": v, "label": cat.infra_filters[v]["label"]} for k, v in JOBS.items()},
         "vo_groups": {g: v["label"] for g, v in cat.vo_groups.items()},
@@ -132,7 +173,8 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
         "families": families,
         "defaults": {"data": "htc", "metric": [families["htc"]["default"]], "rows": "NGI", "cols": "month",
                      "from": f"{y:04d}-{m:02d}", "to": f"{frame.last_year:04d}-{frame.last_month:02d}",
-                     "vos": "all", "top": 10, "jobs": "both"},
+                     "vos": "all", "top": 10, "jobs": "both", "unit": "hour", "stat": "average",
+                     "metrics": {k: [f["default"]] for k, f in families.items()}},
     }
 
 
@@ -140,30 +182,45 @@ def _expr(q: dict, dim: str) -> str:
     return q["periods"][dim]["sql"] if dim in q["periods"] else ident(dim)
 
 
+def _filter(q: dict, column: str, values: list[str]) -> str:
+    """`column` is one of `values`; the absent value's token selects NULL too."""
+    named = [v for v in values if v != q["absent_value"]]
+    text = ", ".join(map(sql_text, named)) or "NULL"
+    return (q["filter_absent"] if len(named) < len(values) else q["filter"]).format(column=ident(column),
+                                                                                   values=text)
+
+
 def view_sql(q: dict, view: dict) -> str:
     """A view's query, assembled from queries.json as static/explore.js assembles it (`fill` is
     str.format there: one pass, no re-reading of what was filled in). `view` holds data,
     metric (a list), rows, cols ('metric' for several metrics), from, to (YYYY-MM), vos, top,
-    vo (the custom list), jobs and filters ({dimension: [values]})."""
+    vo (the custom list), jobs, filters ({dimension: [values]}) and, for a stock, stat.
+    The job type and the EGI/LHC VO groups apply where the data type has them (HTC)."""
     fam = q["families"][view["data"]]
     p = q["predicates"]
     first, last = (int(view[k].replace("-", "")) for k in ("from", "to"))
-    base = [p["first"].format(first=first, last=last),
-            p["infra_filter"].format(infra_filter=sql_text(q["jobs"][view["jobs"]]["id"]))]
+    base = [p["first"].format(first=first, last=last)]
+    if fam["jobs"]:
+        base.append(p["infra_filter"].format(infra_filter=sql_text(q["jobs"][view["jobs"]]["id"])))
     where = list(base)
     vos = view["vos"]
-    if vos in ("all", "egi", "lhc"):
-        where.append(p["vo_group"].format(vo_group=sql_text(vos)))
+    if vos in fam["vo_groups"]:
+        if fam["vo_groups"] != ["all"]:  # (a cube without the groups' flags offers only "all")
+            where.append(p["vo_group"].format(vo_group=sql_text(vos)))
     elif vos == "top":
-        where.append(q["top_vos"].format(cube=fam["cube"], where=" AND ".join(base), n=int(view["top"])))
+        where.append(q["top_vos"].format(cube=fam["cube"], where=" AND ".join(base), n=int(view["top"]),
+                                         rank=ident(fam["rank"])))
     else:
-        where.append(q["filter"].format(column=ident("VO"), values=", ".join(map(sql_text, view["vo"])) or "NULL"))
+        where.append(_filter(q, "VO", view["vo"]))
     for dim, values in sorted(view.get("filters", {}).items()):
         if values:
-            where.append(q["filter"].format(column=ident(dim), values=", ".join(map(sql_text, values))))
+            where.append(_filter(q, dim, values))
     column = "'all'" if view["cols"] == "metric" else _expr(q, view["cols"])
-    return q["query"].format(row=_expr(q, view["rows"]), column=column, cube=fam["cube"],
-                             where="\n    AND ".join(where), sums=fam["sums_sql"])
+    fields = dict(row=_expr(q, view["rows"]), column=column, cube=fam["cube"],
+                  where="\n    AND ".join(where), sums=fam["sums_sql"])
+    if fam["stock"]:
+        return q["stock_query"].format(rollup=fam["rollups"][view.get("stat", "average")], **fields)
+    return q["query"].format(**fields)
 
 
 def vendor_files() -> dict[str, Path]:
