@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import duckdb
 import pyarrow.parquet as pq
@@ -28,7 +29,7 @@ from accounting.publish import directory
 from apache_server import free_port
 from conftest import ROOT, run_build
 from test_explore import assert_same, page_table
-from test_explore_browser import assert_table, expected, source  # noqa: F401  (source is a fixture)
+from test_explore_browser import TYPE_VIEWS, assert_table, expected, source, truth, type_expected  # noqa: F401  (fixtures)
 
 
 def get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -100,6 +101,24 @@ def test_views_equal_the_source(api, source, query, params):  # noqa: F811
         want["cols"] = "metric"
     want = {k: (val if isinstance(val, list) else [val]) for k, val in want.items()}
     assert_table(as_table(body), expected(source, want), query or "default")
+
+
+@pytest.mark.parametrize("query", TYPE_VIEWS)
+def test_cloud_gpu_and_storage_views_equal_the_source(api, built, truth, query):  # noqa: F811
+    """The explorer's cloud, GPU and storage views (test_explore_browser.TYPE_VIEWS: per-period
+    metrics, units, storage's average and peak over quarters and years, several metrics)
+    asked of the API equal the same independent recomputation from the source."""
+    q = json.loads((built["output"] / "explore" / "queries.json").read_text())
+    first = {d: f["months"][0]["month"] for d, f in q["families"].items()}
+    query = query.format(last=q["defaults"]["to"], **first)
+    params = parse_qs(query[1:])
+    data = params.pop("data")[0]
+    status, _, raw = get(api["base"], f"/api/v1/{data}?" + "&".join(f"{k}={v[0]}" for k, v in params.items()))
+    assert status == 200, raw
+    body = json.loads(raw)
+    got = {r: {("Total" if c in ("Average", "Peak") else c): v for c, v in cells.items()}
+           for r, cells in as_table(body).items()}
+    assert_table(got, type_expected(truth, {"data": [data], **params}), query)
 
 
 def test_time_as_rows_is_the_transposed_table(api):
@@ -175,7 +194,13 @@ def test_answers_name_their_release_and_revalidate(api):
     ("/api/v1/htc?NGI=NGI_NOWHERE", 404, "unknown NGI 'NGI_NOWHERE'"),
     ("/api/v1/htc?vos=custom&vo=" + ",".join(f"vo{i}" for i in range(201)), 400, "vo lists 201 values, at most 200"),
     ("/api/v1/htc?format=xlsx", 400, "unknown format 'xlsx'"),
-    ("/api/v1/htc?colour=red", 400, "unknown parameter 'colour'"),
+    ("/api/v1/htc?colour=red", 400, "unknown parameter 'colour' for htc"),
+    ("/api/v1/cloud?jobs=grid", 400, "unknown parameter 'jobs' for cloud"),
+    ("/api/v1/htc?stat=peak", 400, "unknown parameter 'stat' for htc"),
+    ("/api/v1/htc?metric=cpueff&unit=day", 400, "unknown parameter 'unit' for htc"),
+    ("/api/v1/htc?unit=week", 400, "unknown unit 'week'"),
+    ("/api/v1/storage?stat=median", 400, "unknown stat 'median'"),
+    ("/api/v1/storage?vos=lhc", 400, "unknown vos 'lhc' for storage"),
     ("/api/v1/htc?rows=NGI&rows=VO", 400, "rows is given 2 times"),
     ("/api/v1/htc?metric=normcpu,njobs&cols=month", 400, "several metrics need cols=metric"),
     ("/api/v2/htc", 404, "not found"),

@@ -13,12 +13,10 @@ the explorer for the same view.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
-from accounting.catalogue import Metric
-from accounting.site import report
+from accounting.api import table
+from accounting.api.table import Answer
 from accounting.site.explore import view_sql
-from accounting.site.paths import Absent
 
 MAX_LIST = 200  # values in a custom VO list or in one filter
 MAX_TOP = 1000
@@ -60,15 +58,19 @@ def parse(q: dict, data: str, params) -> dict:
     if data not in q["families"]:
         raise BadRequest(f"unknown data type {data!r} (known: {', '.join(q['families'])})", 404)
     fam, d = q["families"][data], q["defaults"]
-    known = {"metric", "rows", "cols", "from", "to", "vos", "top", "vo", "jobs", "format", *fam["dimensions"]}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise BadRequest(f"unknown parameter {unknown[0]!r}")
-    metric_ids = {m["id"] for m in fam["metrics"]}
+    known = {"metric", "rows", "cols", "from", "to", "vos", "top", "vo", "format", *fam["dimensions"]}
+    known |= {"jobs"} if fam["jobs"] else set()
+    known |= {"stat"} if fam["stock"] else set()
+    by_id = {m["id"]: m for m in fam["metrics"]}
     metrics = _list(params, "metric") or [fam["default"]]
     for m in metrics:
-        if m not in metric_ids:
+        if m not in by_id:
             raise BadRequest(f"unknown metric {m!r} for {data}")
+    if any(by_id[m]["units"] for m in metrics):
+        known.add("unit")
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise BadRequest(f"unknown parameter {unknown[0]!r} for {data}")
     axes = set(fam["dimensions"]) | set(q["periods"])
     rows = _one(params, "rows", d["rows"])
     default_cols = "metric" if len(metrics) > 1 else d["cols"]
@@ -76,9 +78,9 @@ def parse(q: dict, data: str, params) -> dict:
         default_cols = "NGI" if rows == "month" else "month"
     cols = _one(params, "cols", default_cols)
     if rows not in axes:
-        raise BadRequest(f"unknown rows {rows!r}")
+        raise BadRequest(f"unknown rows {rows!r} for {data}")
     if cols not in axes | {"metric"}:
-        raise BadRequest(f"unknown cols {cols!r}")
+        raise BadRequest(f"unknown cols {cols!r} for {data}")
     if rows == cols:
         raise BadRequest(f"rows and cols are both {rows!r}")
     if len(metrics) > 1 and cols != "metric":
@@ -88,33 +90,43 @@ def parse(q: dict, data: str, params) -> dict:
     if first > last:
         raise BadRequest(f"from={first} is after to={last}")
     vos = _one(params, "vos", d["vos"])
-    if vos not in q["vo_groups"] and vos not in ("top", "custom"):
-        raise BadRequest(f"unknown vos {vos!r}")
+    if vos not in fam["vo_groups"] and vos not in ("top", "custom"):
+        raise BadRequest(f"unknown vos {vos!r} for {data} (known: {', '.join([*fam['vo_groups'], 'top', 'custom'])})")
     top = _one(params, "top", str(d["top"]))
     if not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
         raise BadRequest(f"top={top!r} is not a number from 1 to {MAX_TOP}")
-    custom = _list(params, "vo")
-    if vos == "custom" and not custom:
-        raise BadRequest("vos=custom needs vo=…")
     jobs = _one(params, "jobs", d["jobs"])
     if jobs not in q["jobs"]:
         raise BadRequest(f"unknown jobs {jobs!r} (known: {', '.join(q['jobs'])})")
-    filters = {}
-    for dim in fam["dimensions"]:
-        values = _list(params, dim)
-        unknown_values = [v for v in values if v not in set(fam["values"][dim])]
-        if unknown_values:
-            raise BadRequest(f"unknown {dim} {unknown_values[0]!r}", 404)
-        if values:
-            filters[dim] = sorted(set(values))
+    unit = _one(params, "unit", d["unit"])
+    if unit not in q["units"]:
+        raise BadRequest(f"unknown unit {unit!r} (known: {', '.join(q['units'])})")
+    stat = _one(params, "stat", d["stat"])
+    if fam["stock"] and stat not in fam["rollups"]:
+        raise BadRequest(f"unknown stat {stat!r} (known: {', '.join(fam['rollups'])})")
+    absent = q["absent_value"]  # the token that selects what the source left absent (NULL)
+
+    def values_of(dim: str, name: str) -> list[str]:
+        values = _list(params, name)
+        have = set(fam["values"][dim]) | ({absent} if dim in fam["absent"] else set())
+        wrong = [v for v in values if v not in have]
+        if wrong:
+            raise BadRequest(f"unknown {dim} {wrong[0]!r}", 404)
+        return sorted(set(values))
+
+    custom = values_of("VO", "vo") if "VO" in fam["dimensions"] else _list(params, "vo")
+    if vos == "custom" and not custom:
+        raise BadRequest("vos=custom needs vo=…")
+    filters = {dim: v for dim in fam["dimensions"] if (v := values_of(dim, dim))}
     return {"data": data, "metric": metrics, "rows": rows, "cols": cols, "from": first, "to": last,
-            "vos": vos, "top": int(top) if vos == "top" else None, "vo": sorted(set(custom)) if vos == "custom" else [],
-            "jobs": jobs, "filters": filters}
+            "vos": vos, "top": int(top) if vos == "top" else None, "vo": custom if vos == "custom" else [],
+            "jobs": jobs if fam["jobs"] else None, "unit": unit if "unit" in known else None,
+            "stat": stat if fam["stock"] else None, "filters": filters}
 
 
 def canonical(view: dict) -> str:
     """One text per distinct view (the cache key and the ETag's content)."""
-    parts = [f"{k}={view[k]}" for k in ("data", "rows", "cols", "from", "to", "vos", "top", "jobs")]
+    parts = [f"{k}={view[k]}" for k in ("data", "rows", "cols", "from", "to", "vos", "top", "jobs", "unit", "stat")]
     parts += [f"metric={','.join(view['metric'])}", f"vo={','.join(view['vo'])}"]
     parts += [f"{dim}={','.join(v)}" for dim, v in sorted(view["filters"].items())]
     return "&".join(parts)
@@ -126,71 +138,17 @@ def file_name(view: dict) -> str:
     return "".join(c if c.isalnum() or c in "-+" else "_" for c in name)
 
 
-@dataclass
-class Answer:
-    header: list[str]
-    records: list[list]
-    kinds: list[str]
-
-
-def _metric(m: dict, data: str) -> Metric:
-    return Metric(id=m["id"], name=m["name"], unit=m["unit"], numerator=m["numerator"], scale=m["scale"],
-                  description="", denominator=m["denominator"], multiplier=m["multiplier"], family=data)
-
-
-def _label(q: dict, dim: str, key) -> str:
-    """A row or column label; what the source left absent is an `Absent` label, never equal
-    to a real name of the same text (its row is of kind "absent")."""
-    if key is None:
-        return Absent((q["dimensions"].get(dim) or {}).get("absent") or "(none)")
-    return str(key)
-
-
-def _axis_label(q: dict, axis: str) -> str:
-    return q["periods"][axis]["label"] if axis in q["periods"] else q["dimensions"][axis]["label"]
-
-
 def compute(release, view: dict) -> Answer:
     """The view's table, as the explorer shows it: data rows, then Total (and Percent)."""
     q = release.queries
-    fam = q["families"][view["data"]]
-    sql_view = {**view, "top": view["top"] or 1}
     cur = release.cursor()
     timer = threading.Timer(QUERY_SECONDS, cur.interrupt)  # a view that runs too long fails alone
     timer.start()
     try:
-        result = cur.execute(view_sql(q, sql_view)).fetchall()
+        cur.execute(view_sql(q, {**view, "top": view["top"] or 1}))
+        names = [d[0] for d in cur.description]
+        result = cur.fetchall()
     finally:
         timer.cancel()
         cur.close()
-    n = len(fam["sums"])
-    cells: dict[str, dict[str, tuple]] = {}
-    for row_key, column_key, all_rows, all_columns, *sums in result:
-        if not all_rows and not all_columns:
-            exact = tuple(int(s) if float(s).is_integer() else s for s in sums[:n])
-            cells.setdefault(_label(q, view["rows"], row_key), {})[_label(q, view["cols"], column_key)] = exact
-    metrics = [_metric(next(m for m in fam["metrics"] if m["id"] == mid), view["data"]) for mid in view["metric"]]
-    if view["cols"] in q["periods"]:
-        columns = list(dict.fromkeys(m[view["cols"]] for m in fam["months"]
-                                     if view["from"] <= m["month"] <= view["to"]))
-    elif view["cols"] == "metric":
-        columns = ["all"]
-    else:
-        columns = sorted({c for by_col in cells.values() for c in by_col})
-    tables = [report.build_table(id="api", title=m.title, row_dim=_axis_label(q, view["rows"]),
-                                 row_label=_axis_label(q, view["rows"]), columns=columns, column_labels=columns,
-                                 metric=m, sums=cells) for m in metrics]
-    if view["rows"] in q["periods"]:  # time as rows runs in time order, as in the explorer
-        for t in tables:
-            t.rows.sort(key=lambda r: r.key)
-    if view["cols"] != "metric":
-        t = tables[0]
-        return Answer(t.header, t.records, t.kinds)
-    # rows × metrics for the period, in the first metric's order (each table sorts by its own)
-    first = tables[0]
-    totals = [{r.key: r.total for r in t.rows} for t in tables]
-    header = [first.row_dim, *(m.title for m in metrics)]
-    records = [[r.key, *(m.value(tt[r.key].num, tt[r.key].den) for m, tt in zip(metrics, totals))]
-               for r in first.rows]
-    records.append(["Total", *(t.metric.value(t.grand_total.num, t.grand_total.den) for t in tables)])
-    return Answer(header, records, [report.row_kind(r.key) for r in first.rows] + [report.TOTAL])
+    return table.build(q, view, names, result)
