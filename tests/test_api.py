@@ -308,3 +308,81 @@ def test_a_release_switch_mixes_nothing(api):
         if (first, to) in totals and (second, to) in totals:
             assert totals[(second, to)] == {3 * t for t in totals[(first, to)]}
     assert totals.get((first, months[0]), {base_total}) == {base_total}
+
+
+def _minimal_tree(src: Path, dest: Path) -> Path:
+    """What the API reads of a release (manifest, queries, cubes), as a publishable tree."""
+    from accounting.publish import s3
+
+    q = json.loads((src / "explore" / "queries.json").read_text())
+    for rel in ["explore/queries.json", *(f"data/{f['file']}" for f in q["families"].values())]:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / rel, dest / rel)
+    files = s3.file_listing(dest)
+    (dest / "manifest.json").write_text(json.dumps({"build_id": s3.build_id_of(files), "built_at": "x",
+                                                    "code_version": "test", "datasets": {}, "files": files}))
+    return dest
+
+
+def test_the_api_follows_an_s3_release(api, tmp_path, monkeypatch):
+    """`build.py api --from s3://…` answers from the release the pointer names, as the
+    directory API does, and moves to the next release once it is published."""
+    from test_s3 import start_moto
+
+    from accounting.publish import s3
+
+    moto, endpoint = start_moto()
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("ACCOUNTING_S3_ENDPOINT_URL", None)
+    proc = None
+    try:
+        for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            monkeypatch.setenv(k, env[k])
+        monkeypatch.delenv("ACCOUNTING_S3_ENDPOINT_URL", raising=False)
+        s3.client().create_bucket(Bucket="api-test")
+        current = Path(os.path.realpath(api["pub"] / "current"))
+        first = _minimal_tree(current, tmp_path / "one")
+        s3.publish(first, "s3://api-test/portal")
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "api", "--from", "s3://api-test/portal",
+                                 "--port", str(port), "--cache", str(tmp_path / "cache")], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if get(base, "/api/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"the API did not start: {proc.communicate(timeout=5)[1]}")
+        query = "/api/v1/htc?metric=njobs&rows=Country&cols=year&from=2024-01"
+        want = json.loads(get(api["base"], query)[2])
+        got = json.loads(get(base, query)[2])
+        assert got["rows"] == want["rows"]
+        assert got["build_id"] == json.loads((first / "manifest.json").read_text())["build_id"]
+        second = tmp_path / "two"
+        shutil.copytree(first, second)
+        (second / "manifest.json").unlink()
+        con = duckdb.connect()
+        cube = second / "data" / "htc_monthly.parquet"
+        sums = json.loads((second / "explore" / "queries.json").read_text())["families"]["htc"]["sums"]
+        cols = ", ".join(f'"{c}" * 3 AS "{c}"' for c in sums)
+        con.execute(f"COPY (SELECT * REPLACE ({cols}) FROM read_parquet('{first / 'data' / 'htc_monthly.parquet'}'))"
+                    f" TO '{cube}' (FORMAT PARQUET)")
+        _minimal_tree(second, tmp_path / "two-tree")
+        second_id = s3.publish(tmp_path / "two-tree", "s3://api-test/portal")["release"]
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and json.loads(get(base, "/api/health")[2])["build_id"] != second_id:
+            time.sleep(0.2)
+        tripled = json.loads(get(base, query)[2])
+        assert tripled["build_id"] == second_id
+        total = lambda b: next(r for r in b["rows"] if r["row_kind"] == "total")["Total"]  # noqa: E731
+        assert total(tripled) == 3 * total(got)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+        moto.terminate()
+        moto.wait(10)

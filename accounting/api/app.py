@@ -82,8 +82,8 @@ def error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
-def create_app(target, every: float = 1.0) -> Starlette:
-    follower = Follower(target, every)
+def create_app(target, every: float = 1.0, cache=None) -> Starlette:
+    follower = Follower(target, every, cache)
     cache = AnswerCache()
     gate = threading.BoundedSemaphore(CONCURRENT_QUERIES)
 

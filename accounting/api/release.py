@@ -6,7 +6,9 @@ the cubes it publishes under data/. The API opens a release's cubes read-only wi
 in-memory DuckDB and never connects to the accounting database.
 
 The target is a publish directory (`DIR/current` -> `releases/<build-id>`, switched by one
-rename) or a plain built site. A request takes the current `Release` object once and is
+rename), an object store publish target (`s3://BUCKET/PREFIX`: its `current.json` pointer
+names the release, whose manifest, queries and cubes are fetched once into a local cache
+directory, completely before use) or a plain built site. A request takes the current `Release` object once and is
 answered wholly from it; a new release is opened completely before it replaces the old one,
 so no answer mixes two releases. In a publish directory a release never changes under its
 name; a plain site directory is replaced as a whole by the site stage, so there the switch
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,8 +84,43 @@ def open_release(root: Path) -> Release:
     return Release(root, head["build_id"], head["built_at"], queries, con)
 
 
-def resolve(target: Path) -> tuple[Path, object]:
+def _fetch_s3(url: str, cache: Path) -> tuple[Path, str]:
+    """The live release of an S3 publish target, as a local directory of what the API reads."""
+    from accounting.publish import s3
+
+    store = s3.open_store(url)
+    pointer = store.get_json(store.key(s3.POINTER))
+    if not pointer:
+        raise ReleaseError(f"{url} has no current release ({s3.POINTER})")
+    release = pointer["release"]
+    root = cache / release
+    if root.is_dir():
+        return root, release
+    tmp = cache / f".{release}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def fetch(rel: str) -> bytes:
+        body = store.call("get_object", Key=store.key("releases", release, rel))["Body"].read()
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / rel).write_bytes(body)
+        return body
+
+    fetch(MANIFEST)
+    queries = json.loads(fetch(QUERIES))
+    for fam in queries["families"].values():
+        fetch(f"data/{fam['file']}")
+    os.replace(tmp, root)
+    for old in sorted(p for p in cache.iterdir() if p.is_dir() and p.name != release and not p.name.startswith(".")):
+        shutil.rmtree(old, ignore_errors=True)  # a request still on it holds its open files
+    return root, release
+
+
+def resolve(target, cache: Path | None = None) -> tuple[Path, object]:
     """The directory of the target's live release and a token that changes when it does."""
+    if str(target).startswith("s3://"):
+        cache = Path(cache or tempfile.gettempdir()) / "accounting-api"
+        cache.mkdir(parents=True, exist_ok=True)
+        return _fetch_s3(str(target), cache)
     target = Path(target)
     link = target / CURRENT
     if link.is_symlink():
@@ -94,10 +133,10 @@ def resolve(target: Path) -> tuple[Path, object]:
 class Follower:
     """The target's current release, checked at most every `every` seconds."""
 
-    def __init__(self, target: Path, every: float = 1.0):
-        self.target, self.every = Path(target), every
+    def __init__(self, target, every: float = 1.0, cache: Path | None = None):
+        self.target, self.every, self.cache = target, every, cache
         self._lock = threading.Lock()
-        root, self._token = resolve(self.target)
+        root, self._token = resolve(self.target, cache)
         self._release = open_release(root)
         self._checked = time.monotonic()
 
@@ -111,8 +150,8 @@ class Follower:
     def _refresh(self) -> None:
         self._checked = time.monotonic()
         try:
-            root, token = resolve(self.target)
+            root, token = resolve(self.target, self.cache)
             if token != self._token:
                 self._release, self._token = open_release(root), token
-        except (OSError, ReleaseError):
+        except (OSError, AccountingError):
             pass  # a publish in progress or a broken new release: keep answering from the last good one
