@@ -327,9 +327,8 @@ def _minimal_tree(src: Path, dest: Path) -> Path:
 def test_the_api_follows_an_s3_release(api, tmp_path, monkeypatch):
     """`build.py api --from s3://…` answers from the release the pointer names, as the
     directory API does, and moves to the next release once it is published."""
-    from test_s3 import start_moto
-
     from accounting.publish import s3
+    from test_s3 import start_moto
 
     moto, endpoint = start_moto()
     env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
