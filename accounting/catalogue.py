@@ -67,6 +67,7 @@ class Catalogue:
     absent: dict[str, str]  # cube column -> label the site shows where it is NULL ('unknown NGI')
     explore: dict[str, dict] = None  # data type -> {cube, dimensions} of the explorer
     explore_units: dict[str, dict] = None  # the explorer's units of hour-type metrics
+    legacy: dict = None  # the old portal's URL ids -> ours (accounting/site/legacy.py)
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -81,7 +82,7 @@ def load() -> Catalogue:
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
                      storage, raw["labels"], raw["absent"], raw.get("explore", {}),
-                     raw.get("explore_units", {}))
+                     raw.get("explore_units", {}), raw.get("legacy", {}))
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 Python's own HTTP server with the site's content types (accounting/media.py) and byte-range
 requests (a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range, answered 206 Partial
 Content or 416), as Apache and object stores serve them: the explorer's DuckDB-WASM reads
-the Parquet cubes by range requests."""
+the Parquet cubes by range requests. A missing path gets the site's 404.html with status 404,
+as Apache (ErrorDocument) and an object store's error document serve it."""
 
 from __future__ import annotations
 
@@ -61,6 +62,20 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self._remaining = end - start + 1
         return f
+
+    def send_error(self, code, message=None, explain=None):
+        page = os.path.join(self.directory, "404.html")
+        if code != 404 or not os.path.isfile(page):
+            return super().send_error(code, message, explain)
+        with open(page, "rb") as f:
+            body = f.read()
+        self.send_response(404)
+        self.send_header("Content-Type", media.TYPES[".html"])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
 
     def copyfile(self, source, outputfile):
         remaining = self._remaining

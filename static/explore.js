@@ -23,6 +23,7 @@ let Q = null; // queries.json
 let conn = null;
 let duck = null;
 let attached = new Set();
+let ui = null; // the chart, table and download modules (static/explore-*.js)
 
 // str.format of Python, as the templates use it: one pass, `{name}` only.
 function fill(template, values) {
@@ -66,6 +67,7 @@ function parseView(search) {
     unit: hasUnits(fam, metric) && Q.units[p.get("unit")] ? p.get("unit") : d.unit,
     stat: fam.stock && fam.rollups[p.get("stat")] ? p.get("stat") : d.stat,
     filters: {},
+    ...ui.chart.readParams(p),
   };
   if (view.vos !== "custom") { view.vo = []; }
   if (view.from > view.to) { [view.from, view.to] = [view.to, view.from]; }
@@ -94,6 +96,7 @@ function viewSearch(view) {
   if (hasUnits(fam, view.metric)) { p.set("unit", view.unit); }
   if (fam.stock) { p.set("stat", view.stat); }
   Object.keys(view.filters).sort().forEach((dim) => view.filters[dim].forEach((v) => p.append(dim, v)));
+  ui.chart.writeParams(view, p);
   return "?" + p.toString();
 }
 
@@ -135,6 +138,8 @@ function fillForm(view) {
   sel("x-vo", choices("VO"), view.vo);
   sel("x-jobs", Object.entries(Q.jobs).map(([k, v]) => [k, v.label]), view.jobs);
   $("x-jobs-label").hidden = !fam.jobs;
+  sel("x-chart", Object.entries(ui.chart.KINDS), view.chart);
+  $("x-chartn").value = String(view.chartn);
   const box = $("x-filters");
   box.replaceChildren();
   FILTER_PARAMS.clear();
@@ -158,7 +163,8 @@ function formView() {
   const selected = (s) => Array.from(s.selectedOptions).map((o) => o.value);
   p.set("data", f.elements.data.value);
   p.set("metric", selected(f.elements.metric).join(","));
-  ["rows", "cols", "from", "to", "vos", "top", "jobs", "unit", "stat"].forEach((k) => p.set(k, f.elements[k].value));
+  ["rows", "cols", "from", "to", "vos", "top", "jobs", "unit", "stat", "chart", "chartn"]
+    .forEach((k) => p.set(k, f.elements[k].value));
   selected(f.elements.vo).forEach((v) => p.append("vo", v));
   FILTER_PARAMS.forEach((dim) => selected(f.elements[dim]).forEach((v) => p.append(dim, v)));
   return parseView("?" + p.toString());
@@ -422,15 +428,9 @@ function csv(view, out) {
   return lines.join("\r\n") + "\r\n";
 }
 
-function csvName(view) {
-  const parts = ["explore", view.data, view.metric.join("+"), view.rows, view.cols, view.from, view.to, view.vos, view.jobs];
-  return parts.join("_").replace(/[^A-Za-z0-9_+.-]/g, "-") + ".csv";
-}
-
 // ---- running a view -------------------------------------------------------------------
 
 let shown = null;
-let csvUrl = null;
 
 async function show(view) {
   const search = viewSearch(view);
@@ -442,20 +442,45 @@ async function show(view) {
   const t0 = performance.now();
   const table = await conn.query(sql);
   const records = table.toArray().map((r) => r.toJSON());
-  const out = tableRecords(view, shape(view, records));
-  result.replaceChildren(render(view, out));
-  if (csvUrl) { URL.revokeObjectURL(csvUrl); }
-  csvUrl = URL.createObjectURL(new Blob([csv(view, out)], { type: "text/csv" }));
-  const link = $("explore-csv");
-  link.href = csvUrl;
-  link.download = csvName(view);
-  link.hidden = false;
+  const t = shape(view, records);
+  const out = tableRecords(view, t);
+  const shownTable = render(view, out);
+  result.replaceChildren(shownTable);
+  const fam = Q.families[view.data];
+  ui.table.enhance(shownTable, out.header.slice(1).map((h, j) => (view.cols === "metric" ? metricOf(fam, view.metric[j])
+    : out.percent && j === out.header.length - 2 ? null : t.metrics[0])));
+  const timeKey = (k) => [Q.periods[view.rows] ? k : undefined, Q.periods[view.cols] ? k : undefined];
+  const chartValue = (m, s, k) => metricValue(view, m, s, periodLength(view, m, ...(k === undefined ? [] : timeKey(k))));
+  await Promise.all([ui.chart.draw($("explore-chart"), view, t, Q, chartValue),
+    ui.download.offer(view, out, csv(view, out), { duck, conn, Q })]);
   shown = search;
   result.dataset.sql = sql;
   result.dataset.csv = csv(view, out);
   result.dataset.ready = search;
   status.textContent = out.records.length - (out.percent ? 2 : 1) + " rows, in "
     + Math.round(performance.now() - t0) + " ms.";
+}
+
+async function openLegacy(path) {
+  const [mod, T] = await Promise.all([
+    import(new URL(config.legacy, document.baseURI).href),
+    fetch(config.legacy_table).then((r) => { if (!r.ok) { throw new Error(config.legacy_table + ": HTTP " + r.status); } return r.json(); }),
+  ]);
+  const r = mod.parseLegacy(path, T, Q.families);
+  const search = mod.explorerSearch(r.params);
+  $("legacy-path").textContent = path;
+  if (r.problem) {
+    $("legacy-index").textContent = String(r.problem.index);
+    $("legacy-segment").textContent = r.problem.segment;
+    $("legacy-reason").textContent = r.problem.reason;
+    if (r.page) { $("legacy-nearest").href = "../" + r.page; $("legacy-nearest").dataset.page = r.page; }
+    $("legacy-nearest").textContent = r.page ? "/" + r.page : "the view below";
+    $("legacy-problem").hidden = false;
+  }
+  r.notes.forEach((note) => { const li = document.createElement("li"); li.textContent = note; $("legacy-notes").appendChild(li); });
+  $("explore-legacy").dataset.state = r.problem ? "problem" : "ok";
+  $("explore-legacy").hidden = false;
+  return search;
 }
 
 function fail(err) {
@@ -470,11 +495,29 @@ async function start() {
     return;
   }
   status.textContent = "Loading the query engine…";
-  const [q, lib] = await Promise.all([
+  const load = (u) => import(new URL(u, document.baseURI).href);
+  const engine = load(config.duckdb);
+  engine.catch(() => {}); // (awaited below, where a failure is reported)
+  const [q, chart, table, download] = await Promise.all([
     fetch(config.queries).then((r) => { if (!r.ok) { throw new Error(config.queries + ": HTTP " + r.status); } return r.json(); }),
-    import(new URL(config.duckdb, document.baseURI).href),
+    load(config.modules.chart), load(config.modules.table), load(config.modules.download),
   ]);
   Q = q;
+  ui = { chart, table, download };
+  // An old portal address (Apache and the 404 page send it as ?legacy=<path>) opens as the
+  // view it meant, or as far as it was understood (static/legacy.js).
+  const legacyPath = new URLSearchParams(location.search).get("legacy");
+  const view = parseView(legacyPath === null ? location.search : await openLegacy(legacyPath));
+  // The address states the view in full and in one spelling (what a bookmark keeps).
+  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
+  if (legacyPath !== null && !$("legacy-nearest").dataset.page) { $("legacy-nearest").href = viewSearch(view); }
+  fillForm(view);
+  $("explore-form").hidden = false;
+  $("explore-form").dataset.view = viewSearch(view); // (settled before the engine has loaded)
+  // Another data type (or metric) changes what applies: the form offers only that type's
+  // metrics, dimensions, filters, VO groups, job type, unit and roll-up, its values reset.
+  ["x-data", "x-metric"].forEach((id) => $(id).addEventListener("change", () => fillForm(formView())));
+  const lib = await engine;
   const abs = (u) => new URL(u, document.baseURI).href;
   const bundles = {
     eh: { mainModule: abs(config.bundles.eh.mainModule), mainWorker: abs(config.bundles.eh.mainWorker) },
@@ -487,14 +530,6 @@ async function start() {
   duck = { lib, db };
   conn = await db.connect();
   for (const statement of Q.setup) { await conn.query(statement); }
-  const view = parseView(location.search);
-  // The address states the view in full and in one spelling (what a bookmark keeps).
-  if (viewSearch(view) !== location.search) { history.replaceState(null, "", viewSearch(view)); }
-  fillForm(view);
-  $("explore-form").hidden = false;
-  // Another data type (or metric) changes what applies: the form offers only that type's
-  // metrics, dimensions, filters, VO groups, job type, unit and roll-up, its values reset.
-  ["x-data", "x-metric"].forEach((id) => $(id).addEventListener("change", () => fillForm(formView())));
   $("explore-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formView();

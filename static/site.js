@@ -104,4 +104,59 @@
       th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
     });
   });
+
+  // The header's search box (site_templates/_layout.html). Its index (search.json: names,
+  // what they are and their pages) is fetched on first use only; the matching names become
+  // the box's options, and choosing one opens its page. Anything else goes to /search/,
+  // which lists every name (and keeps those matching ?q= here).
+  var form = document.querySelector("form.search");
+  var index = null, loading = null;
+  function loadIndex() {
+    loading = loading || fetch(form.getAttribute("data-index"))
+      .then(function (r) { return r.json(); }).then(function (x) { index = x; return x; });
+    return loading;
+  }
+  function entryLabel(e) { return e.name + " — " + e.type; }
+  function matching(q) {
+    q = q.trim().toLowerCase();
+    return q ? index.filter(function (e) { return e.name.toLowerCase().indexOf(q) >= 0; }) : [];
+  }
+  if (form) {
+    var box = form.elements.q, names = document.getElementById("site-search-names");
+    var root = form.getAttribute("data-root");
+    var chosen = function () {
+      return index && index.filter(function (e) { return entryLabel(e) === box.value; })[0];
+    };
+    box.addEventListener("focus", loadIndex);
+    box.addEventListener("input", function () {
+      loadIndex().then(function () {
+        var e = chosen();
+        if (e) { location.href = root + e.url; return; }
+        names.replaceChildren.apply(names, matching(box.value).slice(0, 20).map(function (x) {
+          var o = document.createElement("option");
+          o.value = entryLabel(x);
+          return o;
+        }));
+      });
+    });
+    form.addEventListener("submit", function (ev) {
+      if (!index) { return; }
+      var found = matching(box.value);
+      var e = chosen() || (found.length === 1 ? found[0] : null);
+      if (e) { ev.preventDefault(); location.href = root + e.url; }
+    });
+  }
+  var listed = document.querySelectorAll(".search-list li");
+  var query = new URLSearchParams(location.search).get("q");
+  if (listed.length && query) {
+    var shown = 0;
+    listed.forEach(function (li) {
+      li.hidden = li.textContent.toLowerCase().indexOf(query.trim().toLowerCase()) < 0;
+      shown += li.hidden ? 0 : 1;
+    });
+    document.querySelectorAll(".search-group").forEach(function (g) { g.hidden = !g.querySelector("li:not([hidden])"); });
+    document.getElementById("search-query").textContent = query;
+    document.getElementById("search-none").hidden = shown > 0;
+    if (form) { form.elements.q.value = query; }
+  }
 })();

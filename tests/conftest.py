@@ -44,6 +44,7 @@ TIERS = {
     "test_storage": "site",
     "test_optional_data": "site",  # variants of the small demo's source, built through cubes and site
     "test_explore": "site",  # the explorer's SQL over the published cubes against the pages
+    "test_explore_chart": "services",  # Chromium: the explorer's chart, sorting and downloads
     "test_publish": "site",
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
@@ -60,6 +61,9 @@ TIERS = {
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_explore_browser": "services",  # Chromium runs the explorer (DuckDB-WASM) over the built site
+    "test_legacy_browser": "services",  # old portal addresses through the real Apache and the 404 page, in Chromium
+    "test_report_links": "site",  # the change-this-view links (their Chromium tests are marked services)
+    "test_search": "site",  # the search index (its Chromium tests are marked services)
     "test_s3": "services",  # the moto S3 server
 }
 UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them

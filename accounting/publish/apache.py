@@ -10,9 +10,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from accounting import media
+from accounting.catalogue import load
 from accounting.errors import PublishError
 from accounting.locations import TEMPLATES
 from accounting.publish import directory
+from accounting.site import legacy
 
 DEBIAN_MODULES = "/usr/lib/apache2/modules"
 # `--port N` alone: the site on this machine only (a proxy or TLS terminator in front);
@@ -67,4 +69,7 @@ def config(root: Path, listen: str | None = None, hsts: int | None = None, modul
         releases = {"map": (root.parent / directory.MAP).as_posix(),
                     "dir": (root.parent / directory.RELEASES).as_posix()}
     return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), listen=listen, hsts=hsts,
-                                                     modules=modules, releases=releases, **media_table())
+                                                     modules=modules, releases=releases,
+                                                     legacy_prefixes=legacy.prefixes(load()),
+                                                     legacy_formats=legacy.FORMATS, legacy_files=legacy.FILES,
+                                                     **media_table())

@@ -27,5 +27,7 @@ def write_assets(writer: SiteWriter, cache_dir: Path) -> dict[str, str]:
         "css": writer.write_hashed("static/site", ".css", (STATIC / "site.css").read_bytes()),
         "icon": writer.write_hashed("static/favicon", ".svg", (STATIC / "favicon.svg").read_bytes()),
         "js": writer.write_hashed("static/site", ".js", (STATIC / "site.js").read_bytes()),
+        # The old portal's addresses (static/legacy.js): the 404 page and the explorer load it.
+        "legacy": writer.write_hashed("static/legacy", ".js", (STATIC / "legacy.js").read_bytes()),
         "vega": writer.write_hashed("static/vega", ".js", cached_vega_bundle(cache_dir)),
     }

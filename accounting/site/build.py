@@ -16,13 +16,24 @@ from accounting.catalogue import load
 from accounting.errors import SiteError
 from accounting.site.assets import write_assets
 from accounting.site.context import make_context
-from accounting.site.generators import Build, datasets, explore, landing, nodata, quality, reports, static, storage
+from accounting.site.generators import (
+    Build,
+    datasets,
+    explore,
+    landing,
+    nodata,
+    quality,
+    reports,
+    search,
+    static,
+    storage,
+)
 from accounting.site.precompress import precompress_tree
 from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.writer import SiteWriter
 
-GENERATORS = (explore, reports, storage, nodata, landing, static, datasets, quality)
+GENERATORS = (explore, reports, storage, nodata, landing, static, datasets, quality, search)
 
 
 def build(data_dir: Path, output: Path, progress: bool = True, workers: int | None = None) -> dict:

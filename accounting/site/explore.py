@@ -22,6 +22,7 @@ from accounting import duck
 from accounting.catalogue import Catalogue
 from accounting.errors import SiteError
 from accounting.locations import CUBES_SQL, PAGE_QUERIES, vendor_dir
+from accounting.site import paths
 from accounting.site.writer import SiteWriter
 
 SETUP_COMMAND = "bash scripts/setup"
@@ -160,6 +161,7 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
         "query": strip_comments(duck.sql(PAGE_QUERIES / "explore.sql")),
         "stock_query": strip_comments(duck.sql(PAGE_QUERIES / "explore_storage.sql")),
         "top_vos": strip_comments(duck.sql(PAGE_QUERIES / "explore_top_vos.sql")),
+        "parquet": strip_comments(duck.sql(PAGE_QUERIES / "explore_parquet.sql")),
         "predicates": predicates,
         "filter": FILTER,
         "filter_absent": FILTER_ABSENT,
@@ -176,6 +178,28 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
                      "vos": "all", "top": 10, "jobs": "both", "unit": "hour", "stat": "average",
                      "metrics": {k: [f["default"]] for k, f in families.items()}},
     }
+
+
+def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str,
+              infra: str) -> list[tuple[str, str]] | None:
+    """The explorer's address (its parameters, README "Explorer") of a report page's state: its
+    data type, metric, VO group, job type, entity as a filter, its first table's rows, by month
+    over the last 12 months. None where the explorer cannot show it (a data type or metric it
+    lacks, a name the source left absent). The one definition of every "change this view" link."""
+    spec = cat.explore.get(kind.family)
+    if spec is None or metric not in {m for m in cat.families[kind.family].metrics if not cat.metrics[m].per_period}:
+        return None
+    dims = spec["dimensions"]
+    row = kind.tables[0].row
+    (fy, fm), (ly, lm) = frame.recent_months()[0], (frame.last_year, frame.last_month)
+    params = [("data", kind.family), ("metric", metric), ("rows", row if row in dims else "NGI"), ("cols", "month"),
+              ("from", f"{fy:04d}-{fm:02d}"), ("to", f"{ly:04d}-{lm:02d}"), ("vos", vo_group),
+              ("jobs", {v: k for k, v in JOBS.items()}[infra])]
+    if kind.scope:
+        if kind.scope not in dims or isinstance(name, paths.Absent):
+            return None
+        params.append((kind.scope, name))
+    return params
 
 
 def _expr(q: dict, dim: str) -> str:

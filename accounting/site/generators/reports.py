@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 from pathlib import Path
+from urllib.parse import urlencode
 
 from tqdm import tqdm
 
-from accounting.site import charts, paths
+from accounting.site import charts, explore, paths
 from accounting.site.context import Context
 from accounting.site.generators import Build
 from accounting.site.kinds import (
@@ -162,7 +163,9 @@ class ReportPages:
                            i == infra) for i in INFRA_FILTERS],
             }
         heading = headline(kind.heading, name)
-        self.r.render("report.html", page_dir, kind=kind.id, kind_family=kind.family, heading=heading,
+        view = explore.page_view(ctx.cat, ctx.frame, kind, name, metric_id, vo_group, infra)
+        self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None,
+                      kind=kind.id, kind_family=kind.family, heading=heading,
                       title=f"{titled(heading)} — {metric.name}",
                       crumbs=[(label, rel(p)) for label, p in ctx.crumbs(kind, name)],
                       metric=metric, metric_links=metric_links, filters=filters,

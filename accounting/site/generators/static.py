@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounting.site import paths
+from accounting.site import legacy, paths
 from accounting.site.generators import Build
 
 
@@ -11,4 +11,7 @@ def generate(b: Build) -> None:
              path_examples=[(n, paths.encode(n)) for n in ("NGI_UK", "United Kingdom", "a/b ~c")],
              max_segment=paths.MAX_SEGMENT, hash_digits=paths.HASH_DIGITS)
     # Served for any missing path, at any depth: its links start at the site's root.
-    b.writer.write("404.html", b.renderer.html("404.html", "/", title="Page not found"))
+    # An old portal view address forwards to the explorer (static/legacy.js; Apache redirects it first).
+    forward = {"explore": "/explore/", "prefixes": legacy.prefixes(b.ctx.cat),
+               "formats": list(legacy.FORMATS), "files": list(legacy.FILES)}
+    b.writer.write("404.html", b.renderer.html("404.html", "/", title="Page not found", forward=forward))
