@@ -162,6 +162,22 @@ def serve(output, port):
             pass
 
 
+@cli.command(help="Serve the read-only API over the cubes of the release in TARGET: a publish "
+                  "directory or S3 target (it follows its current release as releases are published) "
+                  "or a built site. "
+                  "It never connects to the database.")
+@click.option("--from", "target", required=True, metavar="DIR|s3://BUCKET/PREFIX",
+              help="A publish directory, an S3 publish target or a built site directory.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="TCP port.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the cubes of an S3 release are kept (default: the system's temporary directory).")
+def api(target, host, port, cache):
+    from accounting import api as api_stage
+
+    run_stage("api", api_stage.serve, target, host, port, cache=cache)
+
+
 @cli.command(help="Publish the built site OUTPUT as a release of DIR: DIR/releases/<build-id>/ (files "
                   "unchanged since the current release are hard-linked, not copied), then switch the "
                   "DIR/current symlink to it atomically. With --to s3://bucket/prefix, publish to "

@@ -49,6 +49,7 @@ TIERS = {
     "test_errors": "site",
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
+    "test_api": "services",  # the API in its own uvicorn process
     "test_export": "services",  # MariaDB
     "test_export_bad": "services",  # MariaDB: bad rows of every table, one export and one build
     "test_export_shapes": "services",  # MariaDB

@@ -136,6 +136,21 @@ def test_builder_builds_publishes_and_web_serves_current():
         subprocess.run(["sh", "-n", "-c", script], check=True)
 
 
+def test_api_service_serves_the_published_site_read_only():
+    """The API runs `build.py api` from the builder's image over the site volume, mounted
+    read-only, after the builder has published, with a healthcheck on /api/health."""
+    c = compose()
+    api, builder = c["services"]["api"], c["services"]["builder"]
+    assert api["build"] == builder["build"]
+    assert api["command"][:3] == ["api", "--from", "/srv/site"]
+    assert "site:/srv/site:ro" in api["volumes"]
+    assert api["depends_on"]["builder"]["condition"] == "service_completed_successfully"
+    probe = api["healthcheck"]["test"]
+    assert probe[0] == "CMD" and "/api/health" in probe[-1]
+    compile(probe[-1], "healthcheck", "exec")
+    assert "ACCOUNTING_DB_URL" not in (api.get("environment") or {})
+
+
 def test_compose_variables_are_documented():
     text = COMPOSE.read_text()
     used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", text))

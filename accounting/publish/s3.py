@@ -192,6 +192,11 @@ class _Store:
             self.call("delete_objects", Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
 
 
+def open_store(url: str) -> _Store:
+    """The store of an s3://BUCKET/PREFIX target, for a reader of its releases (the API)."""
+    return _Store(url)
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

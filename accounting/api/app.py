@@ -1,0 +1,140 @@
+"""The read-only HTTP API over the published release's cubes (Starlette, served by uvicorn).
+
+Why Starlette: a small, well-kept ASGI toolkit with routing, query parsing, streaming
+responses and exception handlers, and nothing we would not use (no ORM, no templating, no
+validation layer that would be a second definition of the views' parameters, which are the
+release's own: explore/queries.json).
+
+Every answer names its release (X-Build-Id, and `build_id`/`data_as_of` in JSON), carries
+an ETag of the release and the canonical view (a proxy may keep it and revalidate: 304) and
+comes from one `Release` object taken at the start of the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from collections import OrderedDict
+
+import pyarrow.parquet as pq
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from accounting import media
+from accounting.api import openapi, views
+from accounting.api.release import Follower
+from accounting.site import report
+
+FORMATS = {"json": "application/json", "csv": media.TYPES[".csv"], "parquet": media.TYPES[".parquet"]}
+CACHE_BYTES = 64 << 20  # answers kept in memory, across views and formats
+CONCURRENT_QUERIES = 4  # views computed at once; more wait (a burst queues, never piles up)
+CACHE_CONTROL = "public, no-cache"  # a proxy may store an answer and revalidate it (ETag)
+
+
+class AnswerCache:
+    """Encoded answers by (build id, canonical view, format), least recently used out first."""
+
+    def __init__(self, limit: int = CACHE_BYTES):
+        self.limit, self.size = limit, 0
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        if len(body) > self.limit // 4:
+            return  # one huge answer would evict everything else
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = body
+                self.size += len(body)
+            while self.size > self.limit:
+                _, old = self._items.popitem(last=False)
+                self.size -= len(old)
+
+
+def encode(release, view: dict, answer: views.Answer, fmt: str) -> bytes:
+    if fmt == "csv":
+        return report.records_csv(answer.header, answer.records, answer.kinds)
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        pq.write_table(report.records_arrow(answer.header, answer.records, answer.kinds), buf, compression="zstd")
+        return buf.getvalue()
+    body = {"build_id": release.build_id, "data_as_of": release.data_as_of, "built_at": release.built_at,
+            "view": view, "header": answer.header,
+            "rows": [dict(zip([*answer.header, report.ROW_KIND], [*rec, kind]))
+                     for rec, kind in zip(answer.records, answer.kinds, strict=True)]}
+    return (json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
+
+
+def error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+def create_app(target, every: float = 1.0, cache=None) -> Starlette:
+    follower = Follower(target, every, cache)
+    cache = AnswerCache()
+    gate = threading.BoundedSemaphore(CONCURRENT_QUERIES)
+
+    def answer_bytes(release, view, fmt):
+        key = (release.build_id, views.canonical(view), fmt)
+        body = cache.get(key)
+        if body is None:
+            with gate:
+                body = encode(release, view, views.compute(release, view), fmt)
+            cache.put(key, body)
+        return body
+
+    async def view_endpoint(request: Request) -> Response:
+        release = follower.current()  # the whole answer comes from this one release
+        data = request.path_params["data"]
+        try:
+            fmt = request.query_params.get("format", "json")
+            if fmt not in FORMATS:
+                raise views.BadRequest(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+            view = views.parse(release.queries, data, request.query_params)
+        except views.BadRequest as e:
+            return error(e.message, e.status)
+        key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}"
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        try:
+            body = await run_in_threadpool(answer_bytes, release, view, fmt)
+        except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
+            return error(f"the view could not be computed ({type(e).__name__})", 503)
+        if fmt != "json":
+            headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt}"'
+        return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+    async def describe(request: Request) -> Response:
+        release = follower.current()
+        return JSONResponse(openapi.describe(release), headers={"Cache-Control": CACHE_CONTROL,
+                                                                "X-Build-Id": release.build_id})
+
+    async def health(request: Request) -> Response:
+        release = follower.current()
+        return JSONResponse({"status": "ok", "build_id": release.build_id, "data_as_of": release.data_as_of},
+                            headers={"Cache-Control": "no-store"})
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        return error("not found" if exc.status_code == 404 else str(exc.detail), exc.status_code)
+
+    async def failed(request: Request, exc: Exception) -> Response:
+        return error(f"internal error ({type(exc).__name__})", 500)
+
+    return Starlette(routes=[Route("/api/v1/openapi.json", describe),
+                             Route("/api/v1/{data}", view_endpoint), Route("/api/health", health)],
+                     exception_handlers={HTTPException: not_found, Exception: failed})
