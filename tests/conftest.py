@@ -59,6 +59,8 @@ TIERS = {
     "test_apache": "services",  # Apache httpd (and Chromium)
     "test_browser": "services",  # Chromium
     "test_explore_browser": "services",  # Chromium runs the explorer (DuckDB-WASM) over the built site
+    "test_explore_random": "services",  # Chromium: 200 random explorer views against the source Parquet
+    "test_explore_a11y": "services",  # Chromium: axe-core, keyboard use and two viewport widths
     "test_s3": "services",  # the moto S3 server
 }
 UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them
