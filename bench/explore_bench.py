@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import apache_server  # noqa: E402
 from explore_views import random_view, view_search  # noqa: E402
@@ -83,15 +83,16 @@ def change(page, log: Log, search: str) -> tuple[float, int]:
     return ms, log.since()[0]
 
 
-def entity_views(q: dict) -> dict[str, str]:
-    """One NGI, one site, one VO (each the largest of its kind in the whole period: the
-    heaviest entity view) and the whole infrastructure, for the last 12 months."""
+def entity_views(q: dict, names: dict) -> dict[str, str]:
+    """One NGI, one site, one VO (each the largest of its kind: the heaviest entity view) and
+    the whole infrastructure, for the last 12 months, in the explorer's one spelling."""
     d = q["defaults"]
-    base = f"?data=htc&metric=normcpu&from={d['from']}&to={d['to']}&vos=all&jobs=both"
-    return {"whole infrastructure (NGI × month)": base + "&rows=NGI&cols=month",
-            "one NGI (Site × month)": base + "&rows=Site&cols=month&NGI={NGI}",
-            "one site (VO × month)": base + "&rows=VO&cols=month&Site={Site}",
-            "one VO (Site × month)": base + "&rows=Site&cols=month&VO={VO}"}
+    base = {"data": "htc", "metric": ["normcpu"], "from": d["from"], "to": d["to"], "vos": "all", "top": 10,
+            "vo": [], "jobs": "both", "cols": "month"}
+    return {"whole infrastructure (NGI x month)": view_search({**base, "rows": "NGI", "filters": {}}),
+            "one NGI (Site x month)": view_search({**base, "rows": "Site", "filters": {"NGI": [names["NGI"]]}}),
+            "one site (VO x month)": view_search({**base, "rows": "VO", "filters": {"Site": [names["Site"]]}}),
+            "one VO (Site x month)": view_search({**base, "rows": "Site", "filters": {"VO": [names["VO"]]}})}
 
 
 def biggest(output: Path, q: dict) -> dict[str, str]:
@@ -110,8 +111,6 @@ def main() -> None:
     ap.add_argument("--views", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    from urllib.parse import quote_plus
-
     from playwright.sync_api import sync_playwright
 
     q = json.loads((args.output / "explore" / "queries.json").read_text())
@@ -149,9 +148,7 @@ def main() -> None:
                   f"max {times[-1]:.0f} ms; bytes per change median {mb(int(statistics.median(sent)))}, "
                   f"max {mb(max(sent))}")
 
-            names = biggest(args.output, q)
-            for what, template in entity_views(q).items():
-                search = template.format(**{k: quote_plus(v) for k, v in names.items()})
+            for what, search in entity_views(q, biggest(args.output, q)).items():
                 ms, n = change(page, log, search)
                 print(f"{what}: {mb(n)} per view ({ms:.0f} ms)")
             browser.close()
