@@ -106,3 +106,22 @@ class Apache:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
         self.proc = None
+
+
+def publish_for_apache(output: Path, run) -> Path:
+    """A world-readable base directory (Apache's workers run as `nobody` when we are root)
+    with `output` published as the current release of `base/pub`. `run(*args)` runs
+    `build.py` (conftest.run_build, or the benchmark's own)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="accounting-apache-"))
+    os.chmod(base, 0o755)
+    run("publish", "--output", str(output), "--to", str(base / "pub"))
+    return base
+
+
+def serve_published(base: Path, run) -> Apache:
+    """Apache started on the configuration `build.py apache-config` writes for `base/pub/current`."""
+    conf = base / "site.conf"
+    run("apache-config", "--root", str(base / "pub" / "current"), "--out", str(conf))
+    return Apache(base / "apache", conf.read_text()).start()

@@ -64,6 +64,8 @@ TIERS = {
     "test_legacy_browser": "services",  # old portal addresses through the real Apache and the 404 page, in Chromium
     "test_report_links": "site",  # the change-this-view links (their Chromium tests are marked services)
     "test_search": "site",  # the search index (its Chromium tests are marked services)
+    "test_explore_random": "services",  # Chromium: 200 random explorer views against the source Parquet
+    "test_explore_a11y": "services",  # Chromium: axe-core, keyboard use and two viewport widths
     "test_s3": "services",  # the moto S3 server
 }
 UNIT_PREFIX = "test_unit_"  # test_unit_*.py: unit tests, whoever writes them

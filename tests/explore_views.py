@@ -116,3 +116,49 @@ def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
                 out[row]["Percent"] = 100 * num / grand
         out["Percent"]["Total"] = 100.0
     return out
+
+
+def random_view(q: dict, rng) -> dict:
+    """A view drawn by `rng` (random.Random) from what queries.json offers: any data type, one
+    metric or several, rows and columns from its dimensions and the four granularities, any
+    period, every VO selection (group, top N, a custom list), job type and 0 to 2 filters.
+    Drawn only from queries.json, so a data type added there is drawn too."""
+    data = rng.choice(sorted(q["families"]))
+    fam = q["families"][data]
+    ids = [m["id"] for m in fam["metrics"]]
+    metric = rng.sample(ids, rng.choice((1, 1, 1, 2, 3)) if len(ids) > 1 else 1)
+    axes = list(q["periods"]) + list(fam["dimensions"])
+    rows = rng.choice(axes)
+    cols = "metric" if len(metric) > 1 else rng.choice([a for a in axes if a != rows])
+    months = [m["month"] for m in fam["months"]]
+    # Mostly within the last three years, where the data is (the demo's first months are sparse).
+    pool = range(max(0, len(months) - 36) if rng.random() < 0.8 else 0, len(months))
+    first, last = sorted(rng.sample(pool, 2) if len(pool) > 1 else (0, 0))
+    vos = rng.choice(("all", "egi", "lhc", "top", "custom"))
+    vo_names = fam["values"].get("VO", [])
+    vo = sorted(rng.sample(vo_names, min(len(vo_names), rng.randint(1, 4)))) if vos == "custom" else []
+    filters = {}
+    for dim in rng.sample(fam["dimensions"], rng.choice((0, 0, 1, 1, 2))):
+        values = fam["values"][dim]
+        if values:
+            filters[dim] = sorted(rng.sample(values, min(len(values), rng.randint(1, 3))))
+    return {"data": data, "metric": metric, "rows": rows, "cols": cols, "from": months[first], "to": months[last],
+            "vos": vos, "top": rng.randint(1, 15), "vo": vo, "jobs": rng.choice(sorted(q["jobs"])),
+            "filters": filters}
+
+
+def view_search(v: dict) -> str:
+    """The address of a view in the explorer's one spelling (explore.js viewSearch)."""
+    from urllib.parse import urlencode
+
+    p = [("data", v["data"]), ("metric", ",".join(v["metric"])), ("rows", v["rows"])]
+    if v["cols"] != "metric":
+        p.append(("cols", v["cols"]))
+    p += [("from", v["from"]), ("to", v["to"]), ("vos", v["vos"])]
+    if v["vos"] == "top":
+        p.append(("top", str(v["top"])))
+    if v["vos"] == "custom":
+        p += [("vo", x) for x in v["vo"]]
+    p.append(("jobs", v["jobs"]))
+    p += [(dim, x) for dim in sorted(v["filters"]) for x in v["filters"][dim]]
+    return "?" + urlencode(p)

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
 import shutil
 import socket
-import tempfile
 import threading
-from pathlib import Path
 
 import brotli
 import pytest
@@ -31,18 +28,14 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def pub(built):
     """A publish directory outside pytest's private tmp (Apache's workers run as `nobody`
     when the tests run as root), with the built site as its current release."""
-    base = Path(tempfile.mkdtemp(prefix="accounting-apache-"))
-    os.chmod(base, 0o755)
-    run_build("publish", "--output", str(built["output"]), "--to", str(base / "pub"))
+    base = apache_server.publish_for_apache(built["output"], run_build)
     yield base
     shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def server(pub):
-    conf = pub / "site.conf"
-    run_build("apache-config", "--root", str(pub / "pub" / "current"), "--out", str(conf))
-    apache = apache_server.Apache(pub / "apache", conf.read_text()).start()
+    apache = apache_server.serve_published(pub, run_build)
     yield apache
     apache.stop()
     errors = [line for line in apache.error_log.read_text().splitlines() if ":error]" in line]

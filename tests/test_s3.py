@@ -185,6 +185,10 @@ def test_first_publish_uploads_everything_with_headers_then_nothing(s3env, small
         assert h.get("ContentEncoding") == enc, rel
         assert h["CacheControl"] == cache, rel
         assert h["Metadata"]["sha256"] == m["files"][rel]["sha256"], rel
+    # The explorer reads the cubes by byte ranges: stored unencoded, an object store answers them.
+    part = client.get_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/{parquet}", Range="bytes=0-3")
+    assert part["Body"].read() == b"PAR1" and part["ContentRange"].startswith("bytes 0-3/"), parquet
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
     body = client.get_object(Bucket=bucket, Key=f"portal/releases/{m['build_id']}/index.html")["Body"].read()
     assert body == (small_site / "index.html").read_bytes()
 

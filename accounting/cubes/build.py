@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 PERSONAL = frozenset(c for table in (PERSONAL_COLUMNS, UNPUBLISHED_COLUMNS) for columns in table.values()
                      for c in columns)
 
-PARQUET = dict(compression="zstd", row_group_size=122880)
+# Small row groups: the cubes are sorted by month (ORDER BY ALL starts with Year, Month), so
+# the explorer's DuckDB-WASM skips, by their statistics, the row groups outside a view's years
+# and fetches only the others by HTTP ranges. Measured at the default demo: 8.87 MB of
+# htc_monthly read for the explorer's first view with 122,880-row groups, 1.43 MB with 16,384.
+PARQUET = dict(compression="zstd", row_group_size=16384)
 
 
 

@@ -1,7 +1,9 @@
 -- Sums behind one kind of report table, for every scope at once: {scope} is the page's
 -- entity column (a constant for infrastructure-wide pages), {row} the table's rows and
 -- {column} its columns (a month, a year or a category such as BenchmarkType).
--- Months $first..$last (YYYYMM) bound the table; filters use the shared macros.
+-- Months $first..$last (YYYYMM) bound the table; filters use the shared macros. The bounds
+-- on Year alone change no result: they let DuckDB skip the cube's row groups of other years
+-- by their statistics (the explorer reads the cube over HTTP ranges; README, "Explorer").
 SELECT
     {scope} AS scope,
     {row} AS row_key,
@@ -12,6 +14,6 @@ SELECT
 FROM {cube}
 WHERE in_vo_group($vo_group, VOEGI, VOLHC)
     AND in_infra_filter($infra_filter, Infrastructure)
-    AND Year * 100 + Month BETWEEN $first AND $last
+    AND Year >= $first // 100 AND Year <= $last // 100 AND Year * 100 + Month BETWEEN $first AND $last
 GROUP BY ALL
 ORDER BY ALL
