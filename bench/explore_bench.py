@@ -89,10 +89,10 @@ def entity_views(q: dict, names: dict) -> dict[str, str]:
     d = q["defaults"]
     base = {"data": "htc", "metric": ["normcpu"], "from": d["from"], "to": d["to"], "vos": "all", "top": 10,
             "vo": [], "jobs": "both", "cols": "month"}
-    return {"whole infrastructure (NGI x month)": view_search({**base, "rows": "NGI", "filters": {}}),
-            "one NGI (Site x month)": view_search({**base, "rows": "Site", "filters": {"NGI": [names["NGI"]]}}),
-            "one site (VO x month)": view_search({**base, "rows": "VO", "filters": {"Site": [names["Site"]]}}),
-            "one VO (Site x month)": view_search({**base, "rows": "Site", "filters": {"VO": [names["VO"]]}})}
+    return {"whole infrastructure (NGI x month)": view_search({**base, "rows": "NGI", "filters": {}}, q),
+            "one NGI (Site x month)": view_search({**base, "rows": "Site", "filters": {"NGI": [names["NGI"]]}}, q),
+            "one site (VO x month)": view_search({**base, "rows": "VO", "filters": {"Site": [names["Site"]]}}, q),
+            "one VO (Site x month)": view_search({**base, "rows": "Site", "filters": {"VO": [names["VO"]]}}, q)}
 
 
 def biggest(output: Path, q: dict) -> dict[str, str]:
@@ -139,7 +139,7 @@ def main() -> None:
             rng = random.Random(args.seed)
             times, sent = [], []
             for _ in range(args.views):
-                ms, n = change(page, log, view_search(random_view(q, rng)))
+                ms, n = change(page, log, view_search(random_view(q, rng), q))
                 times.append(ms)
                 sent.append(n)
             times.sort()

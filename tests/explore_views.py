@@ -147,10 +147,12 @@ def random_view(q: dict, rng) -> dict:
             "filters": filters}
 
 
-def view_search(v: dict) -> str:
-    """The address of a view in the explorer's one spelling (explore.js viewSearch)."""
+def view_search(v: dict, q: dict) -> str:
+    """The address of a view in the explorer's one spelling (explore.js viewSearch): the job
+    type, unit and roll-up where the data type has them, the chart's choice last."""
     from urllib.parse import urlencode
 
+    fam = q["families"][v["data"]]
     p = [("data", v["data"]), ("metric", ",".join(v["metric"])), ("rows", v["rows"])]
     if v["cols"] != "metric":
         p.append(("cols", v["cols"]))
@@ -159,6 +161,12 @@ def view_search(v: dict) -> str:
         p.append(("top", str(v["top"])))
     if v["vos"] == "custom":
         p += [("vo", x) for x in v["vo"]]
-    p.append(("jobs", v["jobs"]))
+    if fam["jobs"]:
+        p.append(("jobs", v["jobs"]))
+    if any(m["units"] for m in fam["metrics"] if m["id"] in v["metric"]):
+        p.append(("unit", v.get("unit", q["defaults"]["unit"])))
+    if fam["stock"]:
+        p.append(("stat", v.get("stat", q["defaults"]["stat"])))
     p += [(dim, x) for dim in sorted(v["filters"]) for x in v["filters"][dim]]
+    p += [("chart", v.get("chart", "bar")), ("chartn", str(v.get("chartn", 9)))]
     return "?" + urlencode(p)
