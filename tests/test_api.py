@@ -41,24 +41,28 @@ def get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, b
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
+def start_api(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`build.py api ARGS` on a free port, once it answers /api/health: (process, base URL)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "api", *args, "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if get(base, "/api/health")[0] == 200:
+                return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail(f"the API did not start: {proc.communicate(timeout=5)[1]}")
+
+
 @pytest.fixture(scope="module")
 def api(built, tmp_path_factory):
     """The API following a publish directory with the small build as its current release."""
     pub = tmp_path_factory.mktemp("api") / "pub"
     run_build("publish", "--output", str(built["output"]), "--to", str(pub))
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "api", "--from", str(pub), "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if get(base, "/api/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(f"the API did not start: {proc.communicate()[1]}")
+    proc, base = start_api("--from", str(pub))
     yield {"base": base, "pub": pub, "proc": proc}
     proc.terminate()
     proc.wait(10)
@@ -343,19 +347,7 @@ def test_the_api_follows_an_s3_release(api, tmp_path, monkeypatch):
         current = Path(os.path.realpath(api["pub"] / "current"))
         first = _minimal_tree(current, tmp_path / "one")
         s3.publish(first, "s3://api-test/portal")
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "api", "--from", "s3://api-test/portal",
-                                 "--port", str(port), "--cache", str(tmp_path / "cache")], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if get(base, "/api/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"the API did not start: {proc.communicate(timeout=5)[1]}")
+        proc, base = start_api("--from", "s3://api-test/portal", "--cache", str(tmp_path / "cache"), env=env)
         query = "/api/v1/htc?metric=njobs&rows=Country&cols=year&from=2024-01"
         want = json.loads(get(api["base"], query)[2])
         got = json.loads(get(base, query)[2])
