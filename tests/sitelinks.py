@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urldefrag, urlparse
+from urllib.parse import urlparse
 
 from htmltables import parse
 
@@ -31,7 +31,7 @@ def resolve(root: Path, page: Path, href: str) -> Path | None:
     url = urlparse(href)
     if url.scheme or url.netloc:
         return None
-    path = urldefrag(href)[0]
+    path = url.path  # (a query string, such as the explorer's view, names no other file)
     if not path:
         return page
     target = (root / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
@@ -53,7 +53,7 @@ def resolver(root: Path):
         url = urlparse(href)
         if url.scheme or url.netloc:
             return None
-        path = urldefrag(href)[0]
+        path = url.path  # (without the query string or fragment)
         if not plain or not path:
             return resolve(root, page, href)
         target = os.path.normpath(os.path.join(str(root), path.lstrip("/")) if path.startswith("/")

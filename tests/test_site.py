@@ -200,6 +200,7 @@ COMMAND_OPTIONS = {
     "serve": ("--output", "--port"),
     "publish": ("--output", "--to", "--keep", "--rollback"),
     "apache-config": ("--root", "--listen", "--port", "--hsts", "--out"),
+    "api": ("--from", "--host", "--port", "--cache"),
 }
 
 
