@@ -33,11 +33,16 @@ def apache_csp():
     return default, re.compile(m.group(1)), m.group(2)
 
 
+def serving_as_apache(root):
+    """`root` served by the preview server with the Content-Security-Policy the generated
+    Apache configuration sends for each path (the explorer's under /explore/)."""
+    default, pattern, explore = apache_csp()
+    return serving(root, lambda path: {"Content-Security-Policy": explore if pattern.match(path) else default})
+
+
 @pytest.fixture(scope="module")
 def server(built):
-    default, pattern, explore = apache_csp()
-    with serving(built["output"], lambda path: {"Content-Security-Policy": explore if pattern.match(path)
-                                                else default}) as url:
+    with serving_as_apache(built["output"]) as url:
         yield url
 
 

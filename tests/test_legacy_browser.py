@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 
 from legacy_urls import MAPPED, OUTPUTS, PAGES, UNMAPPED
-from static_server import serving
 from test_apache import pub, server  # noqa: F401  (the real Apache over the shared build)
-from test_explore_browser import apache_csp
+from test_explore_browser import serving_as_apache
 
 # The explorer settles its address and form from queries.json, before its engine has loaded.
 SETTLED = ("() => { const f = document.getElementById('explore-form');"
@@ -36,9 +35,7 @@ FORM = """() => {
 
 @pytest.fixture(scope="module")
 def static_site(built):
-    default, pattern, explore = apache_csp()
-    with serving(built["output"], lambda path: {"Content-Security-Policy": explore if pattern.match(path)
-                                                else default}) as url:
+    with serving_as_apache(built["output"]) as url:
         yield url.rstrip("/")
 
 

@@ -19,8 +19,7 @@ import pytest
 
 from accounting.catalogue import load
 from accounting.site import paths
-from static_server import serving
-from test_explore_browser import READY, apache_csp, shown
+from test_explore_browser import READY, serving_as_apache, shown
 
 JOBS = {"localinfrajobs": "both", "onlyinfrajobs": "grid", "onlylocaljobs": "local"}  # README "Explorer"
 ENTITY = {("egi", "ngi"): "NGI", ("egi", "country"): "Country", ("egi", "site"): "Site", ("egi", "vo"): "VO",
@@ -104,8 +103,7 @@ def test_the_link_opens_the_pages_table(browser, built, rel):
     out = built["output"]
     html = (out / rel / "index.html").read_text(encoding="utf-8")
     href = unescape(LINK.search(html).group(1))
-    default, pattern, explore = apache_csp()
-    with serving(out, lambda path: {"Content-Security-Policy": explore if pattern.match(path) else default}) as url:
+    with serving_as_apache(out) as url:
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -15,8 +15,7 @@ import duckdb
 import pytest
 
 from accounting.site import paths
-from static_server import serving
-from test_explore_browser import apache_csp
+from test_explore_browser import serving_as_apache
 
 DIRS = {"Site": ["egi/site", "cloud/site", "gpu/site", "storage/site"], "VO": ["egi/vo", "cloud/vo", "gpu/vo",
         "storage/vo"], "Operations centre": ["egi/ngi", "cloud/ngi", "gpu/ngi", "storage/ngi"],
@@ -68,9 +67,7 @@ def test_the_index_holds_the_sources_names_and_no_identity(built, index):
 
 @pytest.fixture(scope="module")
 def site_url(built):
-    default, pattern, explore = apache_csp()
-    with serving(built["output"], lambda path: {"Content-Security-Policy": explore if pattern.match(path)
-                                                else default}) as url:
+    with serving_as_apache(built["output"]) as url:
         yield url
 
 
