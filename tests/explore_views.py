@@ -89,7 +89,7 @@ def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
             return got
     sums = fam["sums"]
     periods = ("month", "quarter", "half", "year")
-    label = lambda dim, k: (q["dimensions"].get(dim) or {}).get("absent") if k is None else k  # noqa: E731
+    label = lambda dim, k: ((q["dimensions"].get(dim) or {}).get("absent") or "(none)") if k is None else k  # noqa: E731
     out: dict = {}
     grand = None
     for rec in cur.fetchall():
@@ -121,7 +121,8 @@ def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
 def random_view(q: dict, rng) -> dict:
     """A view drawn by `rng` (random.Random) from what queries.json offers: any data type, one
     metric or several, rows and columns from its dimensions and the four granularities, any
-    period, every VO selection (group, top N, a custom list), job type and 0 to 2 filters.
+    period, every VO selection (the data type's groups, top N, a custom list), job type, unit
+    (hour-type metrics), roll-up (a stock) and 0 to 2 filters.
     Drawn only from queries.json, so a data type added there is drawn too."""
     data = rng.choice(sorted(q["families"]))
     fam = q["families"][data]
@@ -134,7 +135,7 @@ def random_view(q: dict, rng) -> dict:
     # Mostly within the last three years, where the data is (the demo's first months are sparse).
     pool = range(max(0, len(months) - 36) if rng.random() < 0.8 else 0, len(months))
     first, last = sorted(rng.sample(pool, 2) if len(pool) > 1 else (0, 0))
-    vos = rng.choice(("all", "egi", "lhc", "top", "custom"))
+    vos = rng.choice([*fam["vo_groups"], "top", "custom"])
     vo_names = fam["values"].get("VO", [])
     vo = sorted(rng.sample(vo_names, min(len(vo_names), rng.randint(1, 4)))) if vos == "custom" else []
     filters = {}
@@ -142,9 +143,13 @@ def random_view(q: dict, rng) -> dict:
         values = fam["values"][dim]
         if values:
             filters[dim] = sorted(rng.sample(values, min(len(values), rng.randint(1, 3))))
-    return {"data": data, "metric": metric, "rows": rows, "cols": cols, "from": months[first], "to": months[last],
-            "vos": vos, "top": rng.randint(1, 15), "vo": vo, "jobs": rng.choice(sorted(q["jobs"])),
-            "filters": filters}
+    v = {"data": data, "metric": metric, "rows": rows, "cols": cols, "from": months[first], "to": months[last],
+         "vos": vos, "top": rng.randint(1, 15), "vo": vo, "jobs": rng.choice(sorted(q["jobs"])), "filters": filters}
+    if any(m["units"] for m in fam["metrics"] if m["id"] in metric):
+        v["unit"] = rng.choice(["hour", "hour", *sorted(q["units"])])
+    if fam["stock"]:
+        v["stat"] = rng.choice(sorted(fam["rollups"]))
+    return v
 
 
 def view_search(v: dict, q: dict) -> str:

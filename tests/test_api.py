@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import duckdb
 import pyarrow.parquet as pq
@@ -165,6 +165,90 @@ def test_csv_and_parquet_hold_the_json_table(api):
     assert status == 200 and headers["content-type"] == "application/vnd.apache.parquet"
     t = pq.read_table(io.BytesIO(raw)).to_pylist()
     assert t == body["rows"]
+
+
+def old_table(raw: bytes) -> dict:
+    """The old portal's JSON as {row: {column: value}} (Percent strings as numbers), its
+    xlegend, ylegend and var."""
+    rows = json.loads(raw)
+    table, meta = {}, {}
+    for r in rows:
+        rid = r.pop("id")
+        if rid in ("xlegend", "ylegend", "var"):
+            meta[rid] = r
+        else:
+            table[rid] = {k: (float(v[:-1]) if isinstance(v, str) and v.endswith("%") else v) for k, v in r.items()}
+    return table, meta
+
+
+def assert_old_rounding(got: dict, want: dict, what: str) -> None:
+    """The old portal's rounding: cells to 4 decimals, Total to an integer, Percent to 2."""
+    assert set(got) == set(want), f"{what}: rows {sorted(set(got) ^ set(want))}"
+    for row, cells in got.items():
+        for col, g in cells.items():
+            w = want[row].get("Total" if col in ("Average", "Peak") else col, 0 if g is not None else None)
+            if w is None or g is None:
+                assert g == w or (w is None and g == 0), f"{what} [{row}][{col}]: {g} != {w}"
+                continue
+            digits = 0 if col == "Total" else 2 if col == "Percent" or row == "Percent" else 4
+            assert abs(g - w) <= 0.5 * 10 ** -digits + 1e-9 * abs(w), f"{what} [{row}][{col}]: {g} != {w}"
+
+
+def test_old_portal_json_and_csv_calls_equal_the_source(api, source):  # noqa: F811
+    """Every old view address of tests/legacy_urls.py with JSON/ appended gives the old shape
+    of the view the explorer opens for it (the same table as /api/v1 with the explorer's
+    parameters), equal to the source recomputation within the old rounding; its CSV/ holds
+    the same numbers; the newest client's benchmark segment and months without leading
+    zeros change nothing."""
+    from legacy_urls import MAPPED
+
+    for path, want in MAPPED:
+        status, headers, raw = get(api["base"], quote(path) + "JSON/")
+        assert status == 200, (path, raw)
+        assert headers["content-type"] == "application/json" and headers["x-build-id"]
+        got, meta = old_table(raw)
+        params = {k: v for k, v in want.items() if k != "data"}
+        body = view_json_of(api, want["data"][0], params)
+        assert_old_rounding(got, source.expected(body["view"]), path)
+        labels = [r for r in got if r not in ("Total", "Percent")]
+        assert [meta["xlegend"][str(i)] for i in range(len(labels))] == labels, path
+        assert meta["ylegend"][str(len(meta["ylegend"]) - 1)] == "id"
+        status, headers, raw_csv = get(api["base"], quote(path) + "CSV/")
+        assert status == 200 and headers["content-type"].startswith("text/csv"), path
+        lines = list(csv.reader(io.StringIO(raw_csv.decode())))
+        cols = [c for c in next(iter(got.values()))]
+        assert lines[0][1:] == cols, path
+        for line in lines[1:]:
+            assert [None if x == "" else float(x) for x in line[1:]] == \
+                [None if got[line[0]].get(c) is None else float(got[line[0]][c]) for c in cols], (path, line)
+    old = "/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/"
+    for variant in ("/egi/elap_processors/REGION/Year/2025/1/2025/2/custom-biomed/onlyinfrajobs/hepspec06/",
+                    "/egi/elap_processors/REGION/Year/2025/1/2025/2/custom-biomed/onlyinfrajobs/json"):
+        assert old_table(get(api["base"], variant + ("" if variant.endswith("json") else "JSON/"))[2]) == \
+            old_table(get(api["base"], old + "JSON/")[2]), variant
+    _, meta = old_table(get(api["base"], old + "JSON/")[2])
+    assert meta["var"] == {"xrange": "Year", "yrange": "REGION", "query": "elap_processors"}
+
+
+def test_old_addresses_not_understood_get_one_line_errors(api):
+    from legacy_urls import UNMAPPED
+
+    for path, index, segment, reason in UNMAPPED:
+        status, headers, raw = get(api["base"], quote(path) + "JSON/")
+        assert status == 404 and headers["content-type"] == "application/json", path
+        message = json.loads(raw)["error"]
+        assert f"segment {index} ({segment!r})" in message and reason in message and "\n" not in message, message
+    for path in ("/egi/normcpu/", "/nowhere/JSON/", "/egi/index.html"):
+        status, _, raw = get(api["base"], path)
+        assert status == 404 and "error" in json.loads(raw), path
+
+
+def view_json_of(api, data: str, params: dict) -> dict:
+    from urllib.parse import urlencode
+
+    status, _, raw = get(api["base"], f"/api/v1/{data}?" + urlencode([(k, x) for k, v in params.items() for x in v]))
+    assert status == 200, raw
+    return json.loads(raw)
 
 
 def test_answers_name_their_release_and_revalidate(api):

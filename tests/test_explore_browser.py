@@ -14,10 +14,8 @@ import math
 import re
 from urllib.parse import parse_qs, urlparse
 
-import duckdb
 import pytest
 
-from accounting.catalogue import load
 from accounting.publish import apache
 from static_server import serving
 
@@ -48,118 +46,15 @@ def server(built):
 
 @pytest.fixture(scope="module")
 def source(built):
-    """The HTC summaries with the topology valid in their month, straight from the source."""
-    src = built["source"]
-    con = duckdb.connect()
-    con.execute(f"""CREATE VIEW h AS SELECT
-            x.Year, x.Month, x.Year * 100 + x.Month AS ym,
-            CASE WHEN trim(x.VO) IN ('', 'None') THEN NULL ELSE x.VO END AS VO,
-            s.NGI, s.Country, coalesce(v.EGIOfficial, false) AS egi, coalesce(v.LHC, false) AS lhc,
-            lower(x.Infrastructure) AS infra,
-            x.NumberOfJobs::HUGEINT AS njobs, x.CpuDuration::HUGEINT AS cpu,
-            x.NormalisedCpuDuration::HUGEINT AS normcpu, x.WallDuration::HUGEINT * x.Processors AS wallproc
-        FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false) x
-        LEFT JOIN read_parquet('{src}/topology/sites.parquet') s ON s.Site = x.Site
-            AND s.ValidFrom <= make_date(x.Year, x.Month, 1)
-            AND (s.ValidTo IS NULL OR make_date(x.Year, x.Month, 1) < s.ValidTo)
-        LEFT JOIN read_parquet('{src}/topology/vos.parquet') v ON v.VO = x.VO""")
-    return con
+    """The independent recomputation of the build's views from its source (tests/source_truth.py)."""
+    import source_truth
+    return source_truth.Truth(built)
 
 
-# Each explorer metric as (numerator, denominator, scale, multiplier) over the view `h` above.
-SOURCE_METRICS = {"njobs": ("njobs", None, 1, 1), "sumcpu": ("cpu", None, 3600, 1),
-                  "normcpu": ("normcpu", None, 3600, 1), "cpueff": ("cpu", "wallproc", 1, 100)}
-
-
-def period_key(kind: str, y: int, m: int) -> str:
-    return {"month": f"{y:04d}-{m:02d}", "quarter": f"{y:04d}-Q{(m + 2) // 3}",
-            "half": f"{y:04d}-H{(m + 5) // 6}", "year": f"{y:04d}"}[kind]
-
-
-def expected(con, params: dict) -> dict:
-    """{row: {column header: value}} with Total (and Percent for additive metrics), from `h`."""
-    cat = load()
-    p = {k: v[0] for k, v in params.items()}
-    metrics = p["metric"].split(",")
-    first, last = (int(p[k].replace("-", "")) for k in ("from", "to"))
-    where = [f"ym BETWEEN {first} AND {last}"]
-    where.append({"both": "true", "grid": "infra = 'grid'", "local": "infra = 'local'"}[p.get("jobs", "both")])
-    base = " AND ".join(where)
-    vos = p.get("vos", "all")
-    if vos == "egi":
-        where.append("egi")
-    elif vos == "lhc":
-        where.append("lhc")
-    elif vos == "top":
-        top = [v for (v,) in con.execute(f"SELECT VO FROM h WHERE VO IS NOT NULL AND {base} GROUP BY VO "
-                                         f"ORDER BY sum(cpu) DESC, VO LIMIT {int(p['top'])}").fetchall()]
-        where.append("VO IN ?")
-    custom = params.get("vo", [])
-    args = [top] if vos == "top" else []
-    if vos == "custom":
-        where.append("VO IN ?")
-        args.append(custom)
-    rows_dim, cols = p["rows"], p.get("cols", "metric")
-    time_cols = cols in ("month", "quarter", "half", "year")
-    sql = (f"SELECT {rows_dim}, Year, Month, {'NULL' if time_cols or cols == 'metric' else cols}, "
-           "sum(njobs), sum(cpu), sum(normcpu), sum(wallproc) FROM h WHERE " + " AND ".join(where) +
-           " GROUP BY ALL")
-    absent = cat.absent
-    sums: dict = {}
-    for row, y, m, c, *s in con.execute(sql, args).fetchall():
-        row = absent.get(rows_dim) if row is None else row
-        col = period_key(cols, y, m) if time_cols else ("all" if cols == "metric" else
-                                                         (absent.get(cols) if c is None else c))
-        acc = sums.setdefault(row, {}).setdefault(col, [0, 0, 0, 0])
-        for i, x in enumerate(s):
-            acc[i] += x
-    names = ["njobs", "cpu", "normcpu", "wallproc"]
-
-    def value(metric_id: str, s) -> float | None:
-        num, den, scale, mult = SOURCE_METRICS[metric_id]
-        n = s[names.index(num)]
-        if den:
-            d = s[names.index(den)]
-            return mult * n / d if d else None
-        return n / scale
-
-    add = lambda a, b: [x + y for x, y in zip(a, b)]  # noqa: E731
-    zero = [0, 0, 0, 0]
-    out: dict = {}
-    if cols == "metric":
-        grand = zero
-        for row, by_col in sums.items():
-            total = by_col["all"]
-            grand = add(grand, total)
-            out[row] = {cat.metrics[mid].title: value(mid, total) for mid in metrics}
-        out["Total"] = {cat.metrics[mid].title: value(mid, grand) for mid in metrics}
-        return out
-    mid = metrics[0]
-    col_totals: dict = {}
-    grand = zero
-    for row, by_col in sums.items():
-        total = zero
-        out[row] = {}
-        for col, s in by_col.items():
-            out[row][col] = value(mid, s)
-            col_totals[col] = add(col_totals.get(col, zero), s)
-            total = add(total, s)
-        out[row]["Total"] = value(mid, total)
-        out[row]["_num"] = total
-        grand = add(grand, total)
-    out["Total"] = {col: value(mid, s) for col, s in col_totals.items()}
-    out["Total"]["Total"] = value(mid, grand)
-    i = names.index(SOURCE_METRICS[mid][0])
-    percent = SOURCE_METRICS[mid][1] is None and grand[i]
-    for row in list(out):
-        num = out[row].pop("_num", None)
-        if percent and num is not None:
-            out[row]["Percent"] = 100 * num[i] / grand[i]
-    if percent:
-        out["Total"]["Percent"] = 100.0
-        out["Percent"] = {col: 100 * s[i] / grand[i] for col, s in col_totals.items()}
-        out["Percent"]["Total"] = 100.0
-    return out
+def expected(truth, params: dict) -> dict:
+    """{row: {column header: value}} with Total (and Percent for additive metrics) of the
+    explorer address `params` ({name: [values]}), recomputed from the source."""
+    return truth.of(params)
 
 
 def shown(page) -> dict:
@@ -295,17 +190,10 @@ def test_without_javascript_the_page_says_so(browser, server):
 # ---- cloud, GPU and storage: DuckDB-WASM against the source -----------------------------
 
 @pytest.fixture(scope="module")
-def truth(built):
-    from explore_truth import source as truth_source
-    return truth_source(built["source"])
+def truth(source):
+    return source
 
 
-# view → how the test recomputes it from the source (tests/explore_truth.py), per metric.
-FLOW = {"cloud_core_hours": ("cloud", dict(num="core", scale=3600)),
-        "cloud_cpueff": ("cloud", dict(num="cpu", den="core", multiplier=100)),
-        "cloud_vms": ("cloud", dict(num="vms", per="month")),
-        "gpu_active": ("gpu", dict(num="active", scale=3600)),
-        "gpu_count": ("gpu", dict(num="available", per="second"))}
 TYPE_VIEWS = [
     "?data=cloud&metric=cloud_core_hours&rows=NGI&cols=quarter&from={cloud}&to={last}",
     "?data=cloud&metric=cloud_core_hours,cloud_cpueff,cloud_vms&rows=NGI&from=2025-01&to={last}",
@@ -318,33 +206,7 @@ TYPE_VIEWS = [
 
 
 def type_expected(truth, params: dict) -> dict:
-    from explore_truth import flow, stock
-    cat = load()
-    p = {k: v[0] for k, v in params.items()}
-    metrics, rows, cols = p["metric"].split(","), p["rows"], p.get("cols", "metric")
-    absent = cat.absent
-    hours = cat.explore_units[p.get("unit", "hour")]["hours"]
-
-    def one(mid: str) -> dict:
-        if p["data"] == "storage":
-            return stock(truth, rows, cols, p["from"], p["to"], mid, float(cat.storage_metrics[mid]["scale"]),
-                         p.get("stat", "average"), absent=absent)
-        rel, args = FLOW[mid]
-        if "scale" in args:
-            args = {**args, "scale": args["scale"] * hours}
-        return flow(truth, rel, rows, cols, p["from"], p["to"], absent=absent, **args)
-
-    if cols == "metric":
-        out: dict = {}
-        for mid in metrics:
-            spec = cat.metrics.get(mid)
-            name = f"{spec.name} ({spec.unit})" if spec else \
-                f"{cat.storage_metrics[mid]['name']} ({cat.storage_metrics[mid]['unit']})"
-            for row, cells in one(mid).items():
-                if row != "Percent":
-                    out.setdefault(row, {})[name] = cells["Total"]
-        return out
-    return one(metrics[0])
+    return truth.of(params)
 
 
 def test_cloud_gpu_and_storage_views_equal_the_source(built, page, server, truth):

@@ -2,7 +2,7 @@
 seeded random views drawn from what explore/queries.json offers (every data type, metric or
 metrics, rows, columns, period and granularity, VO group, top N and custom list, job type,
 filters): every cell, Total and Percent of each table equals an independent recomputation in
-SQL over the build's SOURCE Parquet (tests/htc_truth.py), never the cubes or explore.sql.
+SQL over the build's SOURCE Parquet (tests/source_truth.py), never the cubes or explore.sql.
 One page; each view is reached by history.pushState and popstate, as back/forward reach it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-import htc_truth
+import source_truth
 from explore_views import random_view, view_search
 from test_explore_browser import READY, assert_table, server, shown  # noqa: F401 (server: fixture)
 
@@ -27,23 +27,26 @@ GO = """(search) => { history.pushState(null, '', search); dispatchEvent(new Pop
 def views(built):
     q = json.loads((built["output"] / "explore" / "queries.json").read_text())
     rng = random.Random(SEED)
-    # HTC only: the independent recomputation (tests/htc_truth.py) is HTC's; cloud, GPU and
-    # storage views are checked against tests/explore_truth.py in test_explore_browser.
-    htc = {**q, "families": {"htc": q["families"]["htc"]}}
-    return [random_view(htc, rng) for _ in range(VIEWS)]
+    return [random_view(q, rng) for _ in range(VIEWS)]
+
+
+def heads(cells: dict) -> dict:
+    """The Total column by its one key: a stock's or a per-period metric's is named for the
+    statistic it shows (Average, Peak)."""
+    return {("Total" if c in ("Average", "Peak") else c): x for c, x in cells.items()}
 
 
 def test_random_views_equal_the_source(built, browser, server, views):  # noqa: F811
-    con = htc_truth.connect(built["source"])
-    want = [htc_truth.expected(con, v) for v in views]
+    con = source_truth.connect(built["source"])
     q = json.loads((built["output"] / "explore" / "queries.json").read_text())
+    want = [source_truth.expected(con, v, q) for v in views]
     page = browser.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server + "explore/")
     page.wait_for_function(READY, timeout=60_000)
-    drawn = {"data": set(), "rows": set(), "cols": set(), "vos": set(), "jobs": set(), "filters": set()}
+    drawn = {k: set() for k in ("data", "axes", "vos", "jobs", "units", "stats", "filters", "several")}
     for i, (v, w) in enumerate(zip(views, want)):
         search = view_search(v, q)
         page.evaluate(GO, search)
@@ -53,16 +56,26 @@ def test_random_views_equal_the_source(built, browser, server, views):  # noqa: 
             (what, page.locator("#explore-status").inner_text())
         # The page kept the view as drawn (no choice was dropped or changed by its defaults).
         assert parse_qs(page.evaluate("location.search")[1:]) == parse_qs(search[1:]), what
-        assert_table(shown(page), w, what)
-        for k in ("data", "rows", "cols", "vos", "jobs"):
-            drawn[k].add(v[k])
-        drawn["filters"] |= set(v["filters"])
+        assert_table({r: heads(cells) for r, cells in shown(page).items()}, w, what)
+        drawn["data"].add(v["data"])
+        drawn["axes"] |= {(v["data"], v["rows"]), (v["data"], v["cols"])}
+        drawn["vos"].add((v["data"], v["vos"]))
+        if q["families"][v["data"]]["jobs"]:
+            drawn["jobs"].add(v["jobs"])
+        drawn["units"].add(v.get("unit"))
+        drawn["stats"].add(v.get("stat"))
+        if len(v["metric"]) > 1:
+            drawn["several"].add(v["data"])
+        drawn["filters"] |= {(v["data"], dim) for dim in v["filters"]}
     page.close()
     assert not errors, errors
-    q = json.loads((built["output"] / "explore" / "queries.json").read_text())
-    # The draw covered every choice queries.json offers (else raise VIEWS or change SEED).
-    assert drawn["data"] == {"htc"} and drawn["jobs"] == set(q["jobs"])
-    assert drawn["vos"] == {"all", "egi", "lhc", "top", "custom"}
-    dims = set(q["families"]["htc"]["dimensions"])
-    assert drawn["rows"] == set(q["periods"]) | dims and drawn["cols"] == set(q["periods"]) | dims | {"metric"}
-    assert drawn["filters"] == dims
+    # The draw covered every choice queries.json offers (else raise VIEWS or change SEED):
+    # each data type, with several metrics at once, every axis as rows or columns, every VO
+    # selection, job type, unit and roll-up, and a filter on most dimensions.
+    fams = q["families"]
+    assert drawn["data"] == drawn["several"] == set(fams) and drawn["jobs"] == set(q["jobs"])
+    assert drawn["vos"] == {(d, g) for d, f in fams.items() for g in [*f["vo_groups"], "top", "custom"]}
+    assert drawn["axes"] == {(d, a) for d, f in fams.items() for a in [*q["periods"], *f["dimensions"], "metric"]}
+    assert drawn["units"] >= set(q["units"]) and drawn["stats"] >= {s for f in fams.values() for s in f["rollups"]}
+    dims = {(d, dim) for d, f in fams.items() for dim in f["dimensions"]}
+    assert len(drawn["filters"] & dims) >= 0.75 * len(dims), sorted(dims - drawn["filters"])

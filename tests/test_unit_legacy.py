@@ -139,3 +139,41 @@ def test_catalogue_ids_are_checked():
     assert set(t["vo_groups"].values()) <= set(cat.vo_groups)
     for data, ids in t["metrics"].items():
         assert all(cat.metrics[m].family == data for m in ids.values())
+
+
+def test_the_apis_reader_of_old_addresses_is_the_browsers_twin():
+    """accounting/api/legacy.py (the API's `…/JSON/` and `…/CSV/`) reads every address as
+    static/legacy.js does: the same view, the same notes, the same segment not understood
+    and the same reason (what the old portal's JSON/CSV call and its HTML form mean agree)."""
+    from urllib.parse import urlencode
+
+    from accounting.api import legacy as api_legacy
+
+    cat = load()
+    paths = [p for p, _ in MAPPED] + [p for p, *_ in UNMAPPED] + [
+        "/egi/site/INFN-T1/normcpu-day/VO/DATE/2024/01/2024/12/egi/onlyinfrajobs/",
+        "/egi/normcpu/REGION/DATE/2024/1/2030/12/egi/onlyinfrajobs/", "/egi/njobs-day/REGION/",
+        "/egi/normcpu/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/hepspec06/",
+        "/egi/normcpu/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/JSON/extra/", "/nowhere/normcpu/"]
+    for path, js in zip(paths, run(paths)):
+        try:
+            params, notes = api_legacy.parse(path, legacy.table(cat), families())
+            problem = None
+        except api_legacy.Problem as e:
+            problem = {"index": e.index, "segment": e.segment, "reason": e.reason}
+            params, notes = None, None
+        assert problem == js["problem"], path
+        if problem is None:
+            assert "?" + urlencode(api_legacy.query_params(params)) == js["search"], path
+            assert notes == js["notes"], path
+
+
+def test_the_old_format_segment_is_the_last_one():
+    from accounting.api.legacy import split_format
+
+    assert split_format("/egi/normcpu/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/JSON/") == \
+        ("/egi/normcpu/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/", "JSON")
+    assert split_format("/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/csv") == \
+        ("/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/", "CSV")
+    assert split_format("/egi/JSON/") == ("/egi/", "JSON")
+    assert split_format("/egi/normcpu/") == ("/egi/normcpu/", None)

@@ -21,17 +21,20 @@ from collections import OrderedDict
 import pyarrow.parquet as pq
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounting import media
-from accounting.api import openapi, views
+from accounting.api import legacy, openapi, views
 from accounting.api.release import Follower
 from accounting.site import report
 
 FORMATS = {"json": "application/json", "csv": media.TYPES[".csv"], "parquet": media.TYPES[".parquet"]}
+# The old portal's `…/JSON/` and `…/CSV/` answers (accounting/api/legacy.py).
+OLD_FORMATS = {"JSON": "application/json", "CSV": media.TYPES[".csv"]}
 CACHE_BYTES = 64 << 20  # answers kept in memory, across views and formats
 CONCURRENT_QUERIES = 4  # views computed at once; more wait (a burst queues, never piles up)
 CACHE_CONTROL = "public, no-cache"  # a proxy may store an answer and revalidate it (ETag)
@@ -64,7 +67,11 @@ class AnswerCache:
                 self.size -= len(old)
 
 
-def encode(release, view: dict, answer: views.Answer, fmt: str) -> bytes:
+def encode(release, view: dict, answer: views.Answer, fmt: str, var: dict | None = None) -> bytes:
+    if fmt == "JSON":
+        return legacy.old_json(var, answer.header, answer.records, answer.kinds)
+    if fmt == "CSV":
+        return legacy.old_csv(var, answer.header, answer.records, answer.kinds)
     if fmt == "csv":
         return report.records_csv(answer.header, answer.records, answer.kinds)
     if fmt == "parquet":
@@ -87,14 +94,28 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
     cache = AnswerCache()
     gate = threading.BoundedSemaphore(CONCURRENT_QUERIES)
 
-    def answer_bytes(release, view, fmt):
-        key = (release.build_id, views.canonical(view), fmt)
+    def answer_bytes(release, view, fmt, var):
+        key = (release.build_id, views.canonical(view), fmt, json.dumps(var, sort_keys=True))
         body = cache.get(key)
         if body is None:
             with gate:
-                body = encode(release, view, views.compute(release, view), fmt)
+                body = encode(release, view, views.compute(release, view), fmt, var)
             cache.put(key, body)
         return body
+
+    async def respond(request: Request, release, view: dict, fmt: str, var: dict | None = None) -> Response:
+        key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}\n{json.dumps(var, sort_keys=True)}"
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        try:
+            body = await run_in_threadpool(answer_bytes, release, view, fmt, var)
+        except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
+            return error(f"the view could not be computed ({type(e).__name__})", 503)
+        if fmt not in ("json", "JSON"):
+            headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt.lower()}"'
+        return Response(body, media_type=FORMATS.get(fmt) or OLD_FORMATS[fmt], headers=headers)
 
     async def view_endpoint(request: Request) -> Response:
         release = follower.current()  # the whole answer comes from this one release
@@ -106,18 +127,24 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
             view = views.parse(release.queries, data, request.query_params)
         except views.BadRequest as e:
             return error(e.message, e.status)
-        key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}"
-        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers=headers)
+        return await respond(request, release, view, fmt)
+
+    async def old_view(request: Request) -> Response:
+        """An old portal address with JSON/ or CSV/ appended: its view, in the old shape."""
+        release = follower.current()
+        path, fmt = legacy.split_format("/" + request.path_params["path"])
+        if fmt is None:
+            return error("not found", 404)
         try:
-            body = await run_in_threadpool(answer_bytes, release, view, fmt)
-        except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
-            return error(f"the view could not be computed ({type(e).__name__})", 503)
-        if fmt != "json":
-            headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt}"'
-        return Response(body, media_type=FORMATS[fmt], headers=headers)
+            params, _notes = legacy.parse(path, release.legacy, release.queries["families"])
+            pairs = legacy.applicable(legacy.query_params(params), release.queries["families"][params["data"]])
+            view = views.parse(release.queries, params["data"], QueryParams(pairs))
+        except legacy.Problem as e:
+            return error(f"{path} is not an old portal view the API can answer: segment {e.index} "
+                         f"({e.segment!r}): {e.reason}", 404)
+        except views.BadRequest as e:
+            return error(f"{path}: {e.message}", e.status)
+        return await respond(request, release, view, fmt, legacy.spelled(path, release.legacy, params))
 
     async def describe(request: Request) -> Response:
         release = follower.current()
@@ -136,5 +163,6 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
         return error(f"internal error ({type(exc).__name__})", 500)
 
     return Starlette(routes=[Route("/api/v1/openapi.json", describe),
-                             Route("/api/v1/{data}", view_endpoint), Route("/api/health", health)],
+                             Route("/api/v1/{data}", view_endpoint), Route("/api/health", health),
+                             Route("/{path:path}", old_view)],
                      exception_handlers={HTTPException: not_found, Exception: failed})

@@ -33,6 +33,7 @@ from accounting.publish.directory import CURRENT
 from accounting.site.explore import ident, sql_text
 
 MANIFEST, QUERIES = "manifest.json", "explore/queries.json"
+LEGACY = "explore/legacy.json"  # the old portal's ids (accounting/site/legacy.py), for its JSON/CSV calls
 # Each query may use this much memory and so many threads; a bigger view fails alone with a
 # clear error instead of taking the service down (the API serves several requests at once).
 MEMORY_LIMIT, THREADS = "1GB", 2
@@ -48,6 +49,7 @@ class Release:
     build_id: str
     built_at: str
     queries: dict
+    legacy: dict
     con: duckdb.DuckDBPyConnection = field(repr=False)
 
     @property
@@ -71,6 +73,7 @@ def open_release(root: Path) -> Release:
     try:
         head = _manifest_head(root / MANIFEST)
         queries = json.loads((root / QUERIES).read_text(encoding="utf-8"))
+        legacy = json.loads((root / LEGACY).read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError) as e:
         raise ReleaseError(f"{root} is not a built site with an explorer ({type(e).__name__}: {e})") from None
     con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "threads": THREADS})
@@ -81,7 +84,7 @@ def open_release(root: Path) -> Release:
         if not cube.is_file():
             raise ReleaseError(f"release {head['build_id']} has no cube {cube}")
         con.execute(f"CREATE VIEW {ident(fam['cube'])} AS SELECT * FROM read_parquet({sql_text(str(cube))})")
-    return Release(root, head["build_id"], head["built_at"], queries, con)
+    return Release(root, head["build_id"], head["built_at"], queries, legacy, con)
 
 
 def _fetch_s3(url: str, cache: Path) -> tuple[Path, str]:
@@ -107,6 +110,7 @@ def _fetch_s3(url: str, cache: Path) -> tuple[Path, str]:
 
     fetch(MANIFEST)
     queries = json.loads(fetch(QUERIES))
+    fetch(LEGACY)
     for fam in queries["families"].values():
         fetch(f"data/{fam['file']}")
     os.replace(tmp, root)

@@ -19,7 +19,7 @@ def generate(b: Build) -> None:
     # explore.js imports these by the addresses in its configuration (hashed names).
     modules = {part: b.writer.write_hashed(f"static/explore-{part}", ".js",
                                            (STATIC / f"explore-{part}.js").read_bytes())
-               for part in ("chart", "table", "download")}
+               for part in ("shape", "chart", "table", "download")}
     q = explore.queries(b.ctx.cat, b.reader.con, b.ctx.frame)
     b.writer.write(QUERIES_JSON, json.dumps(q, indent=1, ensure_ascii=False) + "\n")
     b.writer.write(legacy.LEGACY_JSON, json.dumps(legacy.table(b.ctx.cat), indent=1, ensure_ascii=False) + "\n")
