@@ -204,15 +204,18 @@ def publish(output, keep, to, rollback):
 @click.option("--hsts", type=click.IntRange(1), default=None, metavar="SECONDS",
               help="Send Strict-Transport-Security: max-age=SECONDS. Only when the site is served over "
                    "HTTPS (by this Apache or a proxy in front): browsers then refuse plain HTTP for it.")
+@click.option("--api", "api_url", metavar="URL", default=None,
+              help="Proxy /api/ and the old portal's …/JSON/ and …/CSV/ addresses to the API (build.py api) "
+                   "at this http URL (http://127.0.0.1:8001); nothing else goes to it. Without it they are 404.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the configuration here (default: standard output).")
-def apache_config(root, listen, port, hsts, out):
+def apache_config(root, listen, port, hsts, api_url, out):
     from accounting.publish import apache
 
     if listen is not None and port is not None:
         raise AccountingError("apache-config: give --listen or --port, not both")
     try:
-        text = apache.config(root, apache.listen_address(listen, port), hsts)
+        text = apache.config(root, apache.listen_address(listen, port), hsts, api=apache.api_url(api_url))
     except AccountingError as e:
         raise type(e)(f"apache-config: {e.message}") from None
     if out is None:

@@ -461,3 +461,47 @@ def test_the_api_follows_an_s3_release(api, tmp_path, monkeypatch):
             proc.wait(10)
         moto.terminate()
         moto.wait(10)
+
+
+def test_apache_proxies_the_api_and_the_old_calls_and_nothing_else(built):
+    """The generated Apache configuration with --api: /api/ and the old …/JSON/ and …/CSV/
+    addresses reach the API (same bytes, its ETag and a 304 through the proxy, the site's
+    security headers on them); pages stay files, and an old view address without a format
+    still goes to the explorer."""
+    import apache_server
+
+    if not apache_server.available():
+        pytest.skip("apache2 is not installed")
+    base = apache_server.publish_for_apache(built["output"], run_build)
+    proc, api_base = start_api("--from", str(base / "pub"))
+    conf = base / "site.conf"
+    run_build("apache-config", "--root", str(base / "pub" / "current"), "--api", api_base, "--out", str(conf))
+    apache = apache_server.Apache(base / "apache", conf.read_text()).start()
+    web = apache.url.rstrip("/")
+    old = "/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/"
+    try:
+        for path in ("/api/health", "/api/v1/htc?rows=Country&cols=year", quote(old) + "JSON/", old + "CSV/",
+                     quote("/egi/country/United Kingdom/njobs/SITE/DATE/2025/1/2025/6/egi/onlyinfrajobs/JSON/")):
+            status, headers, body = get(web, path)
+            direct = get(api_base, path)
+            assert status == 200 == direct[0] and body == direct[2], (path, body[:200])
+            assert headers["x-build-id"] == direct[1]["x-build-id"] and "content-security-policy" in headers, path
+            if path != "/api/health":
+                assert headers["etag"] == direct[1]["etag"], path
+                assert get(web, path, {"If-None-Match": headers["etag"]})[0] == 304, path
+        status, headers, body = get(web, "/egi/")
+        assert status == 200 and "x-build-id" not in headers and b"<html" in body[:200].lower()
+        req = urllib.request.Request(web + quote(old))
+        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                                  {"redirect_request": lambda *a, **k: None}))
+        try:
+            opener.open(req, timeout=10)
+            raise AssertionError("no redirect")
+        except urllib.error.HTTPError as e:
+            assert e.code == 302 and "/explore/?legacy=" in e.headers["Location"]
+        assert get(web, "/api/v1/nothing")[0] == 404 and get(web, "/nothing/JSON/")[0] == 404
+    finally:
+        apache.stop()
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(base, ignore_errors=True)

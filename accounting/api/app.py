@@ -154,7 +154,7 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
     async def health(request: Request) -> Response:
         release = follower.current()
         return JSONResponse({"status": "ok", "build_id": release.build_id, "data_as_of": release.data_as_of},
-                            headers={"Cache-Control": "no-store"})
+                            headers={"Cache-Control": "no-store", "X-Build-Id": release.build_id})
 
     async def not_found(request: Request, exc: HTTPException) -> Response:
         return error("not found" if exc.status_code == 404 else str(exc.detail), exc.status_code)

@@ -40,6 +40,19 @@ def listen_address(listen: str | None = None, port: int | None = None) -> str | 
     return f"[{address}]:{int(number)}" if address.version == 6 else f"{address}:{int(number)}"
 
 
+def api_url(url: str | None) -> str | None:
+    """The API's base URL for the proxy rules: http(s)://host[:port], no path, query or quote."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or any(c in url for c in '"\n '):
+        raise PublishError(f"--api {url!r} is not an http URL of the API (http://127.0.0.1:8001)")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def media_table() -> dict:
     """What the template serves by, suffixes without their dot (as Apache writes them)."""
     return {
@@ -54,9 +67,11 @@ def media_table() -> dict:
     }
 
 
-def config(root: Path, listen: str | None = None, hsts: int | None = None, modules: str = DEBIAN_MODULES) -> str:
+def config(root: Path, listen: str | None = None, hsts: int | None = None, modules: str = DEBIAN_MODULES,
+           api: str | None = None) -> str:
     """The configuration serving `root`; `listen` as listen_address gives it, `hsts` the
-    max-age of Strict-Transport-Security (None: not sent)."""
+    max-age of Strict-Transport-Security (None: not sent), `api` the API's base URL as
+    api_url gives it (None: no proxy)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     root = Path(root).absolute()
@@ -69,7 +84,7 @@ def config(root: Path, listen: str | None = None, hsts: int | None = None, modul
         releases = {"map": (root.parent / directory.MAP).as_posix(),
                     "dir": (root.parent / directory.RELEASES).as_posix()}
     return env.get_template("apache.conf.j2").render(root=root.as_posix().rstrip("/"), listen=listen, hsts=hsts,
-                                                     modules=modules, releases=releases,
+                                                     modules=modules, releases=releases, api=api,
                                                      legacy_prefixes=legacy.prefixes(load()),
                                                      legacy_formats=legacy.FORMATS, legacy_files=legacy.FILES,
                                                      **media_table())
