@@ -108,6 +108,8 @@ def table(q: dict, con, v: dict) -> dict[str, dict[str, float | None]]:
             grand = s[numerator]
         out.setdefault("_num", {})[(row, col)] = s[numerator]
     nums = out.pop("_num", {})
+    if not out:  # no month at all (a stock's query has no grand total then): the page's Total row
+        out["Total"] = {"Total": None}
     if not ratio and not fam["stock"] and grand:
         for (row, col), num in nums.items():
             if row == "Total":

@@ -193,9 +193,9 @@ def expected(con, v: dict, q: dict) -> dict:
                        f"{', '.join(f'sum({n})::DOUBLE' for n in names)} "
                        f"FROM {v['data']} WHERE {where} GROUP BY ALL", args).fetchall()
     label = lambda axis, k: (cat.absent.get(axis) or "(none)") if k is None else str(k)  # noqa: E731
-    # {(row, column): {month: {sum: value}}}, the totals added up month by month (a flow's
-    # view without rows still has its grand total, of nothing; a stock's has no month at all).
-    cells: dict = {} if stock else {("Total", "Total"): {}}
+    # {(row, column): {month: {sum: value}}}, the totals added up month by month (a view
+    # without rows still has its grand total, of nothing: 0 for a flow, none for a stock).
+    cells: dict = {("Total", "Total"): {}}
     for r, c, y, mo, *s in rows:
         r, c = label(v["rows"], r), label(v["cols"], c)
         for rr in (r, "Total"):

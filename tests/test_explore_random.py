@@ -18,7 +18,7 @@ from explore_views import random_view, view_search
 from test_explore_browser import READY, assert_table, server, shown  # noqa: F401 (server: fixture)
 
 VIEWS = 200
-SEED = 15
+SEED = 16
 
 GO = """(search) => { history.pushState(null, '', search); dispatchEvent(new PopStateEvent('popstate')); }"""
 

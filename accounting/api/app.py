@@ -24,11 +24,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from accounting import media
-from accounting.api import legacy, openapi, views
+from accounting.api import dump, legacy, openapi, views
 from accounting.api.release import Follower
 from accounting.site import report
 
@@ -38,6 +38,7 @@ OLD_FORMATS = {"JSON": "application/json", "CSV": media.TYPES[".csv"]}
 CACHE_BYTES = 64 << 20  # answers kept in memory, across views and formats
 CONCURRENT_QUERIES = 4  # views computed at once; more wait (a burst queues, never piles up)
 CACHE_CONTROL = "public, no-cache"  # a proxy may store an answer and revalidate it (ETag)
+CONCURRENT_DUMPS = 2  # whole-dataset streams at once; another gets 503 (a proxy should cache them)
 
 
 class AnswerCache:
@@ -93,6 +94,7 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
     follower = Follower(target, every, cache)
     cache = AnswerCache()
     gate = threading.BoundedSemaphore(CONCURRENT_QUERIES)
+    dumps = threading.BoundedSemaphore(CONCURRENT_DUMPS)
 
     def answer_bytes(release, view, fmt, var):
         key = (release.build_id, views.canonical(view), fmt, json.dumps(var, sort_keys=True))
@@ -146,6 +148,26 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
             return error(f"{path}: {e.message}", e.status)
         return await respond(request, release, view, fmt, legacy.spelled(path, release.legacy, params))
 
+    async def whole_dataset(request: Request) -> Response:
+        """/csv and /json: every month of HTC and cloud, streamed (accounting/api/dump.py)."""
+        release = follower.current()
+        fmt = request.url.path.strip("/")
+        etag = '"' + hashlib.sha256(f"{release.build_id}\ndump\n{fmt}".encode()).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id,
+                   "Content-Disposition": f'attachment; filename="accounting-{release.data_as_of}.{fmt}"'}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        if not dumps.acquire(blocking=False):
+            return error(f"{CONCURRENT_DUMPS} dumps are being sent; try again shortly", 503)
+
+        def body():
+            try:
+                yield from (dump.csv_stream if fmt == "csv" else dump.json_stream)(release)
+            finally:
+                dumps.release()
+
+        return StreamingResponse(body(), media_type=FORMATS[fmt], headers=headers)
+
     async def describe(request: Request) -> Response:
         release = follower.current()
         return JSONResponse(openapi.describe(release), headers={"Cache-Control": CACHE_CONTROL,
@@ -164,5 +186,6 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
 
     return Starlette(routes=[Route("/api/v1/openapi.json", describe),
                              Route("/api/v1/{data}", view_endpoint), Route("/api/health", health),
+                             Route("/csv", whole_dataset), Route("/json", whole_dataset),
                              Route("/{path:path}", old_view)],
                      exception_handlers={HTTPException: not_found, Exception: failed})
