@@ -130,3 +130,24 @@ PAGES = ["/egi/countries/njobs/", "/egi/site/pic/elap_processors/", "/egi/", "/e
 # The old JSON and CSV output: left for the API (a 404 for now), never sent to the explorer.
 OUTPUTS = ["/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/JSON/",
            "/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/CSV"]
+
+# Old cloud view addresses (the `/cloud/…` scopes, the cloud names of the small demo) with the
+# explorer view each means. Answered by the API's …/JSON/ and …/CSV/ (test_api); the Node and
+# browser tests of the HTML form cover the HTC table above.
+CLOUD = {"data": "cloud", "metric": "cloud_core_hours", "cols": "month", "vos": "all", **LAST_12}
+CLOUD_MAPPED = [
+    ("/cloud/sum_elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/",
+     view(CLOUD, rows="NGI", cols="year", from_="2025-01", to="2025-02", vos="custom", vo=["biomed"])),
+    ("/cloud/vm_num/SITE/DATE/2025/1/2025/6/all/localinfrajobs/",
+     view(CLOUD, metric="cloud_vms", rows="Site", from_="2025-01", to="2025-06")),
+    ("/egi/cloud/number_of_virtual_machines/SITE/VO/2024/1/2024/12/top10/onlyinfrajobs/",
+     view(CLOUD, metric="cloud_vms", rows="Site", cols="VO", from_="2024-01", to="2024-12", vos="top", top="10")),
+    ("/cloud/countries/sum_elap/COUNTRY/3M/2024/01/2025/06/all/onlyinfrajobs/",
+     view(CLOUD, metric="cloud_wall", rows="Country", cols="quarter", from_="2024-01", to="2025-06")),
+    ("/cloud/site/IFCA-LCG2/sum_elap_processors/VO/DATE/2025/1/2025/3/custom-biomed,enmr.eu/onlyinfrajobs/",
+     view(CLOUD, rows="VO", from_="2025-01", to="2025-03", vos="custom", vo=["biomed", "enmr.eu"],
+          Site=["IFCA-LCG2"])),
+    ("/cloud/ngi/NGI_IBERGRID/net_in/SITE/6M/2024/1/2025/6/all/onlyinfrajobs/",
+     view(CLOUD, metric="cloud_net_in", rows="Site", cols="half", from_="2024-01", to="2025-06",
+          NGI=["NGI_IBERGRID"])),
+]

@@ -59,14 +59,23 @@ def start_api(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, st
 
 
 @pytest.fixture(scope="module")
-def api(built, tmp_path_factory):
-    """The API following a publish directory with the small build as its current release."""
-    pub = tmp_path_factory.mktemp("api") / "pub"
-    run_build("publish", "--output", str(built["output"]), "--to", str(pub))
-    proc, base = start_api("--from", str(pub))
-    yield {"base": base, "pub": pub, "proc": proc}
+def api(built):
+    """The API following a publish directory with the small build as its current release, and
+    the real Apache in front of it (`web`: apache-config --api), as deployed."""
+    import apache_server
+
+    base = apache_server.publish_for_apache(built["output"], run_build)  # (readable by Apache's workers)
+    pub = base / "pub"
+    proc, api_base = start_api("--from", str(pub))
+    conf = base / "site.conf"
+    run_build("apache-config", "--root", str(pub / "current"), "--api", api_base, "--out", str(conf))
+    apache = apache_server.Apache(base / "apache", conf.read_text()).start() if apache_server.available() else None
+    yield {"base": api_base, "pub": pub, "proc": proc, "web": apache.url.rstrip("/") if apache else None}
+    if apache:
+        apache.stop()
     proc.terminate()
     proc.wait(10)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def as_table(body: dict) -> dict:
@@ -196,15 +205,17 @@ def assert_old_rounding(got: dict, want: dict, what: str) -> None:
 
 
 def test_old_portal_json_and_csv_calls_equal_the_source(api, source):  # noqa: F811
-    """Every old view address of tests/legacy_urls.py with JSON/ appended gives the old shape
+    """Through the real Apache in front of the API: every old view address of
+    tests/legacy_urls.py (HTC and cloud scopes) with JSON/ appended gives the old shape
     of the view the explorer opens for it (the same table as /api/v1 with the explorer's
     parameters), equal to the source recomputation within the old rounding; its CSV/ holds
     the same numbers; the newest client's benchmark segment and months without leading
     zeros change nothing."""
-    from legacy_urls import MAPPED
+    from legacy_urls import CLOUD_MAPPED, MAPPED
 
-    for path, want in MAPPED:
-        status, headers, raw = get(api["base"], quote(path) + "JSON/")
+    web = api["web"] or pytest.skip("apache2 is not installed")
+    for path, want in MAPPED + CLOUD_MAPPED:
+        status, headers, raw = get(web, quote(path) + "JSON/")
         assert status == 200, (path, raw)
         assert headers["content-type"] == "application/json" and headers["x-build-id"]
         got, meta = old_table(raw)
@@ -214,7 +225,7 @@ def test_old_portal_json_and_csv_calls_equal_the_source(api, source):  # noqa: F
         labels = [r for r in got if r not in ("Total", "Percent")]
         assert [meta["xlegend"][str(i)] for i in range(len(labels))] == labels, path
         assert meta["ylegend"][str(len(meta["ylegend"]) - 1)] == "id"
-        status, headers, raw_csv = get(api["base"], quote(path) + "CSV/")
+        status, headers, raw_csv = get(web, quote(path) + "CSV/")
         assert status == 200 and headers["content-type"].startswith("text/csv"), path
         lines = list(csv.reader(io.StringIO(raw_csv.decode())))
         cols = [c for c in next(iter(got.values()))]
@@ -293,8 +304,14 @@ def test_answers_name_their_release_and_revalidate(api):
     ("/api/v1/htc?rows=NGI&rows=VO", 400, "rows is given 2 times"),
     ("/api/v1/htc?metric=normcpu,njobs&cols=month", 400, "several metrics need cols=metric"),
     ("/api/v2/htc", 404, "not found"),
+    ("/api/v1/htc?vos=custom&vo=" + "x" * 4100, 414, "the address is 4125 characters long, at most 4096"),
+    ("/egi/normcpu/REGION/DATE/2024/1/2024/12/custom-" + "x" * 4100 + "/onlyinfrajobs/JSON/", 414,
+     "the address is 4167 characters long, at most 4096"),
+    ("/egi/mixed/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/JSON/", 404,
+     ("/egi/mixed/REGION/DATE/2024/1/2024/12/egi/onlyinfrajobs/ is not an old portal view the API can answer: "
+      "segment 2 ('mixed')")),
     ("/etc/passwd", 404, "not found"),
-])
+], ids=lambda x: x[:60] if isinstance(x, str) else str(x))
 def test_bad_requests_get_one_line_errors(api, path, status, message):
     got, headers, raw = get(api["base"], path)
     assert got == status and headers["content-type"] == "application/json"
@@ -342,6 +359,47 @@ def _second_release(pub: Path, factor: int) -> str:
     (new / "manifest.json").unlink()  # a hard link to the first release's: never write through it
     (new / "manifest.json").write_text(json.dumps(manifest))
     return build_id
+
+
+def test_whole_dataset_dumps_equal_the_source(api, built, tmp_path):
+    """/csv and /json: PEAR's columns, streamed (chunked, no length known in advance), the
+    same rows in both, and each month's jobs and hours by infrastructure equal to the
+    source's summaries (HTC: Grid and Grid-Local; cloud)."""
+    status, headers, raw = get(api["base"], "/csv")
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    assert headers.get("transfer-encoding") == "chunked" and "content-length" not in headers
+    assert headers["x-build-id"] and get(api["base"], "/csv", {"If-None-Match": headers["etag"]})[0] == 304
+    (tmp_path / "dump.csv").write_bytes(raw)
+    lines = raw.decode().splitlines()
+    assert lines[0].split(",") == ["time", "vo", "tier", "country", "federation", "site", "infra", "benchmark", "ngi",
+                                   "raw_wc_time", "raw_wc_work", "raw_cpu_time", "raw_cpu_work", "raw_cpu_eff",
+                                   "job_count", "memory_used", "disk_used", "vm_count", "cpu_core_count",
+                                   "network_in", "network_out"]
+    status, _, raw_json = get(api["base"], "/json")
+    body = json.loads(raw_json)
+    series = body["results"][0]["series"][0]
+    assert series["name"] == "accounting" and series["columns"] == lines[0].split(",")
+    assert len(series["values"]) == len(lines) - 1
+    con = duckdb.connect()
+    got = {(r[0], r[1]): r[2:] for r in con.execute(
+        f"""SELECT strftime(time::TIMESTAMP, '%Y-%m'), infra, sum(job_count), sum(raw_cpu_time), sum(raw_wc_time),
+                   sum(vm_count) FROM read_csv('{tmp_path / "dump.csv"}', header = true) GROUP BY ALL""").fetchall()}
+    src = built["source"]
+    want = {(r[0], r[1]): r[2:] for r in con.execute(f"""
+        SELECT printf('%04d-%02d', Year, Month), CASE WHEN lower(Infrastructure) = 'local' THEN 'Grid-Local'
+                                                      ELSE 'Grid' END,
+               sum(NumberOfJobs), sum(CpuDuration) / 3600, sum(WallDuration * Processors) / 3600, NULL
+        FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false) GROUP BY ALL
+        UNION ALL
+        SELECT printf('%04d-%02d', Year, Month::INTEGER), 'Cloud', NULL, sum(CpuDuration) / 3600,
+               sum(WallDuration * CpuCount) / 3600, sum(NumberOfVMs)
+        FROM read_parquet('{src}/cloud/*/*/*.parquet', hive_partitioning = false) GROUP BY ALL""").fetchall()}
+    assert set(got) == set(want)
+    for key, w in want.items():
+        for g, x in zip(got[key], w):
+            assert (g is None and x is None) or math.isclose(g, x, rel_tol=1e-9), (key, got[key], w)
+    # the JSON holds the same rows as the CSV (first and last)
+    assert series["values"][0][:9] == [None if x == "" else x for x in next(csv.reader([lines[1]]))[:9]]
 
 
 def test_a_release_switch_mixes_nothing(api):
@@ -464,86 +522,32 @@ def test_the_api_follows_an_s3_release(api, tmp_path, monkeypatch):
         moto.wait(10)
 
 
-def test_apache_proxies_the_api_and_the_old_calls_and_nothing_else(built):
+def test_apache_proxies_the_api_and_the_old_calls_and_nothing_else(api):
     """The generated Apache configuration with --api: /api/ and the old …/JSON/ and …/CSV/
     addresses reach the API (same bytes, its ETag and a 304 through the proxy, the site's
     security headers on them); pages stay files, and an old view address without a format
     still goes to the explorer."""
-    import apache_server
-
-    if not apache_server.available():
+    if api["web"] is None:
         pytest.skip("apache2 is not installed")
-    base = apache_server.publish_for_apache(built["output"], run_build)
-    proc, api_base = start_api("--from", str(base / "pub"))
-    conf = base / "site.conf"
-    run_build("apache-config", "--root", str(base / "pub" / "current"), "--api", api_base, "--out", str(conf))
-    apache = apache_server.Apache(base / "apache", conf.read_text()).start()
-    web = apache.url.rstrip("/")
+    web, api_base = api["web"], api["base"]
     old = "/egi/elap_processors/REGION/Year/2025/01/2025/02/custom-biomed/onlyinfrajobs/"
+    for path in ("/api/health", "/api/v1/htc?rows=Country&cols=year", quote(old) + "JSON/", old + "CSV/",
+                 quote("/egi/country/United Kingdom/njobs/SITE/DATE/2025/1/2025/6/egi/onlyinfrajobs/JSON/")):
+        status, headers, body = get(web, path)
+        direct = get(api_base, path)
+        assert status == 200 == direct[0] and body == direct[2], (path, body[:200])
+        assert headers["x-build-id"] == direct[1]["x-build-id"] and "content-security-policy" in headers, path
+        if path != "/api/health":
+            assert headers["etag"] == direct[1]["etag"], path
+            assert get(web, path, {"If-None-Match": headers["etag"]})[0] == 304, path
+    status, headers, body = get(web, "/egi/")
+    assert status == 200 and "x-build-id" not in headers and b"<html" in body[:200].lower()
+    req = urllib.request.Request(web + quote(old))
+    opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                              {"redirect_request": lambda *a, **k: None}))
     try:
-        for path in ("/api/health", "/api/v1/htc?rows=Country&cols=year", quote(old) + "JSON/", old + "CSV/",
-                     quote("/egi/country/United Kingdom/njobs/SITE/DATE/2025/1/2025/6/egi/onlyinfrajobs/JSON/")):
-            status, headers, body = get(web, path)
-            direct = get(api_base, path)
-            assert status == 200 == direct[0] and body == direct[2], (path, body[:200])
-            assert headers["x-build-id"] == direct[1]["x-build-id"] and "content-security-policy" in headers, path
-            if path != "/api/health":
-                assert headers["etag"] == direct[1]["etag"], path
-                assert get(web, path, {"If-None-Match": headers["etag"]})[0] == 304, path
-        status, headers, body = get(web, "/egi/")
-        assert status == 200 and "x-build-id" not in headers and b"<html" in body[:200].lower()
-        req = urllib.request.Request(web + quote(old))
-        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
-                                                  {"redirect_request": lambda *a, **k: None}))
-        try:
-            opener.open(req, timeout=10)
-            raise AssertionError("no redirect")
-        except urllib.error.HTTPError as e:
-            assert e.code == 302 and "/explore/?legacy=" in e.headers["Location"]
-        assert get(web, "/api/v1/nothing")[0] == 404 and get(web, "/nothing/JSON/")[0] == 404
-    finally:
-        apache.stop()
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def test_whole_dataset_dumps_equal_the_source(api, built, tmp_path):
-    """/csv and /json: PEAR's columns, streamed (chunked, no length known in advance), the
-    same rows in both, and each month's jobs and hours by infrastructure equal to the
-    source's summaries (HTC: Grid and Grid-Local; cloud)."""
-    status, headers, raw = get(api["base"], "/csv")
-    assert status == 200 and headers["content-type"].startswith("text/csv")
-    assert headers.get("transfer-encoding") == "chunked" and "content-length" not in headers
-    assert headers["x-build-id"] and get(api["base"], "/csv", {"If-None-Match": headers["etag"]})[0] == 304
-    (tmp_path / "dump.csv").write_bytes(raw)
-    lines = raw.decode().splitlines()
-    assert lines[0].split(",") == ["time", "vo", "tier", "country", "federation", "site", "infra", "benchmark", "ngi",
-                                   "raw_wc_time", "raw_wc_work", "raw_cpu_time", "raw_cpu_work", "raw_cpu_eff",
-                                   "job_count", "memory_used", "disk_used", "vm_count", "cpu_core_count",
-                                   "network_in", "network_out"]
-    status, _, raw_json = get(api["base"], "/json")
-    body = json.loads(raw_json)
-    series = body["results"][0]["series"][0]
-    assert series["name"] == "accounting" and series["columns"] == lines[0].split(",")
-    assert len(series["values"]) == len(lines) - 1
-    con = duckdb.connect()
-    got = {(r[0], r[1]): r[2:] for r in con.execute(
-        f"""SELECT strftime(time::TIMESTAMP, '%Y-%m'), infra, sum(job_count), sum(raw_cpu_time), sum(raw_wc_time),
-                   sum(vm_count) FROM read_csv('{tmp_path / "dump.csv"}', header = true) GROUP BY ALL""").fetchall()}
-    src = built["source"]
-    want = {(r[0], r[1]): r[2:] for r in con.execute(f"""
-        SELECT printf('%04d-%02d', Year, Month), CASE WHEN lower(Infrastructure) = 'local' THEN 'Grid-Local'
-                                                      ELSE 'Grid' END,
-               sum(NumberOfJobs), sum(CpuDuration) / 3600, sum(WallDuration * Processors) / 3600, NULL
-        FROM read_parquet('{src}/htc/*/*/*.parquet', hive_partitioning = false) GROUP BY ALL
-        UNION ALL
-        SELECT printf('%04d-%02d', Year, Month::INTEGER), 'Cloud', NULL, sum(CpuDuration) / 3600,
-               sum(WallDuration * CpuCount) / 3600, sum(NumberOfVMs)
-        FROM read_parquet('{src}/cloud/*/*/*.parquet', hive_partitioning = false) GROUP BY ALL""").fetchall()}
-    assert set(got) == set(want)
-    for key, w in want.items():
-        for g, x in zip(got[key], w):
-            assert (g is None and x is None) or math.isclose(g, x, rel_tol=1e-9), (key, got[key], w)
-    # the JSON holds the same rows as the CSV (first and last)
-    assert series["values"][0][:9] == [None if x == "" else x for x in next(csv.reader([lines[1]]))[:9]]
+        opener.open(req, timeout=10)
+        raise AssertionError("no redirect")
+    except urllib.error.HTTPError as e:
+        assert e.code == 302 and "/explore/?legacy=" in e.headers["Location"]
+    assert get(web, "/api/v1/nothing")[0] == 404 and get(web, "/nothing/JSON/")[0] == 404

@@ -38,6 +38,7 @@ OLD_FORMATS = {"JSON": "application/json", "CSV": media.TYPES[".csv"]}
 CACHE_BYTES = 64 << 20  # answers kept in memory, across views and formats
 CONCURRENT_QUERIES = 4  # views computed at once; more wait (a burst queues, never piles up)
 CACHE_CONTROL = "public, no-cache"  # a proxy may store an answer and revalidate it (ETag)
+MAX_URL = 4096  # characters of path and query: a longer address is refused (414) before any work
 CONCURRENT_DUMPS = 2  # whole-dataset streams at once; another gets 503 (a proxy should cache them)
 
 
@@ -119,7 +120,13 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
             headers["Content-Disposition"] = f'attachment; filename="{views.file_name(view)}.{fmt.lower()}"'
         return Response(body, media_type=FORMATS.get(fmt) or OLD_FORMATS[fmt], headers=headers)
 
+    def too_long(request: Request) -> Response | None:
+        n = len(request.url.path) + len(request.url.query)
+        return error(f"the address is {n} characters long, at most {MAX_URL}", 414) if n > MAX_URL else None
+
     async def view_endpoint(request: Request) -> Response:
+        if refused := too_long(request):
+            return refused
         release = follower.current()  # the whole answer comes from this one release
         data = request.path_params["data"]
         try:
@@ -133,6 +140,8 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
 
     async def old_view(request: Request) -> Response:
         """An old portal address with JSON/ or CSV/ appended: its view, in the old shape."""
+        if refused := too_long(request):
+            return refused
         release = follower.current()
         path, fmt = legacy.split_format("/" + request.path_params["path"])
         if fmt is None:
