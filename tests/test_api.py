@@ -551,3 +551,6 @@ def test_apache_proxies_the_api_and_the_old_calls_and_nothing_else(api):
     except urllib.error.HTTPError as e:
         assert e.code == 302 and "/explore/?legacy=" in e.headers["Location"]
     assert get(web, "/api/v1/nothing")[0] == 404 and get(web, "/nothing/JSON/")[0] == 404
+    for dump in ("/csv", "/json"):  # the dumps too, streamed through the proxy
+        status, headers, body = get(web, dump)
+        assert status == 200 and body == get(api_base, dump)[2] and headers["x-build-id"], dump
