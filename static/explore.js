@@ -37,6 +37,8 @@ const ident = (c) => '"' + String(c).replace(/"/g, '""') + '"';
 const expr = (dim) => (Q.periods[dim] ? Q.periods[dim].sql : ident(dim));
 const metricOf = (fam, id) => fam.metrics.find((m) => m.id === id);
 const hasUnits = (fam, ids) => ids.some((id) => metricOf(fam, id).units);
+// The VO selections beyond the groups: a data type whose cube has no VO has none.
+const voLists = (fam) => (fam.vo_lists ? ["top", "custom"] : []);
 const unitOf = (view, m) => ui.shape.unitOf(view, m);
 
 // ---- the view: defaults, URL, form ----------------------------------------------------
@@ -58,7 +60,7 @@ function parseView(search) {
     cols: axes.has(p.get("cols")) ? p.get("cols") : d.cols,
     from: month(p.get("from"), d.from),
     to: month(p.get("to"), d.to),
-    vos: [...fam.vo_groups, "top", "custom"].includes(p.get("vos")) ? p.get("vos") : d.vos,
+    vos: [...fam.vo_groups, ...voLists(fam)].includes(p.get("vos")) ? p.get("vos") : d.vos,
     top: Math.max(1, Math.min(1000, parseInt(p.get("top"), 10) || d.top)),
     vo: p.getAll("vo"),
     jobs: fam.jobs && Q.jobs[p.get("jobs")] ? p.get("jobs") : d.jobs,
@@ -127,11 +129,11 @@ function fillForm(view) {
   const months = fam.months.map((m) => [m.month, m.month]);
   sel("x-from", months, view.from);
   sel("x-to", months, view.to);
-  sel("x-vos", [...fam.vo_groups.map((g) => [g, Q.vo_groups[g]]), ["top", "Top N VOs of the period"],
-    ["custom", "Custom list"]], view.vos);
+  sel("x-vos", [...fam.vo_groups.map((g) => [g, Q.vo_groups[g]]),
+    ...(fam.vo_lists ? [["top", "Top N VOs of the period"], ["custom", "Custom list"]] : [])], view.vos);
   $("x-top").value = String(view.top);
   // The absent value ('no VO', 'unknown NGI') is a choice of its own where the cube has it.
-  const choices = (dim) => [...fam.values[dim].map((v) => [v, v]),
+  const choices = (dim) => [...(fam.values[dim] || []).map((v) => [v, v]),
     ...(fam.absent.includes(dim) ? [[Q.absent_value, Q.dimensions[dim].absent || "(none)"]] : [])];
   sel("x-vo", choices("VO"), view.vo);
   sel("x-jobs", Object.entries(Q.jobs).map(([k, v]) => [k, v.label]), view.jobs);

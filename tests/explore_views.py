@@ -137,7 +137,7 @@ def random_view(q: dict, rng) -> dict:
     # Mostly within the last three years, where the data is (the demo's first months are sparse).
     pool = range(max(0, len(months) - 36) if rng.random() < 0.8 else 0, len(months))
     first, last = sorted(rng.sample(pool, 2) if len(pool) > 1 else (0, 0))
-    vos = rng.choice([*fam["vo_groups"], "top", "custom"])
+    vos = rng.choice([*fam["vo_groups"], *(("top", "custom") if fam["vo_lists"] else ())])
     vo_names = fam["values"].get("VO", [])
     vo = sorted(rng.sample(vo_names, min(len(vo_names), rng.randint(1, 4)))) if vos == "custom" else []
     filters = {}

@@ -61,7 +61,7 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
     con.execute(f"""CREATE TABLE htc AS SELECT
             x.Year, x.Month, x.Year * 100 + x.Month AS ym, x.Site, {vo} AS VO, {_COMMON},
             s.Tier, s.Federation, lower(x.Infrastructure) AS Infrastructure,
-            {_benchmark("x.ServiceLevelType")} AS BenchmarkType,
+            {_benchmark("x.ServiceLevelType")} AS BenchmarkType, x.SubmitHost,
             x.NumberOfJobs::HUGEINT AS njobs, x.CpuDuration::HUGEINT AS cpu_s,
             x.NormalisedCpuDuration::HUGEINT AS normcpu_s, x.WallDuration::HUGEINT AS wall_s,
             x.NormalisedWallDuration::HUGEINT AS normwall_s,
@@ -69,6 +69,7 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
             (x.NormalisedWallDuration * x.Processors)::HUGEINT AS normwall_proc_s
         FROM read_parquet('{source}/htc/*/*/*.parquet', hive_partitioning = false) x
         {_joins(source, "x.Site", vo)}""")
+    con.execute("CREATE VIEW htc_ce AS SELECT * FROM htc")  # (HTC by compute element: the same rows)
     # Core time: wall time × vCPUs (fractional, an exact DECIMAL product); normalised: × the
     # benchmark where the record has one.
     core = "x.WallDuration::DECIMAL(38, 0) * x.CpuCount::DECIMAL(10, 3)"
@@ -188,7 +189,7 @@ def expected(con, v: dict, q: dict) -> dict:
     if stock:
         names = [f"{cat.storage_metrics[m]['column']}_avg" for m in v["metric"]]
     else:
-        names = list(cat.families[v["data"]].sums)
+        names = list(cat.families[spec.get("family", v["data"])].sums)
     rows = con.execute(f"SELECT {key(v['rows'])} AS r, {col} AS c, Year, Month, "
                        f"{', '.join(f'sum({n})::DOUBLE' for n in names)} "
                        f"FROM {v['data']} WHERE {where} GROUP BY ALL", args).fetchall()

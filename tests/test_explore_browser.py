@@ -202,6 +202,7 @@ TYPE_VIEWS = [
     "?data=storage&metric=used&rows=NGI&cols=quarter&from=2023-02&to={last}",
     "?data=storage&metric=files&rows=Site&cols=year&from={storage}&to={last}&stat=peak",
     "?data=storage&metric=used,files&rows=NGI&from=2025-02&to={last}",
+    "?data=htc_ce&metric=normcpu&rows=SubmitHost&cols=year&from=2024-01&to={last}&vos=egi&jobs=grid",
 ]
 
 

@@ -90,8 +90,9 @@ def parse(q: dict, data: str, params) -> dict:
     if first > last:
         raise BadRequest(f"from={first} is after to={last}")
     vos = _one(params, "vos", d["vos"])
-    if vos not in fam["vo_groups"] and vos not in ("top", "custom"):
-        raise BadRequest(f"unknown vos {vos!r} for {data} (known: {', '.join([*fam['vo_groups'], 'top', 'custom'])})")
+    selections = [*fam["vo_groups"], *(("top", "custom") if fam["vo_lists"] else ())]
+    if vos not in selections:
+        raise BadRequest(f"unknown vos {vos!r} for {data} (known: {', '.join(selections)})")
     top = _one(params, "top", str(d["top"]))
     if not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
         raise BadRequest(f"top={top!r} is not a number from 1 to {MAX_TOP}")

@@ -119,7 +119,7 @@ def family_metrics(cat: Catalogue, data: str) -> list[dict]:
              "scale": m.scale, "multiplier": m.multiplier, "per_period": m.per_period,
              "period_unit": m.period_unit if m.per_period else None,
              "units": None if m.per_period or m.denominator else units(cat, m.unit, m.scale)}
-            for k, m in cat.metrics.items() if k in cat.families[data].metrics]
+            for k, m in cat.metrics.items() if k in cat.families[cat.explore[data].get("family", data)].metrics]
 
 
 def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
@@ -136,7 +136,8 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
             if len(values[dim]) < len(rows):
                 absent.append(dim)
         metrics = family_metrics(cat, data)
-        sums = [m["numerator"] for m in metrics] if spec.get("stock") else list(cat.families[data].sums)
+        family = cat.families.get(spec.get("family", data))
+        sums = [m["numerator"] for m in metrics] if spec.get("stock") else list(family.sums)
         sums = list(dict.fromkeys(sums))
         families[data] = {
             "label": spec["label"], "cube": cube, "file": f"{cube}.parquet", "url": f"{data_root}{cube}.parquet",
@@ -148,7 +149,9 @@ def queries(cat: Catalogue, con, frame, data_root: str = "../data/") -> dict:
                         for stat, fn in spec.get("stats", {}).items()},
             "stock": bool(spec.get("stock")),
             "rank": spec["rank"], "jobs": spec["jobs"], "vo_groups": spec["vo_groups"],
-            "default": cat.families[data].default if data in cat.families else metrics[0]["id"],
+            "default": family.default if family else metrics[0]["id"],
+            # Whether a VO list (top N, custom) applies: only where the cube has the VO.
+            "vo_lists": "VO" in spec["dimensions"],
             "metrics": metrics,
             "dimensions": spec["dimensions"],
             "values": values,
