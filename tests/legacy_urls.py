@@ -150,4 +150,11 @@ CLOUD_MAPPED = [
     ("/cloud/ngi/NGI_IBERGRID/net_in/SITE/6M/2024/1/2025/6/all/onlyinfrajobs/",
      view(CLOUD, metric="cloud_net_in", rows="Site", cols="half", from_="2024-01", to="2025-06",
           NGI=["NGI_IBERGRID"])),
+    ("/cloud/country/Spain/sum_elap_processors/SITE/Year/2024/01/2025/10/all/onlyinfrajobs/",
+     view(CLOUD, rows="Site", cols="year", from_="2024-01", to="2025-10", Country=["Spain"])),
+    ("/disciplines/cloud/sum_elap_processors/DISCIPLINE/DATE/2025/1/2025/6/",
+     view(CLOUD, rows="Discipline1", from_="2025-01", to="2025-06")),
+    ("/discipline/cloud/Bioinformatics/vm_num/VO/3M/2024/1/2025/9/",
+     view(CLOUD, metric="cloud_vms", rows="VO", cols="quarter", from_="2024-01", to="2025-09",
+          Discipline3=["Bioinformatics"])),
 ]

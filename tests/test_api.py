@@ -44,9 +44,15 @@ def get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, b
 
 def start_api(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """`build.py api ARGS` on a free port, once it answers /api/health: (process, base URL)."""
+    import tempfile
+
     port = free_port()
+    # Its log to a file, not a pipe: a pipe nobody reads fills up and then blocks the server's
+    # event loop on its next log line (a long benchmark did exactly that).
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "api", *args, "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = log
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -55,7 +61,9 @@ def start_api(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, st
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    pytest.fail(f"the API did not start: {proc.communicate(timeout=5)[1]}")
+    proc.wait(5)
+    log.seek(0)
+    pytest.fail(f"the API did not start: {log.read()[-2000:]}")
 
 
 @pytest.fixture(scope="module")

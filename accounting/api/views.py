@@ -90,7 +90,9 @@ def parse(q: dict, data: str, params) -> dict:
     if first > last:
         raise BadRequest(f"from={first} is after to={last}")
     vos = _one(params, "vos", d["vos"])
-    selections = [*fam["vo_groups"], *(("top", "custom") if fam["vo_lists"] else ())]
+    # (a release built before queries.json said so: a VO list wherever the cube has the VO)
+    lists = fam.get("vo_lists", "VO" in fam["dimensions"])
+    selections = [*fam["vo_groups"], *(("top", "custom") if lists else ())]
     if vos not in selections:
         raise BadRequest(f"unknown vos {vos!r} for {data} (known: {', '.join(selections)})")
     top = _one(params, "top", str(d["top"]))
