@@ -50,6 +50,7 @@ TIERS = {
     "test_build_locks": "site",  # real builds run together, and one killed midway
     "test_disk_full": "site",  # builds into a small tmpfs (needs root to mount)
     "test_api": "services",  # the API in its own uvicorn process
+    "test_api_legacy": "services",  # the API's old-portal calls and dumps, behind Apache
     "test_export": "services",  # MariaDB
     "test_export_bad": "services",  # MariaDB: bad rows of every table, one export and one build
     "test_export_shapes": "services",  # MariaDB

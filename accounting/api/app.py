@@ -12,9 +12,11 @@ comes from one `Release` object taken at the start of the request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
+import logging
 import threading
 from collections import OrderedDict
 
@@ -89,6 +91,26 @@ def encode(release, view: dict, answer: views.Answer, fmt: str, var: dict | None
 
 def error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+log = logging.getLogger("accounting.api")
+
+
+def guarded(endpoint):
+    """An endpoint whose unexpected failure is a one-line JSON 500 for the client and one
+    line in the server's log (what failed, where), not a traceback; the service goes on."""
+    @functools.wraps(endpoint)
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except Exception as e:  # noqa: BLE001  (the last resort: every other failure is answered above)
+            tb = e.__traceback__
+            while tb.tb_next:
+                tb = tb.tb_next
+            log.error("%s %s: %s: %s (%s:%d)", request.method, request.url.path, type(e).__name__, e,
+                      tb.tb_frame.f_code.co_filename.rsplit("/", 1)[-1], tb.tb_lineno)
+            return error(f"internal error ({type(e).__name__})", 500)
+    return run
 
 
 def create_app(target, every: float = 1.0, cache=None) -> Starlette:
@@ -193,8 +215,8 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
     async def failed(request: Request, exc: Exception) -> Response:
         return error(f"internal error ({type(exc).__name__})", 500)
 
-    return Starlette(routes=[Route("/api/v1/openapi.json", describe),
-                             Route("/api/v1/{data}", view_endpoint), Route("/api/health", health),
-                             Route("/csv", whole_dataset), Route("/json", whole_dataset),
-                             Route("/{path:path}", old_view)],
+    return Starlette(routes=[Route("/api/v1/openapi.json", guarded(describe)),
+                             Route("/api/v1/{data}", guarded(view_endpoint)), Route("/api/health", guarded(health)),
+                             Route("/csv", guarded(whole_dataset)), Route("/json", guarded(whole_dataset)),
+                             Route("/{path:path}", guarded(old_view))],
                      exception_handlers={HTTPException: not_found, Exception: failed})
