@@ -93,6 +93,15 @@ def error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
+def not_modified(request: Request, key: str, headers: dict) -> Response | None:
+    """Sets the ETag of an answer (`key`: its release and what it holds) in `headers`; a 304
+    when the client (or a proxy revalidating) already holds that answer."""
+    headers["ETag"] = etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return None
+
+
 log = logging.getLogger("accounting.api")
 
 
@@ -129,11 +138,10 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
         return body
 
     async def respond(request: Request, release, view: dict, fmt: str, var: dict | None = None) -> Response:
+        headers = {"Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
         key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}\n{json.dumps(var, sort_keys=True)}"
-        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers=headers)
+        if held := not_modified(request, key, headers):
+            return held
         try:
             body = await run_in_threadpool(answer_bytes, release, view, fmt, var)
         except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
@@ -183,11 +191,10 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
         """/csv and /json: every month of HTC and cloud, streamed (accounting/api/dump.py)."""
         release = follower.current()
         fmt = request.url.path.strip("/")
-        etag = '"' + hashlib.sha256(f"{release.build_id}\ndump\n{fmt}".encode()).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id,
+        headers = {"Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id,
                    "Content-Disposition": f'attachment; filename="accounting-{release.data_as_of}.{fmt}"'}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers=headers)
+        if held := not_modified(request, f"{release.build_id}\ndump\n{fmt}", headers):
+            return held
         if not dumps.acquire(blocking=False):
             return error(f"{CONCURRENT_DUMPS} dumps are being sent; try again shortly", 503)
 
