@@ -107,14 +107,6 @@ def test_units_open_in_their_unit_and_clamped_periods_are_said():
     assert any("day" in n for n in got["count"]["notes"]), got["count"]
 
 
-def test_a_data_type_the_explorer_lacks_points_to_its_pages():
-    cat = load()
-    (got,) = run(["/cloud/sum_elap_processors/REGION/Year/2025/01/2025/02/custom-belle/onlyinfrajobs/"])
-    if "cloud" in cat.explore:  # (the explorer's cloud data: then it is a view like the others)
-        pytest.skip("the explorer has cloud data: covered by the mapped table once its names are listed")
-    assert got["problem"]["segment"] == "cloud" and got["page"] == "cloud/"
-
-
 def test_old_output_and_other_paths_are_not_forwarded():
     results = run(OUTPUTS + ["/egi/", "/help/x/y/", "/egi/no-such.csv", "/egi/x/table.parquet.br",
                              "/egi/htc/njobs/SITE/VO/2017/1/2017/12/custom-enmr.eu/onlyinfrajobs/"])
