@@ -61,7 +61,7 @@ export function shape(view, records) {
   grand = grand || zero;
   let columns;
   if (view.cols === "metric") {
-    columns = view.metric.map((id) => ({ key: id, label: fam.metrics.find((m) => m.id === id).name }));
+    columns = view.metric.map((id) => ({ key: id, label: metricOf(fam, id).name }));
   } else if (Q.periods[view.cols]) {
     const seen = new Set();
     columns = [];
@@ -75,7 +75,7 @@ export function shape(view, records) {
     columns = Array.from(colKeys).sort((a, b) => (a === null) - (b === null) || (a < b ? -1 : a > b ? 1 : 0))
       .map((k) => ({ key: k, label: label(view.cols, k) }));
   }
-  const metrics = view.metric.map((id) => fam.metrics.find((m) => m.id === id));
+  const metrics = view.metric.map((id) => metricOf(fam, id));
   const first = metrics[0];
   const order = (s) => s[first.denominator || first.numerator] || 0;
   const rows = Array.from(rowTotals.entries()).map(([key, total]) => ({

@@ -35,10 +35,11 @@ function fill(template, values) {
 const sqlText = (v) => "'" + String(v).replace(/'/g, "''") + "'";
 const ident = (c) => '"' + String(c).replace(/"/g, '""') + '"';
 const expr = (dim) => (Q.periods[dim] ? Q.periods[dim].sql : ident(dim));
-const metricOf = (fam, id) => fam.metrics.find((m) => m.id === id);
+const metricOf = (fam, id) => ui.shape.metricOf(fam, id);
 const hasUnits = (fam, ids) => ids.some((id) => metricOf(fam, id).units);
 // The VO selections beyond the groups: a data type whose cube has no VO has none.
-const voLists = (fam) => (fam.vo_lists ? ["top", "custom"] : []);
+const VO_LISTS = { top: "Top N VOs of the period", custom: "Custom list" };
+const voLists = (fam) => (fam.vo_lists ? Object.keys(VO_LISTS) : []);
 const unitOf = (view, m) => ui.shape.unitOf(view, m);
 
 // ---- the view: defaults, URL, form ----------------------------------------------------
@@ -129,8 +130,8 @@ function fillForm(view) {
   const months = fam.months.map((m) => [m.month, m.month]);
   sel("x-from", months, view.from);
   sel("x-to", months, view.to);
-  sel("x-vos", [...fam.vo_groups.map((g) => [g, Q.vo_groups[g]]),
-    ...(fam.vo_lists ? [["top", "Top N VOs of the period"], ["custom", "Custom list"]] : [])], view.vos);
+  sel("x-vos", [...fam.vo_groups.map((g) => [g, Q.vo_groups[g]]), ...voLists(fam).map((k) => [k, VO_LISTS[k]])],
+    view.vos);
   $("x-top").value = String(view.top);
   // The absent value ('no VO', 'unknown NGI') is a choice of its own where the cube has it.
   const choices = (dim) => [...(fam.values[dim] || []).map((v) => [v, v]),

@@ -15,7 +15,7 @@ import pytest
 
 import source_truth
 from explore_views import random_view, view_search
-from test_explore_browser import READY, assert_table, server, shown  # noqa: F401 (server: fixture)
+from test_explore_browser import READY, assert_table, server, shown, totals_named  # noqa: F401 (server: fixture)
 
 VIEWS = 200
 SEED = 15
@@ -28,12 +28,6 @@ def views(built):
     q = json.loads((built["output"] / "explore" / "queries.json").read_text())
     rng = random.Random(SEED)
     return [random_view(q, rng) for _ in range(VIEWS)]
-
-
-def heads(cells: dict) -> dict:
-    """The Total column by its one key: a stock's or a per-period metric's is named for the
-    statistic it shows (Average, Peak)."""
-    return {("Total" if c in ("Average", "Peak") else c): x for c, x in cells.items()}
 
 
 def test_random_views_equal_the_source(built, browser, server, views):  # noqa: F811
@@ -56,7 +50,7 @@ def test_random_views_equal_the_source(built, browser, server, views):  # noqa: 
             (what, page.locator("#explore-status").inner_text())
         # The page kept the view as drawn (no choice was dropped or changed by its defaults).
         assert parse_qs(page.evaluate("location.search")[1:]) == parse_qs(search[1:]), what
-        assert_table({r: heads(cells) for r, cells in shown(page).items()}, w, what)
+        assert_table(totals_named(shown(page)), w, what)
         drawn["data"].add(v["data"])
         drawn["axes"] |= {(v["data"], v["rows"]), (v["data"], v["cols"])}
         drawn["vos"].add((v["data"], v["vos"]))

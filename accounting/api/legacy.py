@@ -22,6 +22,7 @@ import io
 import json
 import re
 
+from accounting.api.views import vo_selections
 from accounting.site.report import csv_text
 
 FORMATS = ("JSON", "CSV")
@@ -39,9 +40,18 @@ def _lower(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def _scope(segs: list[str], t: dict) -> dict | None:
+    """The old scope the address starts with (the table lists the longest paths first)."""
+    return next((s for s in t["scopes"] if segs[:len(s["path"])] == s["path"]), None)
+
+
 def split_format(path: str) -> tuple[str, str | None]:
     """(the view address, 'JSON' | 'CSV' | None): the old output segment is the last one."""
-    segs = [s for s in path.split("/") if s]
+    segs = _segments(path)
     if segs and segs[-1].upper() in FORMATS:
         return "/" + "/".join(segs[:-1]) + "/", segs[-1].upper()
     return path, None
@@ -49,15 +59,14 @@ def split_format(path: str) -> tuple[str, str | None]:
 
 def parse(path: str, t: dict, families: dict) -> tuple[dict, list[str]]:
     """(the explorer's params, notes) of an old view address; raises Problem."""
-    segs = [s for s in path.split("/") if s]
-    return _parse(segs, t, families)
+    return _parse(_segments(path), t, families)
 
 
 def spelled(path: str, t: dict, params: dict) -> dict:
     """The old ids of the view's metric, rows and columns as the address gave them (where it
     left them out, the scope's default by its first old id): the old JSON's `var` echoes them."""
-    segs = [s for s in path.split("/") if s]
-    scope = next(s for s in t["scopes"] if segs[:len(s["path"])] == s["path"])
+    segs = _segments(path)
+    scope = _scope(segs, t)
     i = len(scope["path"]) + (1 if scope["entity"] else 0)
     given = dict(zip(("query", "yrange", "xrange"), segs[i:i + 3]))
     old = lambda axis: next((k for k, v in t["axes"].items() if v == axis), axis)  # noqa: E731
@@ -71,7 +80,7 @@ def _parse(segs: list[str], t: dict, families: dict) -> tuple[dict, list[str]]:
     def fail(index: int, reason: str):
         raise Problem(index + 1, segs[index] if index < len(segs) else "", reason)
 
-    scope = next((s for s in t["scopes"] if segs[:len(s["path"])] == s["path"]), None)
+    scope = _scope(segs, t)
     if scope is None:
         prefixes = ", ".join(dict.fromkeys("/" + s["path"][0] + "/" for s in t["scopes"]))
         fail(0, f"not the start of an old portal view ({prefixes})")
@@ -225,7 +234,7 @@ def applicable(pairs: list[tuple[str, str]], fam: dict) -> list[tuple[str, str]]
     the explorer's parseView drops them: a cloud view has no job type, and of the VO groups
     only "all"): the same view as the address's HTML form opens."""
     out = [(k, v) for k, v in pairs if k != "data" and (k != "jobs" or fam["jobs"])]
-    return [(k, "all" if k == "vos" and v not in (*fam["vo_groups"], "top", "custom") else v) for k, v in out]
+    return [(k, "all" if k == "vos" and v not in vo_selections(fam) else v) for k, v in out]
 
 
 def _round(v, digits: int):

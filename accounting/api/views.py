@@ -53,6 +53,13 @@ def _month(value: str, name: str, months: list[str]) -> str:
     return value
 
 
+def vo_selections(fam: dict) -> list[str]:
+    """The `vos` a data type offers: its VO groups, and top N and custom lists where its cube
+    has the VO (a release built before queries.json said so: wherever VO is a dimension)."""
+    lists = fam.get("vo_lists", "VO" in fam["dimensions"])
+    return [*fam["vo_groups"], *(("top", "custom") if lists else ())]
+
+
 def parse(q: dict, data: str, params) -> dict:
     """The canonical view of a request, or BadRequest naming the part not understood."""
     if data not in q["families"]:
@@ -90,9 +97,7 @@ def parse(q: dict, data: str, params) -> dict:
     if first > last:
         raise BadRequest(f"from={first} is after to={last}")
     vos = _one(params, "vos", d["vos"])
-    # (a release built before queries.json said so: a VO list wherever the cube has the VO)
-    lists = fam.get("vo_lists", "VO" in fam["dimensions"])
-    selections = [*fam["vo_groups"], *(("top", "custom") if lists else ())]
+    selections = vo_selections(fam)
     if vos not in selections:
         raise BadRequest(f"unknown vos {vos!r} for {data} (known: {', '.join(selections)})")
     top = _one(params, "top", str(d["top"]))
