@@ -45,21 +45,21 @@ CONCURRENT_DUMPS = 2  # whole-dataset streams at once; another gets 503 (a proxy
 
 
 class AnswerCache:
-    """Encoded answers by (build id, canonical view, format), least recently used out first."""
+    """Encoded answers by their key (release, canonical view, format), least recently used out first."""
 
     def __init__(self, limit: int = CACHE_BYTES):
         self.limit, self.size = limit, 0
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._items: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: str) -> bytes | None:
         with self._lock:
             body = self._items.get(key)
             if body is not None:
                 self._items.move_to_end(key)
             return body
 
-    def put(self, key: tuple, body: bytes) -> None:
+    def put(self, key: str, body: bytes) -> None:
         if len(body) > self.limit // 4:
             return  # one huge answer would evict everything else
         with self._lock:
@@ -128,8 +128,7 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
     gate = threading.BoundedSemaphore(CONCURRENT_QUERIES)
     dumps = threading.BoundedSemaphore(CONCURRENT_DUMPS)
 
-    def answer_bytes(release, view, fmt, var):
-        key = (release.build_id, views.canonical(view), fmt, json.dumps(var, sort_keys=True))
+    def answer_bytes(key: str, release, view, fmt, var):
         body = cache.get(key)
         if body is None:
             with gate:
@@ -139,11 +138,13 @@ def create_app(target, every: float = 1.0, cache=None) -> Starlette:
 
     async def respond(request: Request, release, view: dict, fmt: str, var: dict | None = None) -> Response:
         headers = {"Cache-Control": CACHE_CONTROL, "X-Build-Id": release.build_id}
+        # One key per answer (release, canonical view, format, the old ids it echoes): its ETag
+        # and its place in the cache.
         key = f"{release.build_id}\n{views.canonical(view)}\n{fmt}\n{json.dumps(var, sort_keys=True)}"
         if held := not_modified(request, key, headers):
             return held
         try:
-            body = await run_in_threadpool(answer_bytes, release, view, fmt, var)
+            body = await run_in_threadpool(answer_bytes, key, release, view, fmt, var)
         except Exception as e:  # noqa: BLE001  (a query that fails, memory limit or interrupted, fails alone)
             return error(f"the view could not be computed ({type(e).__name__})", 503)
         if fmt not in ("json", "JSON"):
