@@ -137,6 +137,8 @@ function fillForm(view) {
   const choices = (dim) => [...(fam.values[dim] || []).map((v) => [v, v]),
     ...(fam.absent.includes(dim) ? [[Q.absent_value, Q.dimensions[dim].absent || "(none)"]] : [])];
   sel("x-vo", choices("VO"), view.vo);
+  // (a data type without VO lists, HTC by compute element, has neither control)
+  $("x-top-label").hidden = $("x-vo-label").hidden = !fam.vo_lists;
   sel("x-jobs", Object.entries(Q.jobs).map(([k, v]) => [k, v.label]), view.jobs);
   $("x-jobs-label").hidden = !fam.jobs;
   sel("x-chart", Object.entries(ui.chart.KINDS), view.chart);

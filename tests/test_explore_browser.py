@@ -230,5 +230,9 @@ def test_switching_the_data_type_drops_what_does_not_apply(built, page, server):
     page.wait_for_function(READY, timeout=30_000)
     now = parse_qs(urlparse(page.url).query)
     assert now["data"] == ["storage"] and now["metric"] == ["used"] and now["stat"] == ["average"]
+    # HTC by compute element has no VO column: neither top N nor a custom list is offered
+    page.select_option("#x-data", ["htc_ce"])
+    assert page.locator("#x-top-label").is_hidden() and page.locator("#x-vo-label").is_hidden()
+    assert "custom" not in page.locator("#x-vos option").evaluate_all("os => os.map(o => o.value)")
     assert now["vos"] == ["all"] and "jobs" not in now and "unit" not in now
     assert shown(page)["Total"]["Average"] is not None
