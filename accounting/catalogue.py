@@ -68,6 +68,7 @@ class Catalogue:
     explore: dict[str, dict] = None  # data type -> {cube, dimensions} of the explorer
     explore_units: dict[str, dict] = None  # the explorer's units of hour-type metrics
     legacy: dict = None  # the old portal's URL ids -> ours (accounting/site/legacy.py)
+    wlcg: dict = None  # the LHC experiments' names by VO, and the name of every other VO's work
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -82,7 +83,7 @@ def load() -> Catalogue:
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
                      storage, raw["labels"], raw["absent"], raw.get("explore", {}),
-                     raw.get("explore_units", {}), raw.get("legacy", {}))
+                     raw.get("explore_units", {}), raw.get("legacy", {}), raw["wlcg"])
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from accounting.source import contracts
 
 # Run by `connect` before any query, in this order; not cubes.
 SETUP = (CUBES_SQL / "sum_columns.sql", CUBES_SQL / "labels.sql", CUBES_SQL / "benchmarks.sql",
-         CUBES_SQL / "macros.sql")
+         CUBES_SQL / "wlcg.sql", CUBES_SQL / "macros.sql")
 
 Error = duckdb.Error
 IOException = duckdb.IOException
@@ -52,7 +52,11 @@ def connect() -> duckdb.DuckDBPyConnection:
                         ("types", list(contracts.BENCHMARK_SPELLINGS.values())),
                         ("unrecorded", list(contracts.BENCHMARK_UNRECORDED))):
         con.execute(sql(SETUP[2]).format(name=name), {"value": value})
-    con.execute(sql(SETUP[3]))
+    wlcg = catalogue.load().wlcg
+    for name, value in (("vos", list(wlcg["experiments"])), ("experiments", list(wlcg["experiments"].values())),
+                        ("other", wlcg["other"])):
+        con.execute(sql(SETUP[3]).format(name=name), {"value": value})
+    con.execute(sql(SETUP[4]))
     return con
 
 

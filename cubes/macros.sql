@@ -65,6 +65,11 @@ CREATE OR REPLACE MACRO canonical_benchmark(t) AS
                                                                    lower(trim(t)))], t)
     END;
 
+-- A VO's WLCG experiment: ALICE, ATLAS, CMS, LHCb for the LHC VOs as topology/vos names
+-- them (exactly: a misspelling is another VO, as everywhere), "other" for every other VO.
+CREATE OR REPLACE MACRO experiment(vo) AS
+    coalesce(getvariable('wlcg_experiments')[list_position(getvariable('wlcg_vos'), vo)], getvariable('wlcg_other'));
+
 CREATE OR REPLACE MACRO month_label(y, m) AS printf('%04d-%02d', y, m);
 -- Longer periods of the explorer (its time granularities): 2025-Q1, 2025-H2, 2025.
 CREATE OR REPLACE MACRO quarter_label(y, m) AS printf('%04d-Q%d', y, (m + 2) // 3);

@@ -34,6 +34,17 @@ findings AS (
     SELECT 'CPU time above wall time × processors', Site, 'suspicious but kept', ym, njobs, wall_proc_s
     FROM rows WHERE cpu_s > wall_proc_s
     UNION ALL
+    SELECT 'WLCG federation unknown', Site,
+        Tier || ' site without a federation in topology/wlcg_sites: counted under ' || Tier || ', in no federation',
+        ym, njobs, wall_proc_s
+    FROM rows WHERE Tier IS NOT NULL AND Federation IS NULL
+    UNION ALL
+    SELECT 'overlapping WLCG membership', Site,
+        coalesce('VO ' || VO, 'all VOs') || ': two rows valid in one month; the one that began last counts',
+        month_label(Year, Month), 0, 0
+    FROM stg_wlcg
+    WHERE valid_rows > 1 AND Year * 100 + Month <= (SELECT max(Year * 100 + Month) FROM src_htc)
+    UNION ALL
     SELECT withheld_finding(), Site, withheld_detail(withheld), ym, njobs, wall_proc_s
     FROM rows WHERE withheld IS NOT NULL
     UNION ALL

@@ -1,5 +1,5 @@
 -- Staging (a view, not published): every HTC summary row with the topology valid in its
--- month attached and the benchmark spelling made canonical. Rows whose site or VO is not
+-- month attached (the WLCG tier and federation of its site and VO: stg_wlcg.sql) and the benchmark spelling made canonical. Rows whose site or VO is not
 -- in topology are kept (and reported by quality_findings): such a site's NGI and country
 -- stay NULL, which the pages show as the catalogue's [absent] labels (a real NGI called
 -- 'unknown NGI' is another NGI); rows without a VO (APEL's 'None' of local jobs) have VO
@@ -17,8 +17,9 @@ SELECT
     h.Site IN (SELECT Site FROM src_sites) AS site_registered,
     s.NGI,
     s.Country,
-    s.Tier,
-    s.Federation,
+    -- The site's WLCG row for this VO where it has one, else its row for all VOs.
+    CASE WHEN wv.Site IS NOT NULL THEN wv.Tier ELSE wa.Tier END AS Tier,
+    CASE WHEN wv.Site IS NOT NULL THEN wv.Federation ELSE wa.Federation END AS Federation,
     vo_name(h.VO) AS VO,
     vo_name(h.VO) IS NULL AS vo_absent,
     v.VO IS NOT NULL AS vo_known,
@@ -46,5 +47,9 @@ FROM src_htc AS h
 LEFT JOIN src_sites AS s
     ON s.Site = h.Site
     AND valid_in_month(s.ValidFrom, s.ValidTo, h.Year, h.Month)
+LEFT JOIN stg_wlcg AS wv
+    ON wv.Site = h.Site AND wv.VO = vo_name(h.VO) AND wv.Year = h.Year AND wv.Month = h.Month
+LEFT JOIN stg_wlcg AS wa
+    ON wa.Site = h.Site AND wa.VO IS NULL AND wa.Year = h.Year AND wa.Month = h.Month
 LEFT JOIN src_vos AS v ON v.VO = vo_name(h.VO)
 LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline

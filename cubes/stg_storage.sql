@@ -4,7 +4,8 @@
 -- record lacks: an absent share, media, class, VO, subgroup or role is NULL (the pages
 -- show the catalogue's [absent] labels), so a 'None' and a NULL are the same key (NULLs
 -- partition together) and a real subgroup called '(none)' is another key. The site's
--- topology of the snapshot's month and the VO's discipline are attached as for HTC.
+-- topology of the snapshot's month (its WLCG tier and federation for the VO too) and the
+-- VO's discipline are attached as for HTC.
 -- Records are told apart by the names as the source has them; the published names then go
 -- through published_name, which withholds one that looks like a person's identity (a
 -- SubGroup `CN=<person>`), listed in `withheld`. `withheld_key` keeps the records of keys
@@ -38,6 +39,8 @@ SELECT
     published_name(r.Site) AS Site,
     s.NGI,
     s.Country,
+    CASE WHEN wv.Site IS NOT NULL THEN wv.Tier ELSE wa.Tier END AS Tier,
+    CASE WHEN wv.Site IS NOT NULL THEN wv.Federation ELSE wa.Federation END AS Federation,
     published_name(r.StorageSystem) AS StorageSystem,
     published_name(r.StorageShare) AS StorageShare,
     published_name(r.StorageMedia) AS StorageMedia,
@@ -61,5 +64,9 @@ FROM latest AS r
 LEFT JOIN src_sites AS s
     ON s.Site = r.Site
     AND valid_in_month(s.ValidFrom, s.ValidTo, r.Year, r.Month)
+LEFT JOIN stg_wlcg AS wv
+    ON wv.Site = r.Site AND wv.VO = vo_name(r.VO) AND wv.Year = r.Year AND wv.Month = r.Month
+LEFT JOIN stg_wlcg AS wa
+    ON wa.Site = r.Site AND wa.VO IS NULL AND wa.Year = r.Year AND wa.Month = r.Month
 LEFT JOIN src_vos AS v ON v.VO = vo_name(r.VO)
 LEFT JOIN src_disciplines AS d ON d.Discipline = v.Discipline

@@ -18,7 +18,7 @@ WITH held AS (
     FROM stg_storage
 )
 SELECT
-    Year, Month, Site, NGI, Country, StorageSystem, StorageShare, StorageMedia, StorageClass,
+    Year, Month, Site, NGI, Country, Tier, Federation, StorageSystem, StorageShare, StorageMedia, StorageClass,
     VO, Discipline1, Discipline2, Discipline3, SubGroup, Role,
     count(*)::BIGINT AS snapshots,
     max(EndTime) AS last_snapshot,
@@ -41,6 +41,6 @@ SELECT
     last(files ORDER BY EndTime, files)::BIGINT AS files_end
 FROM held
 -- withheld_key (not published) keeps apart the keys that differ only in withheld names.
-GROUP BY Year, Month, Site, NGI, Country, StorageSystem, StorageShare, StorageMedia, StorageClass,
+GROUP BY Year, Month, Site, NGI, Country, Tier, Federation, StorageSystem, StorageShare, StorageMedia, StorageClass,
     VO, Discipline1, Discipline2, Discipline3, SubGroup, Role, withheld_key
 ORDER BY ALL

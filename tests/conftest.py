@@ -38,6 +38,7 @@ TIERS = {
     "test_workflows": "unit",  # the workflow files, read statically (actionlint: PER_TEST)
     "test_demo": "site",  # generates the small demo itself (seconds, but a build)
     "test_site": "site",
+    "test_wlcg": "site",
     "test_numbers": "site",
     "test_cloud": "site",
     "test_gpu": "site",

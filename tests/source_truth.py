@@ -48,6 +48,14 @@ def _joins(source: Path, site: str, vo: str, year: str = "x.Year", month: str = 
         LEFT JOIN read_parquet('{source}/topology/disciplines.parquet') d ON d.Discipline = v.Discipline"""
 
 
+def _wlcg(source: Path, site: str, vo: str) -> str:
+    """The site's WLCG rows valid in the row's month: wv the VO's own, wa the all-VO one."""
+    first = "make_date(x.Year, x.Month::INTEGER, 1)"
+    return " ".join(f"""LEFT JOIN read_parquet('{source}/topology/wlcg_sites.parquet') {w} ON {w}.Site = {site}
+            AND {match} AND {w}.ValidFrom <= {first} AND ({w}.ValidTo IS NULL OR {first} < {w}.ValidTo)"""
+                    for w, match in (("wv", f"wv.VO = {vo}"), ("wa", "wa.VO IS NULL")))
+
+
 _COMMON = """s.NGI, s.Country, coalesce(v.EGIOfficial, false) AS egi, coalesce(v.LHC, false) AS lhc,
             d.Level1 AS Discipline1, d.Level2 AS Discipline2, d.Discipline AS Discipline3"""
 _STORAGE_KEY = "Site, StorageSystem, StorageShare, StorageMedia, StorageClass, VO, SubGroup, Role"
@@ -60,7 +68,9 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
     vo = _ABSENT.format(c="x.VO")
     con.execute(f"""CREATE TABLE htc AS SELECT
             x.Year, x.Month, x.Year * 100 + x.Month AS ym, x.Site, {vo} AS VO, {_COMMON},
-            s.Tier, s.Federation, lower(x.Infrastructure) AS Infrastructure,
+            CASE WHEN wv.Site IS NULL THEN wa.Tier ELSE wv.Tier END AS Tier,
+            CASE WHEN wv.Site IS NULL THEN wa.Federation ELSE wv.Federation END AS Federation,
+            lower(x.Infrastructure) AS Infrastructure,
             {_benchmark("x.ServiceLevelType")} AS BenchmarkType, x.SubmitHost,
             x.NumberOfJobs::HUGEINT AS njobs, x.CpuDuration::HUGEINT AS cpu_s,
             x.NormalisedCpuDuration::HUGEINT AS normcpu_s, x.WallDuration::HUGEINT AS wall_s,
@@ -68,7 +78,8 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
             (x.WallDuration * x.Processors)::HUGEINT AS wall_proc_s,
             (x.NormalisedWallDuration * x.Processors)::HUGEINT AS normwall_proc_s
         FROM read_parquet('{source}/htc/*/*/*.parquet', hive_partitioning = false) x
-        {_joins(source, "x.Site", vo)}""")
+        {_joins(source, "x.Site", vo)}
+        {_wlcg(source, "x.Site", vo)}""")
     con.execute("CREATE VIEW htc_ce AS SELECT * FROM htc")  # (HTC by compute element: the same rows)
     # Core time: wall time × vCPUs (fractional, an exact DECIMAL product); normalised: × the
     # benchmark where the record has one.

@@ -74,12 +74,10 @@ def register_quarantine(con: duckdb.DuckDBPyConnection, source_dir: Path) -> Non
         con.register(q.view, table)
 
 
-def cube_files() -> tuple[list[Path], list[Path]]:
-    """(staging views, published cubes); a cube that reads another comes after it."""
-    sql_files = sorted(p for p in CUBES_SQL.glob("*.sql") if p not in duck.SETUP)
-    staging = [p for p in sql_files if p.stem.startswith("stg_")]
-    pending = {p.stem: p for p in sql_files if not p.stem.startswith("stg_")}
-    # A cube reads another when its SQL (comments aside: a cube named in a comment is no edge) names it.
+def _by_dependency(paths: list[Path]) -> list[Path]:
+    """The SQL files in an order where a file that reads another (names it in its SQL,
+    comments aside: a name in a comment is no edge) comes after it."""
+    pending = {p.stem: p for p in paths}
     code = {name: re.sub(r"--[^\n]*", "", duck.sql(path)) for name, path in pending.items()}
     needs = {name: {other for other in pending if other != name and re.search(rf"\b{other}\b", code[name])}
              for name in pending}
@@ -89,7 +87,14 @@ def cube_files() -> tuple[list[Path], list[Path]]:
         if not ready:
             raise CubesError(f"cubes that read each other: {', '.join(sorted(pending))}")
         ordered += [pending.pop(n) for n in ready]
-    return staging, ordered
+    return ordered
+
+
+def cube_files() -> tuple[list[Path], list[Path]]:
+    """(staging views, published cubes), each in dependency order."""
+    sql_files = sorted(p for p in CUBES_SQL.glob("*.sql") if p not in duck.SETUP)
+    return (_by_dependency([p for p in sql_files if p.stem.startswith("stg_")]),
+            _by_dependency([p for p in sql_files if not p.stem.startswith("stg_")]))
 
 
 def _run(con: duckdb.DuckDBPyConnection, path: Path, what):

@@ -16,7 +16,10 @@ from accounting.site.timeframe import TimeFrame
 
 # The first breadcrumb of each view, and the sections below it.
 TOPS = {"htc": ("EGI", "egi/"), "gpu": ("GPU", "gpu/"), "cloud": ("Cloud", "cloud/"),
-        "storage": ("Storage", "storage/")}
+        "storage": ("Storage", "storage/"), "wlcg": ("WLCG", "wlcg/")}
+# The WLCG section pages, as a breadcrumb names them.
+WLCG_SECTIONS = {"wlcg_countries": "Countries", "wlcg_tier1": "Tier-0 and Tier-1", "wlcg_tier2": "Tier-2",
+                 "wlcg_osg": "OSG", "wlcg_sites": "All sites"}
 SECTIONS = {"countries": ("Countries", "countries/"), "country": ("Countries", "countries/"),
             "models": ("Models", "models/"), "model": ("Models", "models/")}
 VIEWS = (("CPU (HTC)", ""), ("GPU", "gpu_"), ("Cloud", "cloud_"), ("Storage", "storage_"))
@@ -66,6 +69,16 @@ class Context:
     def crumbs(self, kind: PageKind | StorageKind, name: str | None) -> list[tuple[str, str]]:
         """Site paths from the view's top page down to this one (the home page comes before)."""
         r = role(kind.id)
+        if getattr(kind, "view", "") == "wlcg":  # WLCG, then the page's parents (Tier-1, a node)
+            chain, up = [], kind
+            while up.parent:
+                up = KIND[up.parent]
+                chain.insert(0, (WLCG_SECTIONS[up.id], up.base_path()))
+            if name is not None:
+                chain.append((name, kind.base_path(name)))
+            elif kind.id in WLCG_SECTIONS:
+                chain.append((WLCG_SECTIONS[kind.id], kind.base_path()))
+            return [TOPS["wlcg"], *chain]
         if r == "disciplines":
             return [("Scientific disciplines", kind.base_path())]
         if r.startswith("discipline"):

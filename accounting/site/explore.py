@@ -193,7 +193,9 @@ def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str,
     if spec is None or metric not in cat.families[kind.family].metrics:
         return None
     dims = spec["dimensions"]
-    row = kind.tables[0].row
+    if any(col not in dims for col, _ in kind.where):
+        return None
+    row = {"Experiment": "VO"}.get(kind.tables[0].row, kind.tables[0].row)  # (the explorer names VOs)
     (fy, fm), (ly, lm) = frame.recent_months()[0], (frame.last_year, frame.last_month)
     params = [("data", kind.family), ("metric", metric), ("rows", row if row in dims else "NGI"), ("cols", "month"),
               ("from", f"{fy:04d}-{fm:02d}"), ("to", f"{ly:04d}-{lm:02d}"),
@@ -204,6 +206,7 @@ def page_view(cat: Catalogue, frame, kind, name, metric: str, vo_group: str,
         if kind.scope not in dims or isinstance(name, paths.Absent):
             return None
         params.append((kind.scope, name))
+    params += [(col, v) for col, values in kind.where for v in values]
     return params
 
 

@@ -54,7 +54,12 @@ class PageKind:
     default_metric: str = DEFAULT_METRIC
     filters: bool = False  # VO-group and infrastructure variants
     row_links: dict[str, str] = field(default_factory=dict)  # row column -> page kind id
-    family: str = "htc"  # htc, gpu or cloud: the view the page belongs to
+    family: str = "htc"  # htc, gpu or cloud: the data type (metrics, cubes) of the page
+    # The rows the page keeps: (cube column, its allowed values), e.g. the Tier-1 pages' tiers.
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    default_vo_group: str = DEFAULT_VO_GROUP
+    view: str = ""  # the section of the site (breadcrumbs) where it is not the data type's: wlcg
+    parent: str | None = None  # the kind of the page above an entity page (breadcrumbs)
 
     def base_path(self, name: str | None = None) -> str:
         return self.path.format(name=paths.encode(name)) if name is not None else self.path
@@ -62,12 +67,13 @@ class PageKind:
     def variant_path(self, name: str | None, metric: str, vo_group: str = DEFAULT_VO_GROUP,
                      infra: str = DEFAULT_INFRA) -> str:
         base = self.base_path(name)
-        if self.filters and (vo_group, infra) != (DEFAULT_VO_GROUP, DEFAULT_INFRA):
+        vo_group = vo_group if vo_group != DEFAULT_VO_GROUP or self.filters else self.default_vo_group
+        if self.filters and (vo_group, infra) != (self.default_vo_group, DEFAULT_INFRA):
             return f"{base}{metric}/{vo_group}/{infra}/"
         return base if metric == self.default_metric else f"{base}{metric}/"
 
     def variants(self):
-        groups = VO_GROUPS if self.filters else (DEFAULT_VO_GROUP,)
+        groups = VO_GROUPS if self.filters else (self.default_vo_group,)
         infras = INFRA_FILTERS if self.filters else (DEFAULT_INFRA,)
         return [(g, i) for g in groups for i in infras]
 
@@ -172,6 +178,43 @@ KINDS += (
     _cloud("cloud_site", "cloud/site/{name}/", "Site", "Cloud at resource centre {name}", "VO",
            "CloudComputeService", "ImageId", "Status"),
     _cloud("cloud_vo", "cloud/vo/{name}/", "VO", "Cloud use of VO {name}", "Site", "ImageId"),
+)
+
+# WLCG: the HTC work of WLCG sites (wlcg_monthly), LHC VOs by default, in the old portal's
+# paths. Tier-1 pages hold the Tier-0 too (the old "All Tier-1s + CERN").
+_T1, _T2 = (("Tier", ("Tier-0", "Tier-1")),), (("Tier", ("Tier-2",)),)
+_WLCG_LINKS = {"Country": "wlcg_country", "Site": "wlcg_site"}
+
+
+def _wlcg(id: str, path: str, scope: str | None, heading: str, row: str, *more: str,
+          where: tuple = (), links: dict | None = None, parent: str | None = None) -> PageKind:
+    tables = (TableSpec("table", row, "month", "wlcg_monthly"), TableSpec("yearly", row, "year", "wlcg_monthly"),
+              *(TableSpec(m.lower(), m, "month", "wlcg_monthly") for m in more))
+    return PageKind(id, path, scope, tables, heading, filters=scope is None, where=where, default_vo_group="lhc",
+                    default_metric="normelap_processors",
+                    row_links={**_WLCG_LINKS, **(links or {})}, view="wlcg", parent=parent)
+
+
+KINDS += (
+    _wlcg("wlcg", "wlcg/", None, "WLCG: work by tier", "Tier", "Experiment", "Country"),
+    _wlcg("wlcg_countries", "wlcg/countries/", None, "WLCG: work by country", "Country", "Experiment"),
+    _wlcg("wlcg_country", "wlcg/country/{name}/", "Country", "WLCG in {name}", "Site", "Experiment",
+          parent="wlcg_countries"),
+    _wlcg("wlcg_site", "wlcg/site/{name}/", "Site", "WLCG site {name}", "Experiment"),
+    _wlcg("wlcg_tier1", "wlcg/tier1/", None, "WLCG Tier-0 and Tier-1: work by federation", "Federation",
+          "Experiment", where=_T1, links={"Federation": "wlcg_tier1_node"}),
+    _wlcg("wlcg_tier1_node", "wlcg/tier1/node/{name}/", "Federation", "Tier-1 {name}", "Site", "Experiment",
+          where=_T1, parent="wlcg_tier1"),
+    _wlcg("wlcg_tier2", "wlcg/tier2/", None, "WLCG Tier-2: work by country", "Country", "Federation",
+          "Experiment", where=_T2, links={"Federation": "wlcg_tier2_federation", "Country": "wlcg_tier2_country"}),
+    _wlcg("wlcg_tier2_country", "wlcg/tier2/country/{name}/", "Country", "Tier-2 sites in {name}", "Site",
+          "Federation", where=_T2, links={"Federation": "wlcg_tier2_federation"}, parent="wlcg_tier2"),
+    _wlcg("wlcg_tier2_federation", "wlcg/tier2/federation/{name}/", "Federation", "Tier-2 federation {name}",
+          "Site", "Experiment", where=_T2, parent="wlcg_tier2"),
+    _wlcg("wlcg_osg", "wlcg/osg/", None, "WLCG: Open Science Grid sites", "Site", "Experiment",
+          where=(("SiteGrid", ("OSG",)),)),
+    _wlcg("wlcg_sites", "wlcg/sites/", None, "WLCG: every Tier-1 and Tier-2 site, EGI and OSG", "Site", "Tier",
+          where=(("Tier", ("Tier-1", "Tier-2")),)),
 )
 KIND = {k.id: k for k in KINDS}
 

@@ -95,15 +95,20 @@ class CubeReader:
         return out
 
     def sums(self, scope: str | None, row: str, column: str, cube: str, family: str, first: int, last: int,
-             vo_group: str, infra: str) -> dict:
-        """{scope: {row: {column: sums}}} of one kind of table, every entity at once."""
-        self._checked(scope, row, cube)
+             vo_group: str, infra: str, where: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> dict:
+        """{scope: {row: {column: sums}}} of one kind of table, every entity at once; `where`
+        keeps the rows whose column has one of the values."""
+        self._checked(scope, row, cube, *(c for c, _ in where))
         name = "report" if family == "htc" else "family_report"
-        sql = query(name).format(scope=scope or "'EGI'", row=row, family=family,
+        params = {"vo_group": vo_group, "infra_filter": infra, "first": first, "last": last}
+        kept = ""
+        for i, (col, values) in enumerate(where):
+            params[f"where{i}"] = list(values)
+            kept += f" AND list_contains($where{i}, {col})"
+        sql = query(name).format(scope=scope or "'EGI'", row=row, family=family, where=kept,
                                  column=COLUMN_EXPR.get(column, column), cube=cube)
         out: dict = defaultdict(lambda: defaultdict(dict))
-        for scope_key, row_key, col, *s in self._rows(sql, {"vo_group": vo_group, "infra_filter": infra,
-                                                             "first": first, "last": last}):
+        for scope_key, row_key, col, *s in self._rows(sql, params):
             out[self.name(scope, scope_key)][self.name(row, row_key)][col] = tuple(s)
         return out
 

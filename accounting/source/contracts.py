@@ -194,18 +194,16 @@ GPU = Dataset(
 )
 
 # Portal-owned topology (the topology_* tables of schema/apel/portal.sql). Sites carry validity dates: a site
-# that moves to another NGI or federation has one row per period; ValidTo is exclusive, null = open.
+# that moves to another NGI has one row per period; ValidTo is exclusive, null = open.
 SITES = Dataset(
     name="topology/sites",
     partitioned=False,
-    description="Resource centres with their NGI, country, WLCG tier and federation over time",
+    description="Resource centres with their NGI and country over time",
     key=("Site", "ValidFrom"),
     schema=_schema(
         ("Site", pa.string(), "Resource centre name"),
         ("NGI", pa.string(), "Operations centre (NGI/ROC)"),
         ("Country", pa.string(), "Country of the resource centre"),
-        ("Tier", pa.string(), "WLCG tier (Tier-0, Tier-1, Tier-2) or null"),
-        ("Federation", pa.string(), "WLCG pledge federation or null"),
         ("Infrastructure", pa.string(), "Infrastructure the site belongs to (EGI, OSG)"),
         ("Certified", pa.bool_(), "Certified in GOCDB"),
         ("Production", pa.bool_(), "Production site"),
@@ -239,17 +237,38 @@ DISCIPLINES = Dataset(
     ),
 )
 
+# WLCG membership: a site pledges to a federation per VO and over time. A row with VO null
+# holds for every VO of the site that has no row of its own in that month (DESY's sites
+# pledge to a different federation per experiment); a site that changes federation has
+# one row per period (JINR-LCG2 in 2024-11). Each site-VO-month falls in exactly one
+# federation (cubes/stg_wlcg.sql); a site with no row is not a WLCG site.
+WLCG_SITES = Dataset(
+    name="topology/wlcg_sites",
+    partitioned=False,
+    description="WLCG tier and pledge federation of each site, per VO (or all VOs) and over time",
+    key=("Site", "VO", "ValidFrom"),
+    schema=_schema(
+        ("Site", pa.string(), "Resource centre name"),
+        ("VO", pa.string(), "The VO this row is for, as topology/vos names it; null: every other VO of the site"),
+        ("Tier", pa.string(), "WLCG tier: Tier-0, Tier-1 or Tier-2"),
+        ("Federation", pa.string(), "WLCG pledge federation (REBUS name); null: not known"),
+        ("ValidFrom", pa.date32(), "First day this row applies"),
+        ("ValidTo", pa.date32(), "First day this row no longer applies (null: still valid)"),
+    ),
+)
+
 PLEDGES = Dataset(
     name="topology/pledges",
     partitioned=False,
-    description="WLCG pledges per federation and year",
-    key=("Federation", "Year"),
+    description="WLCG pledges per federation, experiment and year (REBUS)",
+    key=("Federation", "VO", "Year"),
     schema=_schema(
         ("Federation", pa.string(), "WLCG pledge federation"),
+        ("VO", pa.string(), "The experiment's VO as topology/vos names it (alice, atlas, cms, lhcb)"),
         ("Year", pa.int32(), "Pledge year"),
-        ("CpuHS23", pa.float64(), "CPU pledge (HEPscore23)"),
-        ("DiskTB", pa.float64(), "Disk pledge (TB)"),
-        ("TapeTB", pa.float64(), "Tape pledge (TB)"),
+        ("CpuHS23", pa.float64(), "CPU pledge (HEPscore23: the capacity to deliver all year)"),
+        ("DiskTB", pa.float64(), "Disk pledge (TB, 10^12 bytes)"),
+        ("TapeTB", pa.float64(), "Tape pledge (TB, 10^12 bytes)"),
     ),
 )
 
@@ -265,7 +284,7 @@ GPU_MODELS = Dataset(
     ),
 )
 
-SOURCE_DATASETS = (HTC, CLOUD, STORAGE, GPU, SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
+SOURCE_DATASETS = (HTC, CLOUD, STORAGE, GPU, SITES, WLCG_SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
 TOPOLOGY_DATASETS = tuple(d for d in SOURCE_DATASETS if not d.partitioned)
 
 QUARANTINE_DIR = "quarantine"

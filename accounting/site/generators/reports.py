@@ -41,7 +41,7 @@ def sums(reader: CubeReader, ctx: Context, kind: PageKind, spec: TableSpec, vo_g
     """{scope: {row: {column: sums}}} for one table of one kind, every entity at once."""
     first = ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
     return reader.sums(kind.scope, spec.row, spec.column, spec.cube, spec.family, first, ctx.frame.last,
-                       vo_group, infra)
+                       vo_group, infra, kind.where)
 
 
 def columns(ctx: Context, spec: TableSpec, table_sums: dict) -> tuple[list[str], list[str]]:
@@ -165,7 +165,7 @@ class ReportPages:
         heading = headline(kind.heading, name)
         view = explore.page_view(ctx.cat, ctx.frame, kind, name, metric_id, vo_group, infra)
         self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None,
-                      kind=kind.id, kind_family=kind.family, heading=heading,
+                      kind=kind.id, kind_family=kind.family, view=kind.view, heading=heading,
                       title=f"{titled(heading)} — {metric.name}",
                       crumbs=[(label, rel(p)) for label, p in ctx.crumbs(kind, name)],
                       metric=metric, metric_links=metric_links, filters=filters,

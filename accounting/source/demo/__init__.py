@@ -12,7 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from accounting.source.contracts import CLOUD, DISCIPLINES, GPU, GPU_MODELS, HTC, PLEDGES, SITES, STORAGE, VOS
+from accounting.source.contracts import (
+    CLOUD,
+    DISCIPLINES,
+    GPU,
+    GPU_MODELS,
+    HTC,
+    PLEDGES,
+    SITES,
+    STORAGE,
+    VOS,
+    WLCG_SITES,
+)
 from accounting.source.demo import cloud, federation, gpu, htc, storage, topology
 from accounting.source.parquet import write_table
 
@@ -32,9 +43,10 @@ def generate(source_dir: Path, scale: str = "default", today: dt.date | None = N
     storage_rows = storage.generate(source_dir, scale, sites, vos, site_vo, today, progress)
     gpu_rows = gpu.generate(source_dir, scale, sites, vos, site_vo, today, progress)
     cloud_rows = cloud.generate(source_dir, scale, sites, vos, site_vo, today, progress)
-    tables = {SITES: topology.sites_table(sites), VOS: topology.vos_table(vos),
+    tables = {SITES: topology.sites_table(sites), WLCG_SITES: topology.wlcg_table(sites), VOS: topology.vos_table(vos),
               DISCIPLINES: topology.disciplines_table(),
-              PLEDGES: topology.pledges_table(sc, sites, months.usage, today), GPU_MODELS: gpu.models_table()}
+              PLEDGES: topology.pledges_table(sc, sites, vos, months.usage, storage.yearly_use(source_dir),
+                                              today), GPU_MODELS: gpu.models_table()}
     for dataset, table in tables.items():
         write_table(dataset, table, source_dir)
     return {HTC.name: rows, STORAGE.name: storage_rows, GPU.name: gpu_rows, CLOUD.name: cloud_rows,

@@ -66,7 +66,16 @@ _UNKNOWN_SITE_START = {"T3_US_NotreDame": (2021, 6), "UNREGISTERED-CE-SITE": (20
 SITE_NGI_MOVES = {"CYFRONET-LCG2": ("ROC_CE", dt.date(2010, 5, 1)),
                   "IFCA-LCG2": ("ROC_SWE", dt.date(2010, 5, 1)),
                   "praguelcg2": ("ROC_CE", dt.date(2010, 5, 1))}
-SITE_FEDERATION_MOVES = {"UKI-SCOTGRID-DURHAM": ("UK-NorthGrid", dt.date(2012, 4, 1))}
+# A federation move closes the site's first WLCG row (topology/wlcg_sites) where its second
+# begins; JINR-LCG2 became a federation of its own in 2024-11 (as PEAR records it).
+SITE_FEDERATION_MOVES = {"UKI-SCOTGRID-DURHAM": ("UK-NorthGrid", dt.date(2012, 4, 1)),
+                         "JINR-LCG2": ("RU-RDIG", dt.date(2024, 11, 1))}
+# Per-VO membership: DESY-HH pledges its ATLAS work to the ATLAS federation, its other VOs'
+# to its own (the double counting of the old portal came from counting it in both).
+SITE_VO_FEDERATIONS = {("DESY-HH", "atlas"): "DE-DESY-GOE-ATLAS-T2"}
+# A WLCG site whose federation was not known for a while (its topology row has none): the
+# months count under its tier as "unknown federation" and /quality/ lists it.
+SITE_FEDERATION_UNKNOWN = {"IN2P3-LPC": (dt.date(2023, 1, 1), dt.date(2023, 4, 1))}
 
 
 def load(name: str) -> list[list[str]]:
@@ -252,7 +261,8 @@ def draw_sites(sc: Scale) -> Sites:
     tier_code = np.array([{"Tier-0": 0, "Tier-1": 1, "Tier-2": 2}.get(t, 3) for t in tier])
     registered = np.array([s not in DEFECT_UNKNOWN_SITES for s in names])
     # Sites named in the topology moves and defects exist from the start and never close.
-    pinned = np.isin(names, [*SITE_NGI_MOVES, *SITE_FEDERATION_MOVES,
+    pinned = np.isin(names, [*SITE_NGI_MOVES, *SITE_FEDERATION_MOVES, *SITE_FEDERATION_UNKNOWN,
+                             *(site for site, _ in SITE_VO_FEDERATIONS),
                              *ZERO_BENCHMARK_AT, *CPU_OVER_WALL_AT])
     # More sites over time: Tier-2s join early, other sites spread (denser later) up to 2022.
     start_year = np.where(tier_code == 2, FIRST_YEAR + np.minimum(rng.exponential(2.0, n), 8),
@@ -408,7 +418,8 @@ def site_vo_weights(sites: Sites, vos: Vos) -> np.ndarray:
     others = np.flatnonzero(~vos.lhc & ~np.isin(vos.names, ["ops", "dteam"]))
     weights = np.zeros((n_sites, len(vos.names)))
     for s, name in enumerate(sites.names):
-        label = f"{name} {sites.federation[s]}".lower()
+        label = " ".join([name, str(sites.federation[s]), *(f for (site, _), f in SITE_VO_FEDERATIONS.items()
+                                                              if site == name)]).lower()
         named = [v for v in lhc if vos.names[v] in label]  # e.g. INFN-NAPOLI-ATLAS, ES-CMS-T2
         supported = (named or [v for v in lhc if rng.random() < {"atlas": 0.8, "cms": 0.6}.get(vos.names[v], 0.45)]
                      or lhc[:1])

@@ -54,9 +54,13 @@ class Months:
                                                                           *fed.CPU_OVER_WALL_AT])
         never = np.iinfo(np.int64).max
         self.normalised_from = np.where((idx % 13 == 5) & ~pinned, fed.month_index(*fed.NORMALISED_SUMMARY_FROM), never)
-        self.custom_from = np.where((idx % 17 == 7) & ~pinned, fed.month_index(*fed.CUSTOM_BENCHMARK_FROM), never)
-        # Normalised core-hours (HS23 h) per site and year: what the pledges are sized on.
-        self.usage = np.zeros((len(sites.names), today.year - fed.FIRST_YEAR + 1))
+        # 'custom' applies to local jobs: every fifth site that runs some (so every scale has one).
+        local = (sites.local_share > 0) & (idx % 13 != 5) & ~pinned
+        self.custom_from = np.where(local & (np.cumsum(local) % 5 == 1), fed.month_index(*fed.CUSTOM_BENCHMARK_FROM),
+                                    never)
+        # Normalised core-hours (HS23 h) per site, year and VO (a last slot for misspelled
+        # VOs): what the pledges are sized on.
+        self.usage = np.zeros((len(sites.names), today.year - fed.FIRST_YEAR + 1, len(vos.names) + 1))
 
     def month(self, m: int) -> pa.Table | None:
         start, full_end, end = fed.month_span(m, self.today_ts)
@@ -67,7 +71,9 @@ class Months:
         keys = self._draw_keys(rng, m, site, forced_vo)
         njobs, wall, cpu = self._draw_durations(rng, m, site, keys)
         norm_hours = wall * keys["value"] / _si2k_divisor(keys["bench"]) * keys["procs"] / 3600
-        self.usage[:, m // 12] += np.bincount(site, weights=norm_hours, minlength=len(self.sites.names))
+        n_vos = self.usage.shape[2]
+        self.usage[:, m // 12] += np.bincount(site * n_vos + np.minimum(keys["vo"], n_vos - 1), weights=norm_hours,
+                                              minlength=len(self.sites.names) * n_vos).reshape(-1, n_vos)
         times = self._draw_times(rng, m, start, end, full_end, njobs)
         keys, normalised = self._apel_conventions(rng, m, site, keys, wall, cpu)
         return self._summarise(m, site, keys, (wall, cpu, njobs, *normalised), times)

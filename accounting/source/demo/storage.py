@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from accounting.source.contracts import APEL_NONE, STAR_LOOKUP_COLUMNS, STORAGE, UTC_TS
@@ -382,3 +383,17 @@ def _uuids(rng: np.random.Generator, n: int) -> pa.Array:
     if pc.count_distinct(ids).as_py() != n:
         raise AssertionError("demo storage: RecordId collision")
     return ids
+
+
+def yearly_use(source_dir: Path) -> dict[tuple[str, str, str, int], float]:
+    """The mean bytes each site held per VO, media and year in the storage just written
+    (what the demo's disk and tape pledges are sized on)."""
+    paths = sorted(STORAGE.path(source_dir).glob("year=*/month=*/*.parquet"))
+    if not paths:
+        return {}
+    t = pa.concat_tables(pq.read_table(p, columns=["Site", "Group", "StorageMedia", "ResourceCapacityUsed", "EndTime"])
+                         for p in paths)
+    t = t.append_column("y", pc.year(t["EndTime"])).drop_columns(["EndTime"])
+    g = t.group_by(["Site", "Group", "StorageMedia", "y"]).aggregate([("ResourceCapacityUsed", "mean")])
+    return {(site, vo, str(media).lower(), y): used for site, vo, media, y, used in
+            zip(*(g[c].to_pylist() for c in ("Site", "Group", "StorageMedia", "y", "ResourceCapacityUsed_mean")))}

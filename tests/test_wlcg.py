@@ -1,0 +1,131 @@
+"""WLCG: federation membership per VO and over time, the /wlcg/ views and the pledges,
+against an independent recomputation from the source Parquet (tests/source_truth.py
+resolves each summary's tier and federation from topology/wlcg_sites itself)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import source_truth
+from accounting.site.paths import Absent, encode
+from family_tables import table_csv
+
+WORK = "normwall_proc_s"  # WLCG's "wallclock work": normalised wall time × processors
+LAST = 202510
+LHC = {"alice": "ALICE", "atlas": "ATLAS", "cms": "CMS", "lhcb": "LHCb"}
+
+
+@pytest.fixture(scope="module")
+def truth(built):
+    return source_truth.connect(built["source"])
+
+
+def hours(con, where: str, group: str) -> dict:
+    """HS23 hours of LHC-VO work at WLCG sites, by `group`, from the source rows of the
+    complete months (the pages end with October 2025, the demo's last complete month)."""
+    rows = con.execute(f"SELECT {group}, sum({WORK}) / 3600 FROM htc WHERE lhc AND Tier IS NOT NULL AND {where} "
+                       f"AND ym <= {LAST} "
+                       f"GROUP BY ALL").fetchall()
+    return {r[0] if len(r) == 2 else tuple(r[:-1]): float(r[-1]) for r in rows}
+
+
+def page_table(built, path: str, table: str = "yearly") -> dict[str, dict[str, float]]:
+    """{row: {column: value}} of a WLCG page's download (default metric: wallclock work)."""
+    header, body = table_csv(built["output"] / path / f"{table}.csv")
+    return {r[0]: {h: float(v) for h, v in zip(header[1:], r[1:]) if v != ""} for r in body}
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def test_each_site_vo_month_is_in_one_federation(built, truth):
+    """Federations add up to their tier and the tiers to the total: no double counting, nothing dropped."""
+    by_tier = page_table(built, "wlcg/", "yearly")
+    total = hours(truth, "Year = 2024", "'all'")["all"]
+    assert close(by_tier["Total"]["2024"], total)
+    for tier, want in hours(truth, "Year = 2024", "Tier").items():
+        assert close(by_tier[tier]["2024"], want), tier
+    tier1 = page_table(built, "wlcg/tier1/")
+    t2_by_fed = page_table(built, "wlcg/tier2/", "federation")
+    for fed, want in hours(truth, "Year = 2024 AND Tier <> 'Tier-2'", "Federation").items():
+        assert close(tier1[fed]["2024"], want), fed
+    assert close(tier1["Total"]["2024"], by_tier["Tier-0"]["2024"] + by_tier["Tier-1"]["2024"])
+    # The Tier-2 table by federation is monthly: its Total over the last 12 months is the tier's.
+    t2_months = hours(truth, "Tier = 'Tier-2' AND ym BETWEEN 202411 AND 202510",
+                      "coalesce(Federation, 'no federation')")
+    assert {k for k in t2_by_fed if k not in ("Total", "Percent")} == set(t2_months)
+    for fed, want in t2_months.items():
+        assert close(t2_by_fed[fed]["Total"], want), fed
+    assert close(t2_by_fed["Total"]["Total"], sum(t2_months.values()))
+
+
+def test_a_site_pledging_per_vo_counts_each_vo_once(built, truth):
+    """DESY-HH: its ATLAS work in the ATLAS federation, its CMS work in its own; together its total."""
+    site = page_table(built, "wlcg/site/DESY-HH/")
+    atlas_fed = page_table(built, "wlcg/tier2/federation/DE-DESY-GOE-ATLAS-T2/")
+    own_fed = page_table(built, "wlcg/tier2/federation/DE-DESY-RWTH-CMS-T2/")
+    want = hours(truth, "Site = 'DESY-HH'", "VO")
+    assert set(want) == {"atlas", "cms"}  # (the demo plants both)
+    assert close(atlas_fed["DESY-HH"]["Total"], want["atlas"])
+    assert close(own_fed["DESY-HH"]["Total"], want["cms"])
+    assert close(site["Total"]["Total"], atlas_fed["DESY-HH"]["Total"] + own_fed["DESY-HH"]["Total"])
+    assert close(site["ATLAS"]["Total"], want["atlas"]) and close(site["CMS"]["Total"], want["cms"])
+
+
+def test_a_site_changing_federation_counts_in_each_for_its_months(built, truth):
+    """JINR-LCG2 moved from RU-RDIG to a federation of its own on 2024-11-01."""
+    old = page_table(built, "wlcg/tier2/federation/RU-RDIG/")["JINR-LCG2"]
+    new = page_table(built, "wlcg/tier2/federation/JINR-LCG2/")["JINR-LCG2"]
+    before = hours(truth, "Site = 'JINR-LCG2' AND ym < 202411", "Year")
+    after = hours(truth, "Site = 'JINR-LCG2' AND ym >= 202411", "Year")
+    assert close(old["2024"], before[2024]) and close(new["2024"], after[2024])
+    assert old.get("2025", 0) == 0 and close(new["2025"], after[2025])
+    assert "2023" not in new or new["2023"] == 0
+
+
+def test_a_site_without_federation_is_counted_and_listed(built, truth):
+    fed = page_table(built, "wlcg/tier2/federation/" + encode(Absent("no federation")) + "/")
+    want = hours(truth, "Site = 'IN2P3-LPC' AND Federation IS NULL", "Year")
+    assert close(fed["IN2P3-LPC"]["2023"], want[2023])
+    quality = (built["output"] / "quality" / "index.html").read_text()
+    assert "WLCG federation unknown" in quality and "IN2P3-LPC" in quality
+
+
+def test_experiments_and_countries(built, truth):
+    """The experiment table names the four experiments and "other" (all VOs); countries add up."""
+    exp = page_table(built, "wlcg/", "experiment")
+    want = hours(truth, "ym BETWEEN 202411 AND 202510", "VO")
+    for vo, name in LHC.items():
+        assert close(exp[name]["Total"], want[vo]), name
+    assert "other" not in exp  # (LHC VOs by default)
+    everyone = page_table(built, "wlcg/normelap_processors/all/localinfrajobs/", "experiment")
+    others = truth.execute(f"""SELECT sum({WORK}) / 3600 FROM htc WHERE Tier IS NOT NULL
+        AND ym BETWEEN 202411 AND 202510
+        AND (VO IS NULL OR VO NOT IN ('alice', 'atlas', 'cms', 'lhcb'))""").fetchone()[0]
+    assert close(everyone["other"]["Total"], float(others))
+    countries = page_table(built, "wlcg/countries/")
+    for country, value in hours(truth, "Year = 2024", "Country").items():
+        assert close(countries[country]["2024"], value), country
+    country, = [c for c in countries if c == "Germany"]
+    sites = page_table(built, f"wlcg/country/{encode(country)}/")
+    assert close(sites["Total"]["2024"], countries[country]["2024"])
+
+
+def test_osg_and_all_sites(built, truth):
+    osg = page_table(built, "wlcg/osg/")
+    want = truth.execute(f"""SELECT x.Site, sum({WORK}) / 3600 FROM htc x
+        JOIN read_parquet('{built["source"]}/topology/sites.parquet') s ON s.Site = x.Site
+            AND s.ValidFrom <= make_date(x.Year, x.Month, 1)
+            AND (s.ValidTo IS NULL OR make_date(x.Year, x.Month, 1) < s.ValidTo)
+        WHERE x.lhc AND x.Tier IS NOT NULL AND s.Infrastructure = 'OSG' AND x.Year = 2024 GROUP BY 1""").fetchall()
+    assert want and {s for s in osg if s not in ("Total", "Percent")} >= {s for s, _ in want}
+    for site, value in want:
+        assert close(osg[site]["2024"], float(value)), site
+    everyone = page_table(built, "wlcg/sites/")
+    t12 = hours(truth, "Year = 2024 AND Tier IN ('Tier-1', 'Tier-2')", "Site")
+    for site, value in t12.items():
+        assert close(everyone[site]["2024"], value), site
+    assert any(s in everyone for s, _ in want)  # EGI and OSG sites together
