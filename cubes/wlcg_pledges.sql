@@ -4,12 +4,11 @@
 -- the pledge of the year (HS23, topology/pledges) is a capacity, so a month's pledged work
 -- is the pledge × the seconds of that month. Disk and tape: the month's time-weighted
 -- average bytes used (storage_monthly, by media), against the pledge in bytes (TB = 10^12).
--- A month is here where there is work, storage or a pledge, up to the last month of HTC
--- data; a pledge of 0, or none, is 0 here (the pages show "n/a", never a percentage).
-WITH last_month AS (
-    SELECT max(Year * 100 + Month) AS ym FROM htc_monthly
-),
-tiers AS (  -- a federation's tier: its sites' (Tier-0 before Tier-1 before Tier-2)
+-- A month is here where there is work, storage or a pledge (every month of a pledge's year,
+-- the months to come too: a whole year's pledge is the sum of its months); a pledge of 0,
+-- or none, is 0 (the pages show "n/a", never a percentage); disk or tape used is NULL in a
+-- month without storage records (missing, not zero).
+WITH tiers AS (  -- a federation's tier: its sites' (Tier-0 before Tier-1 before Tier-2)
     SELECT Federation, min(Tier) AS Tier FROM src_wlcg_sites WHERE Federation IS NOT NULL GROUP BY Federation
 ),
 work AS (
@@ -34,8 +33,8 @@ stored AS (
 pledged AS (
     SELECT p.Year, m.Month, p.Federation, experiment(p.VO) AS Experiment,
         p.CpuHS23, p.DiskTB, p.TapeTB
-    FROM src_pledges AS p, range(1, 13) AS m(Month), last_month
-    WHERE p.Year * 100 + m.Month <= last_month.ym AND experiment(p.VO) <> getvariable('wlcg_other')
+    FROM src_pledges AS p, range(1, 13) AS m(Month)
+    WHERE experiment(p.VO) <> getvariable('wlcg_other')
 ),
 months AS (
     SELECT Year, Month, Federation, Experiment FROM work
@@ -52,9 +51,9 @@ SELECT
     -- HS23 × the month's seconds: a DOUBLE, as the pledge is.
     coalesce(p.CpuHS23, 0) * epoch(make_date(k.Year, k.Month::INTEGER, 1) + INTERVAL 1 MONTH
                                    - make_date(k.Year, k.Month::INTEGER, 1)) AS pledge_work_s,
-    coalesce(s.disk_b, 0)::DECIMAL(38, 3) AS disk_b,
+    s.disk_b::DECIMAL(38, 3) AS disk_b,
     coalesce(p.DiskTB, 0) * 1e12 AS pledge_disk_b,
-    coalesce(s.tape_b, 0)::DECIMAL(38, 3) AS tape_b,
+    s.tape_b::DECIMAL(38, 3) AS tape_b,
     coalesce(p.TapeTB, 0) * 1e12 AS pledge_tape_b
 FROM months AS k
 LEFT JOIN tiers AS t USING (Federation)

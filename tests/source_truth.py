@@ -48,14 +48,16 @@ def _joins(source: Path, site: str, vo: str, year: str = "x.Year", month: str = 
         LEFT JOIN read_parquet('{source}/topology/disciplines.parquet') d ON d.Discipline = v.Discipline"""
 
 
-def _wlcg(source: Path, site: str, vo: str) -> str:
+def _wlcg(source: Path, site: str, vo: str, year: str = "x.Year", month: str = "x.Month") -> str:
     """The site's WLCG rows valid in the row's month: wv the VO's own, wa the all-VO one."""
-    first = "make_date(x.Year, x.Month::INTEGER, 1)"
+    first = f"make_date({year}, {month}::INTEGER, 1)"
     return " ".join(f"""LEFT JOIN read_parquet('{source}/topology/wlcg_sites.parquet') {w} ON {w}.Site = {site}
             AND {match} AND {w}.ValidFrom <= {first} AND ({w}.ValidTo IS NULL OR {first} < {w}.ValidTo)"""
                     for w, match in (("wv", f"wv.VO = {vo}"), ("wa", "wa.VO IS NULL")))
 
 
+_TIER_FEDERATION = """CASE WHEN wv.Site IS NULL THEN wa.Tier ELSE wv.Tier END AS Tier,
+            CASE WHEN wv.Site IS NULL THEN wa.Federation ELSE wv.Federation END AS Federation"""
 _COMMON = """s.NGI, s.Country, coalesce(v.EGIOfficial, false) AS egi, coalesce(v.LHC, false) AS lhc,
             d.Level1 AS Discipline1, d.Level2 AS Discipline2, d.Discipline AS Discipline3"""
 _STORAGE_KEY = "Site, StorageSystem, StorageShare, StorageMedia, StorageClass, VO, SubGroup, Role"
@@ -68,9 +70,7 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
     vo = _ABSENT.format(c="x.VO")
     con.execute(f"""CREATE TABLE htc AS SELECT
             x.Year, x.Month, x.Year * 100 + x.Month AS ym, x.Site, {vo} AS VO, {_COMMON},
-            CASE WHEN wv.Site IS NULL THEN wa.Tier ELSE wv.Tier END AS Tier,
-            CASE WHEN wv.Site IS NULL THEN wa.Federation ELSE wv.Federation END AS Federation,
-            lower(x.Infrastructure) AS Infrastructure,
+            {_TIER_FEDERATION}, lower(x.Infrastructure) AS Infrastructure,
             {_benchmark("x.ServiceLevelType")} AS BenchmarkType, x.SubmitHost,
             x.NumberOfJobs::HUGEINT AS njobs, x.CpuDuration::HUGEINT AS cpu_s,
             x.NormalisedCpuDuration::HUGEINT AS normcpu_s, x.WallDuration::HUGEINT AS wall_s,
@@ -136,9 +136,10 @@ def connect(source: Path) -> duckdb.DuckDBPyConnection:
         )
         SELECT x.y AS Year, x.m AS Month, x.y * 100 + x.m AS ym, x.Site, x.VO, {_COMMON},
             x.StorageSystem, x.StorageShare, x.StorageMedia, x.StorageClass, x.SubGroup, x.Role,
-            {", ".join(f"x.{m}" for m in measures)}
+            {", ".join(f"x.{m}" for m in measures)}, {_TIER_FEDERATION}
         FROM per_key x
-        {_joins(source, "x.Site", "x.VO", "x.y", "x.m")}""")
+        {_joins(source, "x.Site", "x.VO", "x.y", "x.m")}
+        {_wlcg(source, "x.Site", "x.VO", "x.y", "x.m")}""")
     return con
 
 

@@ -5,6 +5,7 @@ resolves each summary's tier and federation from topology/wlcg_sites itself)."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -129,3 +130,74 @@ def test_osg_and_all_sites(built, truth):
     for site, value in t12.items():
         assert close(everyone[site]["2024"], value), site
     assert any(s in everyone for s, _ in want)  # EGI and OSG sites together
+
+
+def pledge_rows(built, year: int, table: str) -> dict[tuple[str, str], list[str]]:
+    header, body = table_csv(built["output"] / "wlcg" / "pledges" / str(year) / f"{table}.csv")
+    return {(r[1], r[2]): r for r in body}, header
+
+
+@pytest.mark.parametrize("year, months", [(2024, 12), (2025, 10)])  # a whole year; Jan–Oct of the last
+def test_cpu_against_pledge(built, truth, year, months):
+    """Wall-clock work per federation and experiment over the pledge × the hours of the months."""
+    got, header = pledge_rows(built, year, "cpu")
+    assert header[5:10] == ["Work, total (HS23 h)", "Pledge, months so far (HS23 h)", "% of pledge so far",
+                            "Pledge, whole year (HS23 h)", "% of whole-year pledge"]
+    hours_so_far = sum(truth.execute(f"SELECT day(last_day(make_date({year}, {m}, 1))) * 24").fetchone()[0]
+                       for m in range(1, months + 1))
+    hours_year = truth.execute(f"SELECT (make_date({year + 1}, 1, 1) - make_date({year}, 1, 1)) * 24").fetchone()[0]
+    work = hours(truth, f"Year = {year} AND Federation IS NOT NULL", "Federation, VO")
+    pledged = dict(truth.execute(f"""SELECT Federation || '|' || VO, CpuHS23
+        FROM read_parquet('{built["source"]}/topology/pledges.parquet') WHERE Year = {year}""").fetchall())
+    checked = 0
+    for (fed, vo), delivered in work.items():
+        row = got[fed, LHC[vo]]
+        assert close(float(row[5]), delivered), (fed, vo)
+        pledge = pledged.get(f"{fed}|{vo}", 0)
+        assert close(float(row[6]), pledge * hours_so_far) and close(float(row[8]), pledge * hours_year)
+        if pledge:
+            assert close(float(row[7]), 100 * delivered / (pledge * hours_so_far))
+            checked += 1
+        else:
+            assert row[7] == ""  # n/a
+    assert checked > 10
+    # Each federation's row adds its experiments up, the tier's its federations, the total all.
+    feds = {fed for fed, _ in work}
+    for fed in feds:
+        assert close(float(got[fed, "all"][5]), sum(v for (f, _), v in work.items() if f == fed))
+    assert close(float(got["all", "all"][5]), sum(work.values()))
+
+
+def test_disk_and_tape_against_pledge(built, truth):
+    """Stocks: the mean of the months' time-weighted averages, against the pledge (TB)."""
+    got, _ = pledge_rows(built, 2024, "disk")
+    used = truth.execute("""SELECT Federation, VO, Month, sum(used_avg) FROM storage
+        WHERE Year = 2024 AND StorageMedia = 'disk' AND Federation IS NOT NULL
+        AND VO IN ('alice', 'atlas', 'cms', 'lhcb') GROUP BY ALL""").fetchall()
+    by_key: dict = {}
+    for fed, vo, month, value in used:
+        by_key.setdefault((fed, vo), {})[month] = float(value)
+    pledged = dict(((f, v), d) for f, v, d in truth.execute(f"""SELECT Federation, VO, DiskTB
+        FROM read_parquet('{built["source"]}/topology/pledges.parquet') WHERE Year = 2024""").fetchall())
+    assert by_key
+    for (fed, vo), months in by_key.items():
+        row = got[fed, LHC[vo]]
+        mean = sum(months.values()) / len(months) / 1e12
+        assert close(float(row[4]), mean), (fed, vo)
+        pledge = pledged.get((fed, vo), 0)
+        assert row[7] == "" if not pledge else close(float(row[7]), 100 * mean / pledge)
+        if 12 in months:
+            assert close(float(row[3]), months[12] / 1e12)
+
+
+def test_pledge_page_colours_and_explains(built):
+    page = (built["output"] / "wlcg" / "pledges" / "2024" / "index.html").read_text()
+    assert "wall-clock work" in page and "HS23" in page and "n/a" in page
+    cells = re.findall(r'<td class="pct ([a-z]*)">([^<]*)</td>', page)
+    for band, text in cells:
+        if text == "n/a":
+            assert band == "na"
+        else:
+            value = float(text.removesuffix(" %"))
+            assert band == ("low" if value < 50 else "high" if value > 90 else ""), (band, text)
+    assert {"low", "high", "na"} <= {b for b, _ in cells}

@@ -27,13 +27,14 @@ from accounting.site.generators import (
     search,
     static,
     storage,
+    wlcg,
 )
 from accounting.site.precompress import precompress_tree
 from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.writer import SiteWriter
 
-GENERATORS = (explore, reports, storage, nodata, landing, static, datasets, quality, search)
+GENERATORS = (explore, reports, storage, wlcg, nodata, landing, static, datasets, quality, search)
 
 
 def build(data_dir: Path, output: Path, progress: bool = True, workers: int | None = None) -> dict:

@@ -74,8 +74,9 @@ def macro_statements(names=MACROS) -> list[str]:
 
 def report_predicates() -> dict[str, str]:
     """The WHERE conjuncts of the report pages' query (cubes/queries/report.sql), keyed by the
-    first parameter each takes, with `$name` parameters turned into `{name}` slots."""
-    text = duck.sql(PAGE_QUERIES / "report.sql")
+    first parameter each takes, with `$name` parameters turned into `{name}` slots. The
+    `{where}` slot of a page kind's own filter (the WLCG tiers) is the pages' alone."""
+    text = duck.sql(PAGE_QUERIES / "report.sql").replace("{where}", "")
     m = re.search(r"^WHERE (.*?)^GROUP BY", text, re.S | re.M)
     if not m:
         raise SiteError(f"no WHERE clause in {PAGE_QUERIES / 'report.sql'}")

@@ -56,6 +56,14 @@ class CubeReader:
         except duck.Error as e:
             raise SiteError(f"cannot read the cubes in {self.cubes_dir}: {e}") from None
 
+    def _dicts(self, sql: str, params: dict | None = None) -> list[dict]:
+        try:
+            cur = self.con.execute(sql, params or {})
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+        except duck.Error as e:
+            raise SiteError(f"cannot read the cubes in {self.cubes_dir}: {e}") from None
+
     def _checked(self, *identifiers: str | None) -> None:
         for ident in identifiers:
             if ident is not None and ident not in self.identifiers:
@@ -116,6 +124,15 @@ class CubeReader:
         return {(r[0], r[1]): r[2:] for r in self._rows(query("activity"), {"vo_group": vo_group,
                                                                              "infra_filter": infra})}
 
+    def pledge_years(self, last: int) -> list[int]:
+        if not self.has_cube("wlcg_pledges"):
+            return []
+        return [y for (y,) in self._rows(query("pledge_years"), {"last": last})]
+
+    def pledges(self, year: int) -> list[dict]:
+        """One year of wlcg_pledges, a dict per tier, federation, experiment and month."""
+        return self._dicts(query("pledges"), {"year": year})
+
     def storage_monthly(self, scope: str | None, row: str, measure: str) -> dict:
         """{scope: {row: {month: value}}} of one storage measure, every entity at once."""
         self._checked(scope, row)
@@ -128,9 +145,7 @@ class CubeReader:
     def records(self, cube: str) -> list[dict]:
         """A whole (small) cube as dicts: the findings."""
         self._checked(cube)
-        cur = self.con.execute(query("cube_rows").format(cube=cube))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
+        return self._dicts(query("cube_rows").format(cube=cube))
 
     def write_csv(self, cube: str, dest: Path) -> None:
         """The cube as CSV, its text cells neutralised (cube_csv.sql); numbers as they are."""

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from tqdm import tqdm
 
 from accounting.site import charts, explore, paths
-from accounting.site.context import Context
+from accounting.site.context import WLCG_SECTIONS, Context
 from accounting.site.generators import Build
 from accounting.site.kinds import (
     DEFAULT_INFRA,
@@ -177,7 +177,13 @@ class ReportPages:
         """Related pages: the same entity's CPU, GPU, cloud and storage views, a site's NGI
         and country, an NGI's benchmark view and back."""
         links = self.ctx.cross_links(kind.id, name, rel)
-        if kind.id == "site":
+        if kind.view == "wlcg":  # every WLCG page reaches the sections and the pledges
+            links += [(label, None, rel(KIND[k].base_path())) for k, label in
+                      {"wlcg": "WLCG by tier", **WLCG_SECTIONS}.items() if k != kind.id]
+            links.append(("Usage against pledge", None, rel("wlcg/pledges/")))
+            if kind.id == "wlcg_site" and name in self.ctx.entities.get("site", ()):
+                links.append(("CPU accounting of", name, rel(KIND["site"].base_path(name))))
+        elif kind.id == "site":
             ngi, country = self.ctx.site_homes.get(name, (None, None))
             if ngi:
                 links.append(("Operations centre", ngi, rel(KIND["ngi"].base_path(ngi))))
