@@ -36,6 +36,8 @@ DEMO_SCALE = _option("--demo-scale", type=click.Choice(["small", "default", "egi
                      show_default=True, help="Size of the demo federation used when no database is configured: "
                      "small (seconds, for tests), default (~1M summary rows), egi (~10M rows).")
 QUIET = _option("--quiet", is_flag=True, help="No progress bars.")
+REPORT_PDFS = _option("--report-pdfs", is_flag=True,
+                      help="Print the latest WLCG reports to PDF downloads (needs Chromium, ~2 s a report).")
 KEEP = _option("--keep", type=click.IntRange(1), default=5, show_default=True,
                help="Releases to keep (the current and the previous one are never deleted).")
 
@@ -67,12 +69,12 @@ def run_stage(name: str, fn, *args, **kwargs):
 
 
 @click.group(invoke_without_command=True, help=__doc__)
-@options(DATA_DIR, OUTPUT, DEMO_SCALE, QUIET)
+@options(DATA_DIR, OUTPUT, DEMO_SCALE, QUIET, REPORT_PDFS)
 @click.option("--publish-to", metavar="DIR|s3://BUCKET/PREFIX", default=None,
               help="Publish the built site there as the last stage (see the publish command).")
 @KEEP()
 @click.pass_context
-def cli(ctx, data_dir, output, demo_scale, quiet, publish_to, keep):
+def cli(ctx, data_dir, output, demo_scale, quiet, report_pdfs, publish_to, keep):
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if ctx.invoked_subcommand is not None:
         given = [p.opts[0] for p in ctx.command.params
@@ -84,7 +86,7 @@ def cli(ctx, data_dir, output, demo_scale, quiet, publish_to, keep):
     with pipeline.nightly_locks(data_dir, output):
         run_stage("export", pipeline.export, data_dir, demo_scale, progress=not quiet)
         run_stage("cubes", pipeline.build_cubes, data_dir, progress=not quiet)
-        run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+        run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet, report_pdfs=report_pdfs)
     if publish_to:
         run_stage("publish", pipeline.publish, output, publish_to, keep)
     else:
@@ -136,9 +138,9 @@ def cubes(data_dir, quiet):
 
 @cli.command(help="Render the static site from DATA_DIR/cubes into OUTPUT. The site is built "
                   "beside OUTPUT and swapped in only when complete.")
-@options(DATA_DIR, OUTPUT, QUIET)
-def site(data_dir, output, quiet):
-    run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet)
+@options(DATA_DIR, OUTPUT, QUIET, REPORT_PDFS)
+def site(data_dir, output, quiet, report_pdfs):
+    run_stage("site", pipeline.build_site, data_dir, output, progress=not quiet, report_pdfs=report_pdfs)
 
 
 @cli.command(help="Serve OUTPUT on 127.0.0.1 for a local preview.")

@@ -8,8 +8,13 @@
 -- the months to come too: a whole year's pledge is the sum of its months); a pledge of 0,
 -- or none, is 0 (the pages show "n/a", never a percentage); disk or tape used is NULL in a
 -- month without storage records (missing, not zero).
-WITH tiers AS (  -- a federation's tier: its sites' (Tier-0 before Tier-1 before Tier-2)
-    SELECT Federation, min(Tier) AS Tier FROM src_wlcg_sites WHERE Federation IS NOT NULL GROUP BY Federation
+WITH tiers AS (  -- a federation's tier, its sites' (Tier-0 before Tier-1 before Tier-2), and its
+            -- country, that of most of its sites (the countries report adds federations up)
+    SELECT w.Federation, min(w.Tier) AS Tier, mode(s.Country ORDER BY s.Country) AS Country
+    FROM src_wlcg_sites AS w
+    LEFT JOIN src_sites AS s ON s.Site = w.Site
+    WHERE w.Federation IS NOT NULL
+    GROUP BY w.Federation
 ),
 work AS (
     SELECT Year, Month, Federation, Experiment,
@@ -42,7 +47,7 @@ months AS (
     UNION SELECT Year, Month::INTEGER, Federation, Experiment FROM pledged
 )
 SELECT
-    k.Year, k.Month::INTEGER AS Month, t.Tier, k.Federation, k.Experiment,
+    k.Year, k.Month::INTEGER AS Month, t.Tier, t.Country, k.Federation, k.Experiment,
     coalesce(w.work_grid_s, 0)::DECIMAL(38, 0) AS work_grid_s,
     coalesce(w.work_local_s, 0)::DECIMAL(38, 0) AS work_local_s,
     coalesce(w.work_s, 0)::DECIMAL(38, 0) AS work_s,

@@ -67,6 +67,7 @@ TIERS = {
     "test_report_links": "site",  # the change-this-view links (their Chromium tests are marked services)
     "test_search": "site",  # the search index (its Chromium tests are marked services)
     "test_explore_random": "services",  # Chromium: 200 random explorer views against the source Parquet
+    "test_wlcg_browser": "services",  # Chromium: the WLCG pages, axe-core, a report printed to PDF
     "test_explore_a11y": "services",  # Chromium: axe-core, keyboard use and two viewport widths
     "test_s3": "services",  # the moto S3 server
 }

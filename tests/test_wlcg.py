@@ -201,3 +201,60 @@ def test_pledge_page_colours_and_explains(built):
             value = float(text.removesuffix(" %"))
             assert band == ("low" if value < 50 else "high" if value > 90 else ""), (band, text)
     assert {"low", "high", "na"} <= {b for b, _ in cells}
+
+
+def report_rows(built, scope: str, key: str, table: str) -> tuple[list[str], dict]:
+    header, body = table_csv(built["output"] / "wlcg" / "report" / scope / key / f"{table}.csv")
+    return header, {tuple(r[:2]): r for r in body}
+
+
+@pytest.mark.parametrize("scope, tiers", [("tier1", ("Tier-0", "Tier-1")), ("tier2", ("Tier-2",))])
+def test_monthly_report_equals_the_source(built, truth, scope, tiers):
+    """October 2025: work per federation and experiment, grid, local and total, against the
+    pledge × October's 744 hours; the experiment summary's shares."""
+    header, got = report_rows(built, scope, "2025-10", "cpu")
+    assert header[:8] == ["Federation", "Experiment", "Work, grid (HS23 h)", "Work, local (HS23 h)",
+                          "Work, total (HS23 h)", "Pledge (HS23 h)", "% of pledge", "CPU efficiency (%)"]
+    in_tiers = "Tier IN (" + ", ".join(f"'{t}'" for t in tiers) + ")"
+    rows = truth.execute(f"""SELECT Federation, VO, sum({WORK}) FILTER (WHERE Infrastructure = 'grid') / 3600,
+            sum({WORK}) FILTER (WHERE Infrastructure <> 'grid') / 3600, sum({WORK}) / 3600,
+            100 * sum(cpu_s) / sum(wall_proc_s)
+        FROM htc WHERE lhc AND {in_tiers} AND Federation IS NOT NULL AND ym = 202510 GROUP BY ALL""").fetchall()
+    pledges = dict(((f, v), c) for f, v, c in truth.execute(f"""SELECT Federation, VO, CpuHS23
+        FROM read_parquet('{built["source"]}/topology/pledges.parquet') WHERE Year = 2025""").fetchall())
+    assert rows
+    for fed, vo, grid, local, total, eff in rows:
+        r = got[fed, LHC[vo]]
+        for cell, want in zip(r[2:5], (grid, local, total)):
+            assert close(float(cell or 0), float(want or 0)), (fed, vo)
+        pledge = pledges.get((fed, vo), 0) * 744
+        assert close(float(r[5]), pledge)
+        assert r[6] == "" if not pledge else close(float(r[6]), 100 * float(total) / pledge)
+        assert close(float(r[7]), float(eff))
+    _, shares = report_rows(built, scope, "2025-10", "experiments")
+    header = table_csv(built["output"] / "wlcg" / "report" / scope / "2025-10" / "experiments.csv")[0]
+    by_exp = {}
+    for fed, vo, *_rest, total, _eff in rows:
+        by_exp.setdefault(LHC[vo], {})[fed] = float(total)
+    for exp, feds in by_exp.items():
+        col = header.index(exp)
+        for fed, value in feds.items():
+            row = next(r for (f, _), r in shares.items() if f == fed)
+            assert close(float(row[col]), 100 * value / sum(feds.values())), (exp, fed)
+
+
+def test_countries_report_adds_federations_by_country(built, truth):
+    """A year to date (2025, Jan–Oct): each country's work is that of the federations most of
+    whose sites are in it."""
+    _, got = report_rows(built, "countries", "2025", "cpu")
+    country_of = dict(truth.execute(f"""SELECT Federation, mode(s.Country ORDER BY s.Country)
+        FROM read_parquet('{built["source"]}/topology/wlcg_sites.parquet') w
+        JOIN read_parquet('{built["source"]}/topology/sites.parquet') s USING (Site)
+        WHERE Federation IS NOT NULL GROUP BY 1""").fetchall())
+    work = hours(truth, "Year = 2025 AND Federation IS NOT NULL", "Federation")
+    by_country: dict = {}
+    for fed, value in work.items():
+        by_country[country_of[fed]] = by_country.get(country_of[fed], 0) + value
+    for country, value in by_country.items():
+        assert close(float(got[country, "all"][4]), value), country
+    assert close(float(got["all", "all"][4]), sum(work.values()))

@@ -14,6 +14,7 @@ from pathlib import Path
 from accounting import duck, files, manifest
 from accounting.catalogue import load
 from accounting.errors import SiteError
+from accounting.site import reportpdf
 from accounting.site.assets import write_assets
 from accounting.site.context import make_context
 from accounting.site.generators import (
@@ -37,27 +38,32 @@ from accounting.site.writer import SiteWriter
 GENERATORS = (explore, reports, storage, wlcg, nodata, landing, static, datasets, quality, search)
 
 
-def build(data_dir: Path, output: Path, progress: bool = True, workers: int | None = None) -> dict:
+def build(data_dir: Path, output: Path, progress: bool = True, workers: int | None = None,
+          report_pdfs: bool = False) -> dict:
     data_dir, output = Path(data_dir), Path(output)
     reader = CubeReader(data_dir / "cubes", load())
     try:
         with files.staged_dir(output) as staging:
-            return _build(reader, data_dir, staging, progress, workers or min(4, os.cpu_count() or 1))
+            return _build(reader, data_dir, staging, progress, workers or min(4, os.cpu_count() or 1), report_pdfs)
     except duck.Error as e:
         raise SiteError(f"cannot read the cubes in {data_dir / 'cubes'}: {e}") from None
     except OSError as e:
         raise SiteError.from_os(f"cannot write the site into {output}", e) from None
 
 
-def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, workers: int) -> dict:
+def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, workers: int,
+           report_pdfs: bool = False) -> dict:
     t0 = time.perf_counter()
     writer = SiteWriter(staging)
     ctx = make_context(reader, load(), write_assets(writer, data_dir / "cache"))
-    b = Build(ctx, reader, writer, Renderer(ctx, writer), progress, workers)
+    b = Build(ctx, reader, writer, Renderer(ctx, writer), progress, workers, pdfs=report_pdfs)
+    if report_pdfs:
+        reportpdf.chromium()  # (before the pages: a missing browser fails at once)
     for generator in GENERATORS:
         generator.generate(b)
+    stats_pdfs = reportpdf.write(staging, b.pdf_pages)
     stats = {"pages": b.renderer.pages, "files": len(writer.written), "bytes": sum(writer.written.values()),
-             "seconds": time.perf_counter() - t0}
+             "seconds": time.perf_counter() - t0, **({"report_pdfs": stats_pdfs} if report_pdfs else {})}
     # Last, before the swap: precompressed siblings, then the manifest listing them all.
     t0 = time.perf_counter()
     stats["precompressed"] = precompress_tree(staging, data_dir / "cache" / "precompressed")

@@ -104,3 +104,33 @@ def vega_bundle() -> str:
     major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
     same_major = [v for v in vlc.get_vegalite_versions() if v.split(".")[0] == major]
     return vlc.javascript_bundle(vl_version=max(same_major, key=lambda v: tuple(map(int, v.split(".")))))
+
+
+# The WLCG reports' experiment colours (the old portal's Tier-1 report).
+EXPERIMENT_COLOURS = {"ALICE": "#F7F131", "ATLAS": "#00C8FF", "CMS": "#90ed7d", "LHCb": "#BA1111"}
+
+
+@cache
+def _pledge_base(row_field: str) -> dict:
+    data = alt.UrlData(url="data.csv")
+    colours = alt.Scale(domain=list(EXPERIMENT_COLOURS), range=list(EXPERIMENT_COLOURS.values()))
+    x = alt.X(f"{row_field}:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=160))
+    work = alt.Chart(data).mark_bar().encode(
+        x=x, y=alt.Y("work:Q", title="Wall-clock work (HS23 h)", stack="zero"),
+        color=alt.Color("Experiment:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip(f"{row_field}:N"), alt.Tooltip("Experiment:N"),
+                 alt.Tooltip("work:Q", format=",.0f", title="Work (HS23 h)")])
+    pledge = alt.Chart(data).transform_aggregate(
+        pledge="sum(pledge)", groupby=[row_field]).mark_tick(color="black", thickness=3, size=28).encode(
+        x=x, y=alt.Y("pledge:Q"), tooltip=[alt.Tooltip(f"{row_field}:N"),
+                                           alt.Tooltip("pledge:Q", format=",.0f", title="Pledge (HS23 h)")])
+    return alt.layer(work, pledge).properties(width=_WIDTH, height=300).to_dict()
+
+
+def pledge_spec(csv_url: str, row_field: str) -> dict:
+    """Work per experiment (stacked bars) against the pledge (a black tick) per row of a WLCG
+    report, from its chart.csv (row, Experiment, Work (HS23 h), Pledge (HS23 h))."""
+    fields = {"work": "Work (HS23 h)", "pledge": "Pledge (HS23 h)"}
+    transform = [{"calculate": f"datum[{json.dumps(v)}]", "as": k} for k, v in fields.items()]
+    data = {"url": csv_url, "format": {"type": "csv", "parse": {v: "number" for v in fields.values()}}}
+    return {**_pledge_base(row_field), "data": data, "transform": transform}

@@ -33,12 +33,19 @@ def band(pct: float | None) -> str:
 
 @dataclass
 class Group:
-    """One row of the pledge tables: its months' sums (flows) and values (stocks)."""
+    """One row of the pledge tables: its labels (the levels' values, then the experiment;
+    ALL in a group row) and its months' sums (flows) and values (stocks)."""
 
-    tier: str
-    federation: str
-    experiment: str
+    labels: tuple[str, ...]
     months: dict[int, dict[str, float | None]] = field(default_factory=lambda: defaultdict(dict))
+
+    @property
+    def experiment(self) -> str:
+        return self.labels[-1]
+
+    @property
+    def summary(self) -> bool:
+        return ALL in self.labels
 
     def add(self, month: int, values: dict) -> None:
         m = self.months[month]
@@ -64,54 +71,62 @@ class Group:
 @dataclass
 class Year:
     year: int
-    done: list[int]  # its months up to the last complete one
-    groups: list[Group]  # experiment rows, then each federation's, each tier's, and the total
+    done: list[int]  # the months compared: the year's up to the last complete one, or one month
+    levels: tuple[str, ...]  # the cube columns the rows are grouped by, before the experiment
+    groups: list[Group]  # each level's rows with their experiments, group rows after their members
 
     @property
     def last(self) -> int | None:
         return self.done[-1] if self.done else None
 
 
-def shape(year: int, rows: list[dict], last_month: int) -> Year:
-    """rows: pledges.sql's, one per tier, federation, experiment and month."""
-    done = list(range(1, last_month + 1))
+def shape(year: int, rows: list[dict], months: list[int], levels: tuple[str, ...] = ("Tier", "Federation"),
+          keep=lambda row: True) -> Year:
+    """rows: pledges.sql's, one per tier, country, federation, experiment and month; the
+    groups of `levels` (each level with its experiments, then summed over the experiments,
+    then over the levels below), the rows `keep` accepts."""
     keyed: dict[tuple, Group] = {}
-
-    def group(tier, fed, exp) -> Group:
-        return keyed.setdefault((tier, fed, exp), Group(tier, fed, exp))
-
     for r in rows:
-        tier = r["Tier"] or "unknown tier"
-        for key in ((tier, r["Federation"], r["Experiment"]), (tier, r["Federation"], ALL), (tier, ALL, ALL),
-                    (ALL, ALL, ALL)):
-            group(*key).add(r["Month"], r)
-    order = sorted(keyed, key=lambda k: (k[0] == ALL, k[0], k[1] == ALL, k[1], k[2] == ALL, k[2]))
-    return Year(year, done, [keyed[k] for k in order])
+        if not keep(r):
+            continue
+        values = tuple(r[c] or f"unknown {c.lower()}" for c in levels)
+        for depth in range(len(levels), -1, -1):
+            prefix = values[:depth] + (ALL,) * (len(levels) - depth)
+            for exp in (r["Experiment"], ALL):
+                key = prefix + (exp,)
+                keyed.setdefault(key, Group(key)).add(r["Month"], r)
+    order = sorted(keyed, key=lambda k: tuple(x for label in k for x in (label == ALL, label)))
+    return Year(year, list(months), levels, [keyed[k] for k in order])
 
 
-def cpu_row(g: Group, y: Year) -> list:
-    """Work delivered (HS23 h: grid, local, total), pledged (the months so far, the whole
-    year), the % of each, and the CPU efficiency, for one group of one year."""
+def cpu_row(g: Group, y: Year, whole: bool = True) -> list:
+    """Work delivered (HS23 h: grid, local, total), pledged in the months compared, the %,
+    (with `whole`: the whole year's pledge and its %), and the CPU efficiency."""
     work = g.flow("work_s", y.done) / HOUR
     pledged = g.flow("pledge_work_s", y.done) / HOUR
-    whole = g.flow("pledge_work_s", range(1, 13)) / HOUR
+    year = g.flow("pledge_work_s", range(1, 13)) / HOUR
     eff = percent(g.flow("cpu_s", y.done), g.flow("wall_proc_s", y.done))
-    return [g.tier, g.federation, g.experiment, g.flow("work_grid_s", y.done) / HOUR,
-            g.flow("work_local_s", y.done) / HOUR, work, pledged, percent(work, pledged), whole,
-            percent(work, whole), eff]
+    return [*g.labels, g.flow("work_grid_s", y.done) / HOUR, g.flow("work_local_s", y.done) / HOUR, work, pledged,
+            percent(work, pledged), *((year, percent(work, year)) if whole else ()), eff]
 
 
-CPU_HEADER = ["Tier", "Federation", "Experiment", "Work, grid (HS23 h)", "Work, local (HS23 h)",
-              "Work, total (HS23 h)", "Pledge, months so far (HS23 h)", "% of pledge so far",
-              "Pledge, whole year (HS23 h)", "% of whole-year pledge", "CPU efficiency (%)"]
-CPU_PERCENT = (7, 9)  # the columns of percentages of pledge (colour-coded)
+def cpu_header(levels: tuple[str, ...], whole: bool = True) -> list[str]:
+    return [*levels, "Experiment", "Work, grid (HS23 h)", "Work, local (HS23 h)", "Work, total (HS23 h)",
+            "Pledge (HS23 h)", "% of pledge",
+            *(("Pledge, whole year (HS23 h)", "% of whole-year pledge") if whole else ()), "CPU efficiency (%)"]
+
+
+def cpu_percent(levels: tuple[str, ...], whole: bool = True) -> tuple[int, ...]:
+    """The columns of percentages of pledge (colour-coded)."""
+    first = len(levels) + 5
+    return (first, first + 2) if whole else (first,)
 
 
 def monthly_row(g: Group, y: Year) -> list:
     """% of each month's CPU pledge delivered, the months so far and the whole year's."""
     cells = [percent(g.flow("work_s", [m]), g.flow("pledge_work_s", [m])) for m in y.done]
     work = g.flow("work_s", y.done)
-    return [g.tier, g.federation, *cells, percent(work, g.flow("pledge_work_s", y.done)),
+    return [*g.labels[:-1], *cells, percent(work, g.flow("pledge_work_s", y.done)),
             percent(work, g.flow("pledge_work_s", range(1, 13)))]
 
 
@@ -122,23 +137,37 @@ def storage_row(g: Group, y: Year, media: str) -> list:
     mean = g.stock_mean(used_key, y.done)
     pledge = g.stock_at(pledge_key, y.last) if y.last else None
     tb = (lambda v: None if v is None else v / TB)  # noqa: E731
-    return [g.tier, g.federation, g.experiment, tb(last), tb(mean), tb(pledge), percent(last, pledge),
-            percent(mean, pledge)]
+    return [*g.labels, tb(last), tb(mean), tb(pledge), percent(last, pledge), percent(mean, pledge)]
 
 
-STORAGE_PERCENT = (6, 7)
-
-
-def storage_header(media: str, last_label: str) -> list[str]:
-    return ["Tier", "Federation", "Experiment", f"{media.capitalize()} used, {last_label} (TB)",
+def storage_header(levels: tuple[str, ...], media: str, last_label: str) -> list[str]:
+    return [*levels, "Experiment", f"{media.capitalize()} used, {last_label} (TB)",
             f"{media.capitalize()} used, mean of the months (TB)", "Pledge (TB)", f"% of pledge, {last_label}",
             "% of pledge, mean"]
+
+
+def storage_percent(levels: tuple[str, ...]) -> tuple[int, ...]:
+    return (len(levels) + 4, len(levels) + 5)
 
 
 def has_storage(g: Group, media: str) -> bool:
     return any(m.get(f"{media}_b") is not None or m.get(f"pledge_{media}_b") for m in g.months.values())
 
 
+def shares(y: Year) -> tuple[list[str], list[list]]:
+    """Each first-level row's share (%) of every experiment's work in the months compared
+    (the experiment summary), with the experiments' totals (HS23 h) last."""
+    n = len(y.levels)
+    experiments = sorted({g.experiment for g in y.groups if g.experiment != ALL})
+    totals = {g.experiment: g.flow("work_s", y.done) for g in y.groups if g.labels[:n] == (ALL,) * n}
+    firsts = [g for g in y.groups if g.labels[0] != ALL and g.labels[1:] == (ALL,) * n]
+    rows = [[g.labels[0], *(percent(next((h.flow("work_s", y.done) for h in y.groups
+                                         if h.labels == (g.labels[0], *(ALL,) * (n - 1), e)), 0.0), totals.get(e))
+                              for e in [*experiments, ALL])] for g in firsts]
+    rows.append(["Work (HS23 h)", *(totals.get(e, 0.0) / HOUR for e in [*experiments, ALL])])
+    return [y.levels[0], *experiments, "All experiments"], rows
+
+
 def kind(g: Group) -> str:
     """A row's row_kind in the downloads: an experiment's row is data, the others sums."""
-    return "entity" if g.experiment != ALL else "total"
+    return "total" if g.summary else "entity"

@@ -22,6 +22,8 @@ class Build:
     progress: bool = True
     workers: int = 1
     entity_names: set[str] = field(default_factory=set)  # every name with a page (for data/paths.json)
+    pdfs: bool = False  # print the latest WLCG reports to PDF (accounting/site/reportpdf.py)
+    pdf_pages: list[tuple[str, str]] = field(default_factory=list)  # (page directory, PDF name) to print
 
     def render(self, template: str, page_dir: str, **page) -> None:
         self.renderer.render(template, page_dir, **page)
