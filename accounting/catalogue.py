@@ -69,6 +69,7 @@ class Catalogue:
     explore_units: dict[str, dict] = None  # the explorer's units of hour-type metrics
     legacy: dict = None  # the old portal's URL ids -> ours (accounting/site/legacy.py)
     wlcg: dict = None  # the LHC experiments' names by VO, and the name of every other VO's work
+    summary: dict = None  # family -> the metrics of its multi-metric summary table
 
     def column(self, name: str) -> dict:
         return self.columns.get(name, {"description": "", "unit": ""})
@@ -83,7 +84,8 @@ def load() -> Catalogue:
     storage = {k: {"id": k, **v} for k, v in raw["storage_metrics"].items()}
     return Catalogue(metrics, families, raw["dimensions"], raw["vo_groups"], raw["infra_filters"], raw["columns"],
                      storage, raw["labels"], raw["absent"], raw.get("explore", {}),
-                     raw.get("explore_units", {}), raw.get("legacy", {}), raw["wlcg"])
+                     raw.get("explore_units", {}), raw.get("legacy", {}), raw["wlcg"],
+                     raw["summary"])
 
 
 def sum_columns(family: str) -> tuple[str, ...]:

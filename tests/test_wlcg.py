@@ -258,3 +258,34 @@ def test_countries_report_adds_federations_by_country(built, truth):
     for country, value in by_country.items():
         assert close(float(got[country, "all"][4]), value), country
     assert close(float(got["all", "all"][4]), sum(work.values()))
+
+
+@pytest.mark.parametrize("path, where", [
+    ("", "true"),
+    ("egi/site/DESY-HH/", "Site = 'DESY-HH'"),
+    ("egi/ngi/NGI_DE/", "NGI = 'NGI_DE'"),
+    ("wlcg/site/DESY-HH/", "Site = 'DESY-HH' AND lhc AND Tier IS NOT NULL"),
+    ("wlcg/tier2/", "lhc AND Tier = 'Tier-2'"),
+])
+def test_multi_metric_summary_equals_the_source(built, truth, path, where):
+    """Jobs, CPU, wall × processors, normalised CPU, wallclock work and CPU efficiency by month."""
+    header, body = table_csv(built["output"] / path / "summary.csv")
+    assert header == ["Month", "Number of jobs (jobs)", "CPU time (h)", "Wall time × processors (core h)",
+                      "Normalised CPU time (HS23 h)", "Normalised wall time × processors (HS23 h)",
+                      "CPU efficiency (%)"]
+    want = {r[0]: r[1:] for r in truth.execute(f"""SELECT printf('%04d-%02d', Year, Month), sum(njobs),
+            sum(cpu_s) / 3600, sum(wall_proc_s) / 3600, sum(normcpu_s) / 3600, sum(normwall_proc_s) / 3600,
+            100 * sum(cpu_s) / nullif(sum(wall_proc_s), 0)
+        FROM htc WHERE {where} AND ym BETWEEN 202411 AND {LAST} GROUP BY 1""").fetchall()}
+    assert [r[0] for r in body] == [f"{y}-{m:02d}" for y, m in [(2024, 11), (2024, 12)] + [(2025, m) for m in
+                                                                                            range(1, 11)]] + ["Total"]
+    assert want
+    for month, *cells in body[:-1]:
+        expected = want.get(month, (0, 0, 0, 0, 0, None))
+        for cell, value in zip(cells, expected):
+            assert (cell == "" and value is None) or close(float(cell), float(value or 0)), (path, month)
+    total = [float(sum(float(r[i] or 0) for r in want.values())) for i in range(5)]
+    for cell, value in zip(body[-1][1:6], total):
+        assert close(float(cell), value)
+    page = (built["output"] / path / "index.html").read_text()
+    assert 'id="t-summary"' in page

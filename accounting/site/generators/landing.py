@@ -4,7 +4,7 @@ previous ones, and the whole history of normalised work by infrastructure (grid,
 from __future__ import annotations
 
 from accounting.catalogue import Metric, sum_columns
-from accounting.site import charts
+from accounting.site import charts, summary
 from accounting.site.generators import Build
 from accounting.site.generators.reports import make_table, sums
 from accounting.site.kinds import DEFAULT_INFRA, DEFAULT_VO_GROUP, KIND, TableSpec
@@ -62,7 +62,9 @@ def generate(b: Build) -> None:
     trend, yearly = tables["trend"], tables["trend_yearly"]
     chart = charts.spec("stacked", trend.metric.title, "trend.csv", trend.row_dim, trend.columns,
                         x_title="month")
+    summary.write(b.writer, "", cat, f, by_period["history"])
     b.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
+             summary={**summary.display(cat, f, by_period["history"]), "download": "summary"},
              yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title},
              with_data=b.ctx.with_data)
 

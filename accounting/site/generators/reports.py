@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from tqdm import tqdm
 
-from accounting.site import charts, explore, paths
+from accounting.site import charts, explore, paths, summary
 from accounting.site.context import WLCG_SECTIONS, Context
 from accounting.site.generators import Build
 from accounting.site.kinds import (
@@ -162,6 +162,14 @@ class ReportPages:
                 "infra": [(ctx.cat.infra_filters[i]["label"], rel(kind.variant_path(name, metric_id, vo_group, i)),
                            i == infra) for i in INFRA_FILTERS],
             }
+        summary_table = None
+        if kind.family == "htc" and "table" in sums_by_table:
+            # One summary per entity and filter, beside the default metric's page; every metric's links to it.
+            home = kind.variant_path(name, kind.default_metric, vo_group, infra)
+            if metric_id == kind.default_metric:
+                summary.write(self.r.writer, page_dir, ctx.cat, ctx.frame, sums_by_table["table"])
+            summary_table = {**summary.display(ctx.cat, ctx.frame, sums_by_table["table"]),
+                             "download": rel(home) + "summary"}
         heading = headline(kind.heading, name)
         view = explore.page_view(ctx.cat, ctx.frame, kind, name, metric_id, vo_group, infra)
         self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None,
@@ -171,7 +179,7 @@ class ReportPages:
                       metric=metric, metric_links=metric_links, filters=filters,
                       vo_group=ctx.cat.vo_groups[vo_group], infra=ctx.cat.infra_filters[infra],
                       tables=tables, extra_links=self.extra_links(kind, name, rel),
-                      without_vos=not ctx.has_vos(kind.family))
+                      without_vos=not ctx.has_vos(kind.family), summary=summary_table)
 
     def extra_links(self, kind: PageKind, name: str | None, rel) -> list[tuple[str, str | None, str]]:
         """Related pages: the same entity's CPU, GPU, cloud and storage views, a site's NGI
