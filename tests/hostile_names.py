@@ -26,11 +26,11 @@ REAL_UNKNOWN_DISCIPLINE = "unknown discipline"
 RENAMED_DISCIPLINE = "Bioinformatics"
 REAL_NO_MEDIA = "(no media)"
 NO_MEDIA_SITE, NO_MEDIA_FROM = "INFN-T1", "tape"  # its tape is called "(no media)"
-ABSENT_MEDIA_SITE, ABSENT_MEDIA_FROM = "praguelcg2", "disk"  # its media is APEL's 'None'
+ABSENT_MEDIA_SITE, ABSENT_MEDIA_FROM = "IFCA-LCG2", "disk"  # its media is APEL's 'None'
 # A person's identity in published name columns, and in the StAR columns that are never published.
 PERSON = "Jane Doe"
 GPU_FQAN_FROM, PERSON_FQAN = "/icecube", f"/CN={PERSON}/DC=org/Role=NULL"
-SUBGROUP_FROM, PERSON_SUBGROUP = "de", f"CN={PERSON}"
+SUBGROUP_FROM, PERSON_SUBGROUP = "dcms", f"CN={PERSON}"
 PERSON_DN = f"/DC=org/DC=example/OU=People/CN={PERSON} 4711"
 LOCAL_USER, LOCAL_GROUP, HOME = "jdoe4711", "jdoe-grp4711", "/home/jdoe4711/atlas"
 PERSON_EMAIL = "jane.doe@example.org"  # the submit host of one HTC host's rows
