@@ -39,6 +39,7 @@ TIERS = {
     "test_demo": "site",  # generates the small demo itself (seconds, but a build)
     "test_site": "site",
     "test_wlcg": "site",
+    "test_wlcg_frozen": "site",  # a restated month rebuilt over a copy of the shared build
     "test_numbers": "site",
     "test_cloud": "site",
     "test_gpu": "site",

@@ -14,7 +14,7 @@ from pathlib import Path
 from accounting import duck, files, manifest
 from accounting.catalogue import load
 from accounting.errors import SiteError
-from accounting.site import reportpdf
+from accounting.site import frozen, reportpdf
 from accounting.site.assets import write_assets
 from accounting.site.context import make_context
 from accounting.site.generators import (
@@ -56,12 +56,15 @@ def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, wo
     t0 = time.perf_counter()
     writer = SiteWriter(staging)
     ctx = make_context(reader, load(), write_assets(writer, data_dir / "cache"))
-    b = Build(ctx, reader, writer, Renderer(ctx, writer), progress, workers, pdfs=report_pdfs)
+    b = Build(ctx, reader, writer, Renderer(ctx, writer), progress, workers, pdfs=report_pdfs,
+              frozen=frozen.Store(data_dir))
     if report_pdfs:
         reportpdf.chromium()  # (before the pages: a missing browser fails at once)
     for generator in GENERATORS:
         generator.generate(b)
     stats_pdfs = reportpdf.write(staging, b.pdf_pages)
+    for page_dir, year, month in b.to_freeze:  # last, as published (its PDF too)
+        b.frozen.save(staging, page_dir, ctx.frame.as_of, reader.report_figures(year, month))
     stats = {"pages": b.renderer.pages, "files": len(writer.written), "bytes": sum(writer.written.values()),
              "seconds": time.perf_counter() - t0, **({"report_pdfs": stats_pdfs} if report_pdfs else {})}
     # Last, before the swap: precompressed siblings, then the manifest listing them all.

@@ -133,6 +133,13 @@ class CubeReader:
         """One year of wlcg_pledges, a dict per tier, federation, experiment and month."""
         return self._dicts(query("pledges"), {"year": year})
 
+    def report_figures(self, year: int, month: int) -> pa.Table:
+        """One month's figures behind the WLCG reports (report_figures.sql), as Arrow."""
+        try:
+            return self.con.sql(query("report_figures"), params={"year": year, "month": month}).to_arrow_table()
+        except duck.Error as e:
+            raise SiteError(f"cannot read the cubes in {self.cubes_dir}: {e}") from None
+
     def storage_monthly(self, scope: str | None, row: str, measure: str) -> dict:
         """{scope: {row: {month: value}}} of one storage measure, every entity at once."""
         self._checked(scope, row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accounting.site.context import Context
+from accounting.site.frozen import Store
 from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.writer import SiteWriter
@@ -24,6 +25,9 @@ class Build:
     entity_names: set[str] = field(default_factory=set)  # every name with a page (for data/paths.json)
     pdfs: bool = False  # print the latest WLCG reports to PDF (accounting/site/reportpdf.py)
     pdf_pages: list[tuple[str, str]] = field(default_factory=list)  # (page directory, PDF name) to print
+    frozen: Store | None = None  # the frozen WLCG reports (accounting/site/frozen.py)
+    to_freeze: list[tuple[str, int, int]] = field(default_factory=list)  # (page directory, year, month) to keep
+    restatements: list[dict] = field(default_factory=list)  # frozen reports whose figures changed since
 
     def render(self, template: str, page_dir: str, **page) -> None:
         self.renderer.render(template, page_dir, **page)

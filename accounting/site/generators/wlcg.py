@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import calendar
 
-from accounting.site import charts, paths, pledges
-from accounting.site.generators import Build
+from accounting.site import charts, frozen, paths, pledges
+from accounting.site.generators import Build, restated
 from accounting.site.report import fmt, records_arrow, records_csv
 
 PLEDGES = "wlcg/pledges/"
@@ -22,6 +22,7 @@ CRUMBS = [("WLCG", "wlcg/"), ("Pledges", PLEDGES)]
 LEVELS = ("Tier", "Federation")
 # The reports: (path, title, the rows' level, which federations)
 TIER1 = ("Tier-0", "Tier-1")
+TIERS = {"tier1": TIER1, "tier2": ("Tier-2",), "countries": None}  # whose figures a report's restatements compare
 REPORT_SCOPES = {
     "tier1": ("Tier-0 and Tier-1", ("Federation",), lambda r: r["Tier"] in TIER1),
     "tier2": ("Tier-2", ("Federation",), lambda r: r["Tier"] == "Tier-2"),
@@ -102,10 +103,15 @@ def report_page(b: Build, scope: str, rows: list[dict], year: int, months: list[
                 years: list[int]) -> bool:
     """One WLCG report: the scope's rows over `months` of `year` (one month, or the year to date)."""
     title, levels, keep = REPORT_SCOPES[scope]
+    page_dir = f"{REPORTS}{scope}/{key}/"
+    due = len(months) == 1 and frozen.is_due(year, months[0], b.ctx.frame.as_of)
+    if due and b.frozen.has(page_dir):  # kept as it was published, never rendered again
+        b.frozen.restore(b.writer, page_dir)
+        restated.page(b, scope, title, TIERS[scope], year, months[0], page_dir)
+        return True
     y = pledges.shape(year, rows, months, levels, keep)
     if not y.groups:
         return False
-    page_dir = f"{REPORTS}{scope}/{key}/"
     period = (f"{calendar.month_name[months[0]]} {year}" if len(months) == 1
               else f"{year}, {calendar.month_abbr[months[0]]}–{calendar.month_abbr[months[-1]]}")
     tables = _usage_tables(b, page_dir, y, period, whole=False)
@@ -130,7 +136,11 @@ def report_page(b: Build, scope: str, rows: list[dict], year: int, months: list[
              years=[(yy, rel(f"{REPORTS}{scope}/{yy}/"), str(yy) == key) for yy in years],
              months=[(calendar.month_abbr[m], rel(f"{REPORTS}{scope}/{year}-{m:02d}/"), f"{year}-{m:02d}" == key)
                      for m in range(1, 13) if year * 100 + m <= b.ctx.frame.last],
-             lead=REPORT_LEADS[scope], pdf=pdf)
+             lead=REPORT_LEADS[scope], pdf=pdf,
+             frozen={"as_of": b.ctx.frame.as_of, "day": frozen.freeze_date(year, months[0])} if due else None)
+    if due:  # the first build on or after the 8th of the next month: this is the one kept
+        b.to_freeze.append((page_dir, year, months[0]))
+        restated.page(b, scope, title, TIERS[scope], year, months[0], page_dir)
     return True
 
 
@@ -162,6 +172,7 @@ def generate(b: Build) -> None:
                  crumbs=[("WLCG", "../../"), ("Reports", "../"), (title.capitalize(), "./")],
                  made=[(yy, f"{yy}/", [(calendar.month_abbr[m], f"{yy}-{m:02d}/") for m in ms])
                        for yy, ms in reversed(made)], lead=REPORT_LEADS[scope], scopes=None)
+    restated.index(b)
     b.render("wlcg_reports.html", REPORTS, title="WLCG reports", heading="WLCG reports",
              crumbs=[("WLCG", "../"), ("Reports", "./")], made=None, lead=REPORT_LEADS["all"],
              scopes=[(title, f"{scope}/", f"{scope}/{f.last_year}-{f.last_month:02d}/")
