@@ -289,3 +289,38 @@ def test_multi_metric_summary_equals_the_source(built, truth, path, where):
         assert close(float(cell), value)
     page = (built["output"] / path / "index.html").read_text()
     assert 'id="t-summary"' in page
+
+
+def test_resource_centres_top_10_by_discipline(built, truth):
+    """The ten sites with the most normalised CPU time over the last 12 complete months, by
+    first-level discipline, as the old Reports menu's Resource Centres report."""
+    header, body = table_csv(built["output"] / "report" / "resource_centres" / "disciplines.csv")
+    window = "ym BETWEEN 202411 AND 202510"
+    top = truth.execute(f"""SELECT Site FROM htc WHERE {window} GROUP BY Site
+        ORDER BY sum(normcpu_s) DESC, Site LIMIT 10""").fetchall()
+    rows = {r[0]: dict(zip(header[1:], r[1:])) for r in body}
+    assert [r[0] for r in body if r[0] not in ("Total", "Percent")] == [s for s, in top]
+    cells = truth.execute(f"""SELECT Site, coalesce(Discipline1, 'unknown discipline'), sum(normcpu_s) / 3600
+        FROM htc WHERE {window} AND Site IN (SELECT Site FROM htc WHERE {window} GROUP BY Site
+                                             ORDER BY sum(normcpu_s) DESC, Site LIMIT 10) GROUP BY ALL""").fetchall()
+    for site, discipline, value in cells:
+        assert close(float(rows[site][discipline]), float(value)), (site, discipline)
+    hundred = table_csv(built["output"] / "report" / "resource_centres" / "top100" / "table.csv")[1]
+    sites = truth.execute(f"SELECT count(DISTINCT Site) FROM htc WHERE {window}").fetchone()[0]
+    assert len([r for r in hundred if r[0] not in ("Total", "Percent")]) == min(100, sites)
+
+
+def test_vo_metrics_are_distinct_counts_per_period(built):
+    """Active VOs, sites and users per month: distinct counts of the source rows with jobs."""
+    import duckdb
+    header, body = table_csv(built["output"] / "report" / "vomet_all_month.csv")
+    assert header == ["Month", "Active VOs", "Active sites", "Active users"]
+    con = duckdb.connect()
+    want = dict((r[0], r[1:]) for r in con.execute(f"""SELECT printf('%s %d', strftime(make_date(Year, Month, 1), '%b'),
+            Year), count(DISTINCT CASE WHEN VO NOT IN ('None', '') THEN VO END), count(DISTINCT Site),
+            count(DISTINCT CASE WHEN GlobalUserName NOT IN ('None', '') THEN GlobalUserName END)
+        FROM read_parquet('{built["source"]}/htc/*/*/*.parquet', hive_partitioning = false)
+        WHERE NumberOfJobs > 0 AND Year * 100 + Month BETWEEN 202411 AND {LAST} GROUP BY Year, Month""").fetchall())
+    assert len(body) == 12
+    for month, vos, sites, users in body:
+        assert (int(vos), int(sites), int(users)) == want[month], month

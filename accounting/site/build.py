@@ -22,6 +22,7 @@ from accounting.site.generators import (
     datasets,
     explore,
     landing,
+    menu,
     nodata,
     quality,
     reports,
@@ -35,7 +36,7 @@ from accounting.site.reader import CubeReader
 from accounting.site.render import Renderer
 from accounting.site.writer import SiteWriter
 
-GENERATORS = (explore, reports, storage, wlcg, nodata, landing, static, datasets, quality, search)
+GENERATORS = (explore, reports, storage, wlcg, menu, nodata, landing, static, datasets, quality, search)
 
 
 def build(data_dir: Path, output: Path, progress: bool = True, workers: int | None = None,

@@ -79,6 +79,8 @@ class Context:
             elif kind.id in WLCG_SECTIONS:
                 chain.append((WLCG_SECTIONS[kind.id], kind.base_path()))
             return [TOPS["wlcg"], *chain]
+        if getattr(kind, "view", "") == "reports":
+            return [("Reports", "report/"), (kind.heading.split(": ")[0], kind.base_path())]
         if r == "disciplines":
             return [("Scientific disciplines", kind.base_path())]
         if r.startswith("discipline"):

@@ -31,6 +31,8 @@ class TableSpec:
     chart: str | None = "stacked"  # chart kind, None for no chart
     metric: str | None = None  # a fixed metric (another family's table on a page), else the page's
     title: str | None = None  # heading prefix, for such a table
+    top: int | None = None  # only the rows with the most normalised work (the Resource Centres reports)
+    recent: bool = False  # a category-column table over the last 12 complete months (else all years)
 
     @property
     def family(self) -> str:
@@ -215,6 +217,33 @@ KINDS += (
           where=(("SiteGrid", ("OSG",)),)),
     _wlcg("wlcg_sites", "wlcg/sites/", None, "WLCG: every Tier-1 and Tier-2 site, EGI and OSG", "Site", "Tier",
           where=(("Tier", ("Tier-1", "Tier-2")),)),
+)
+
+# The old portal's Reports menu, Resource Centres: sites by first-level discipline over the
+# last 12 complete months (all VOs, all jobs), the top 10 and top 100 by normalised CPU
+# time, all sites, by country; HTC and cloud.
+def _rc(id: str, path: str, heading: str, row: str = "Site", top: int | None = None, cube: str = "htc_monthly",
+        family: str = "htc") -> PageKind:
+    tables = (TableSpec("table", row, "month", cube, top=top),
+              TableSpec("disciplines", row, "Discipline1", cube, top=top, recent=True))
+    cat = _FAMILIES[family]
+    links = {"Site": "site", "Country": "country"} if family == "htc" else {"Site": "cloud_site",
+                                                                             "Country": "cloud_country"}
+    return PageKind(id, path, None, tables, heading, metrics=cat.metrics, default_metric=cat.default, row_links=links,
+                    family=family, view="reports")
+
+
+KINDS += (
+    _rc("rc_top10", "report/resource_centres/", "Resource centres: the top 10 by normalised CPU time", top=10),
+    _rc("rc_top100", "report/resource_centres/top100/", "Resource centres: the top 100 by normalised CPU time",
+        top=100),
+    _rc("rc_all", "report/resource_centres/all/", "Resource centres: all, by scientific discipline"),
+    _rc("rc_countries", "report/resource_centres/by_country/", "Resource centres by country and discipline",
+        row="Country"),
+    _rc("rc_cloud_top10", "report/resource_centres/cloud/", "Cloud resource centres: the top 10 by core hours",
+        top=10, cube="cloud_monthly", family="cloud"),
+    _rc("rc_cloud_all", "report/resource_centres/cloud/all/", "Cloud resource centres: all, by scientific discipline",
+        cube="cloud_monthly", family="cloud"),
 )
 KIND = {k.id: k for k in KINDS}
 

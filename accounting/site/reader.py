@@ -117,7 +117,7 @@ class CubeReader:
                                  column=COLUMN_EXPR.get(column, column), cube=cube)
         out: dict = defaultdict(lambda: defaultdict(dict))
         for scope_key, row_key, col, *s in self._rows(sql, params):
-            out[self.name(scope, scope_key)][self.name(row, row_key)][col] = tuple(s)
+            out[self.name(scope, scope_key)][self.name(row, row_key)][self.name(column, col)] = tuple(s)
         return out
 
     def activity(self, vo_group: str, infra: str) -> dict[tuple[str, str], tuple]:

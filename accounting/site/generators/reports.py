@@ -39,7 +39,7 @@ MONTHS = "_months"  # the monthly sums behind a yearly table, for the peaks of p
 
 def sums(reader: CubeReader, ctx: Context, kind: PageKind, spec: TableSpec, vo_group: str, infra: str) -> dict:
     """{scope: {row: {column: sums}}} for one table of one kind, every entity at once."""
-    first = ctx.frame.window_first if spec.column in ("month", "BenchmarkType") else 0
+    first = ctx.frame.window_first if spec.column in ("month", "BenchmarkType") or spec.recent else 0
     return reader.sums(kind.scope, spec.row, spec.column, spec.cube, spec.family, first, ctx.frame.last,
                        vo_group, infra, kind.where)
 
@@ -65,6 +65,8 @@ def columns(ctx: Context, spec: TableSpec, table_sums: dict) -> tuple[list[str],
 def make_table(ctx: Context, kind: PageKind, spec: TableSpec, metric_id: str, table_sums: dict,
                page_dir: str) -> Table:
     metric = ctx.cat.metrics[metric_id]
+    if spec.top:
+        table_sums = top_rows(ctx, spec, table_sums)
     keys, labels = columns(ctx, spec, table_sums)
     target = kind.row_links.get(spec.row)
     if target and spec.family != kind.family and f"{spec.family}_{target}" in KIND:
@@ -73,11 +75,31 @@ def make_table(ctx: Context, kind: PageKind, spec: TableSpec, metric_id: str, ta
     href = (lambda key: paths.relative(page_dir, ctx.entity_path(target, key, metric_id))
             if has_page is None or key in has_page else None) if target else None
     row_label = ctx.cat.dimensions[spec.row]["label"]
-    col_label = {"month": "month", "history": "month", "year": "year"}.get(spec.column, "benchmark type")
-    period_s = [ctx.frame.length(c, metric.period_unit) for c in keys] if metric.per_period else None
+    col_label = {"month": "month", "history": "month", "year": "year",
+                 "BenchmarkType": "benchmark type"}.get(spec.column) or \
+        _in_sentence(ctx.cat.dimensions[spec.column]["label"])
+    period_s = [_length(ctx, spec, c, metric.period_unit) for c in keys] if metric.per_period else None
     return build_table(id=spec.id, title=f"{metric.name} by {_in_sentence(row_label)} and {col_label}",
                        row_dim=spec.row, row_label=row_label, columns=keys, column_labels=labels, metric=metric,
                        sums=table_sums, href=href, period_s=period_s)
+
+
+def _length(ctx: Context, spec: TableSpec, key: str, unit: str) -> int:
+    """A column's period length; a category column's is its table's window (the 12 months)."""
+    f = ctx.frame
+    if spec.column in ("month", "history", "year"):
+        return f.length(key, unit)
+    return sum(f.length(f.month_key(y, m), unit) for y, m in f.recent_months())
+
+
+def top_rows(ctx: Context, spec: TableSpec, table_sums: dict) -> dict:
+    """The spec.top rows with the most normalised work (normalised CPU time for HTC, the
+    family's default metric otherwise), whatever the metric shown: the same rows on every page."""
+    cat = ctx.cat
+    rank = cat.metrics["normcpu" if spec.family == "htc" else cat.families[spec.family].default].numerator
+    i = cat.families[spec.family].sums.index(rank)
+    kept = sorted(table_sums, key=lambda r: (-sum(s[i] for s in table_sums[r].values()), str(r)))[:spec.top]
+    return {r: table_sums[r] for r in kept}
 
 
 def shown_tables(ctx: Context, kind: PageKind) -> list[TableSpec]:
