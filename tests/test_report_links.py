@@ -92,6 +92,8 @@ def test_every_report_page_links_to_its_view(built, cube):
     checked = 0
     for rel, html in report_pages(out):
         family = {"gpu": "gpu", "cloud": "cloud"}.get(rel.split("/")[0], "htc")
+        if rel.startswith("report/resource_centres/cloud/"):  # (the cloud resource centres report)
+            family = "cloud"
         link = LINK.search(html)
         absent = any(p.startswith(paths.ABSENT_MARK) for p in rel.split("/"))
         osg = rel.startswith("wlcg/osg/")  # (the explorer has no EGI/OSG dimension)

@@ -324,3 +324,11 @@ def test_vo_metrics_are_distinct_counts_per_period(built):
     assert len(body) == 12
     for month, vos, sites, users in body:
         assert (int(vos), int(sites), int(users)) == want[month], month
+
+
+@pytest.mark.parametrize("old, new", [("tier1", "wlcg/tier1"), ("tier2", "wlcg/tier2"), ("osg", "wlcg/osg")])
+def test_old_wlcg_paths_without_prefix_lead_to_their_pages(built, old, new):
+    html = (built["output"] / old / "index.html").read_text()
+    target = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', html).group(1)
+    assert (built["output"] / old / target).resolve() == (built["output"] / new).resolve()
+    assert (built["output"] / new / "index.html").is_file() and f'href="{target}"' in html

@@ -68,3 +68,29 @@ def test_report_pdfs_need_chromium(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(reportpdf.SiteError, match="needs Chromium"):
         reportpdf.chromium()
+
+
+def test_disciplines_report_opens_the_chosen_disciplines_in_the_explorer(browser, server, built):  # noqa: F811
+    """The form's checked disciplines (Natural Sciences' by default), rows by their parents:
+    the explorer's table equals the source recomputation of that view."""
+    from urllib.parse import parse_qs, urlparse
+
+    import source_truth
+    from test_explore_browser import READY, assert_table, shown
+
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "report/disciplines/")
+    form = page.locator("form.disciplines").first
+    assert form.locator("input[name=Discipline3]:checked").count() >= 3
+    form.locator("select[name=rows]").select_option("Discipline2")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/explore/?**")
+    page.wait_for_function(READY, timeout=60_000)
+    params = parse_qs(urlparse(page.url).query)
+    assert params["rows"] == ["Discipline2"] and len(params["Discipline3"]) >= 3
+    assert params["metric"] == ["njobs,normcpu,normelap"]
+    assert_table(shown(page), source_truth.Truth(built).of(params), "disciplines report")
+    page.close()
+    assert not errors, errors

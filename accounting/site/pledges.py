@@ -111,8 +111,8 @@ def cpu_row(g: Group, y: Year, whole: bool = True) -> list:
 
 
 def cpu_header(levels: tuple[str, ...], whole: bool = True) -> list[str]:
-    return [*levels, "Experiment", "Work, grid (HS23 h)", "Work, local (HS23 h)", "Work, total (HS23 h)",
-            "Pledge (HS23 h)", "% of pledge",
+    so_far = ("Pledge, months so far (HS23 h)", "% of pledge so far") if whole else ("Pledge (HS23 h)", "% of pledge")
+    return [*levels, "Experiment", "Work, grid (HS23 h)", "Work, local (HS23 h)", "Work, total (HS23 h)", *so_far,
             *(("Pledge, whole year (HS23 h)", "% of whole-year pledge") if whole else ()), "CPU efficiency (%)"]
 
 

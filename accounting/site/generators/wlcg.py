@@ -22,6 +22,7 @@ CRUMBS = [("WLCG", "wlcg/"), ("Pledges", PLEDGES)]
 LEVELS = ("Tier", "Federation")
 # The reports: (path, title, the rows' level, which federations)
 TIER1 = ("Tier-0", "Tier-1")
+OLD_PATHS = {"tier1/": "wlcg/tier1/", "tier2/": "wlcg/tier2/", "osg/": "wlcg/osg/"}
 TIERS = {"tier1": TIER1, "tier2": ("Tier-2",), "countries": None}  # whose figures a report's restatements compare
 REPORT_SCOPES = {
     "tier1": ("Tier-0 and Tier-1", ("Federation",), lambda r: r["Tier"] in TIER1),
@@ -152,6 +153,10 @@ def _printed(f) -> set[str]:
 
 def generate(b: Build) -> None:
     f = b.ctx.frame
+    if "htc" in b.ctx.with_data:
+        for old, new in OLD_PATHS.items():  # the old portal's WLCG views without their /wlcg prefix
+            b.render("moved.html", old, title=f"Moved to /{new}", moved_to=paths.relative(old, new),
+                     new_path=f"/{new}")
     years = b.reader.pledge_years(f.last)
     if not years or "htc" not in b.ctx.with_data:
         return
