@@ -98,3 +98,24 @@ def test_the_restatement_is_the_recomputed_difference(built, restated):
     assert [(r[0], r[1]) for r in sites] == [("DE-KIT", SITE)]
     _, listed = table_csv(restated["output"] / "wlcg" / "report" / "restatements" / "restatements.csv")
     assert {(r[0], r[1]) for r in listed} == {("Tier-0 and Tier-1", "October 2025"), ("countries", "October 2025")}
+
+
+def test_reports_frozen_from_another_source_are_set_aside(built, restated, tmp_path):
+    """Frozen reports belong to their source: a data directory now fed from another source
+    (here another demo scale) sets them aside (renamed, kept), says so in one line, and
+    freezes this source's reports again."""
+    import json
+
+    assert json.loads((built["data"] / "frozen" / "origin.json").read_text()) == {"source": "demo", "scale": "small"}
+    data = restated["data"]
+    (data / "source" / "origin.json").write_text(json.dumps({"source": "demo", "scale": "default"}))
+    proc = run_build("site", "--data-dir", str(data), "--output", str(tmp_path / "out"), "--quiet")
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: site:")]
+    assert len(warnings) == 1 and "another source" in warnings[0], proc.stderr
+    aside = [p for p in data.iterdir() if p.name.startswith("frozen.set-aside-")]
+    assert len(aside) == 1 and (aside[0] / REPORT / "frozen.json").exists()
+    assert json.loads((data / "frozen" / "origin.json").read_text()) == {"source": "demo", "scale": "default"}
+    # Frozen again from this source's data: October's report now holds the restated figures.
+    _, rows = table_csv(tmp_path / "out" / REPORT / "cpu.csv")
+    _, before = table_csv(restated["output"] / REPORT / "cpu.csv")
+    assert rows != before

@@ -11,6 +11,8 @@ import os
 import time
 from pathlib import Path
 
+import click
+
 from accounting import duck, files, manifest
 from accounting.catalogue import load
 from accounting.errors import SiteError
@@ -61,6 +63,8 @@ def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, wo
               frozen=frozen.Store(data_dir))
     if report_pdfs:
         reportpdf.chromium()  # (before the pages: a missing browser fails at once)
+    if warning := b.frozen.check_origin():
+        click.echo(f"warning: site: {warning}", err=True)
     for generator in GENERATORS:
         generator.generate(b)
     stats_pdfs = reportpdf.write(staging, b.pdf_pages)

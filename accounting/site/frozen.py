@@ -20,6 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accounting.source.contracts import ORIGIN_FILE
+
 FREEZE_DAY = 8
 MARKER = "frozen.json"  # written last: a snapshot without it is incomplete and ignored
 FIGURES = "figures.parquet"
@@ -38,6 +40,31 @@ def is_due(year: int, month: int, as_of: dt.datetime) -> bool:
 class Store:
     def __init__(self, data_dir: Path):
         self.root = Path(data_dir) / "frozen"
+        origin = Path(data_dir) / "source" / ORIGIN_FILE
+        self.origin = json.loads(origin.read_text()) if origin.exists() else None
+
+    def check_origin(self) -> str | None:
+        """Reports frozen from another source (another demo scale, another database) are
+        not this source's: their directory is set aside (renamed, never deleted) and
+        freezing starts again. Returns the warning to print, if it was."""
+        kept = self.root / ORIGIN_FILE
+        if self.origin is None or not self.root.exists():
+            return None
+        if not kept.exists():
+            self._write_origin()
+            return None
+        was = json.loads(kept.read_text())
+        if was == self.origin:
+            return None
+        aside = self.root.with_name(f"frozen.set-aside-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}")
+        os.replace(self.root, aside)
+        return (f"the frozen WLCG reports in {self.root} were frozen from another source ({json.dumps(was)}, "
+                f"now {json.dumps(self.origin)}): set aside as {aside}; reports are frozen again from this one")
+
+    def _write_origin(self) -> None:
+        if self.origin is not None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / ORIGIN_FILE).write_text(json.dumps(self.origin))
 
     def _dir(self, page_dir: str) -> Path:
         return self.root / page_dir
@@ -76,6 +103,8 @@ class Store:
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)
+        if not (self.root / ORIGIN_FILE).exists():
+            self._write_origin()
 
     def restore(self, writer, page_dir: str) -> None:
         """Write a frozen report into the site: its files, and the assets it names that

@@ -8,13 +8,14 @@ reason, never dropped.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from accounting import files
 from accounting.errors import SourceError
-from accounting.source import database, validation
+from accounting.source import contracts, database, validation
 
 
 def export(data_dir: Path, demo_scale: str = "default", progress: bool = True, full: bool = False,
@@ -39,6 +40,7 @@ def write_demo(target: Path, demo_scale: str = "default", progress: bool = True)
 
     with _writing(target), files.staged_dir(target) as staging:
         counts = demo.generate(staging, scale=demo_scale, progress=progress)
+        (staging / contracts.ORIGIN_FILE).write_text(json.dumps({"source": "demo", "scale": demo_scale}))
         # The demo's deliberately bad rows meet the same validation as an export's.
         quarantined = validation.quarantine_source(staging)
     return {**counts, "quarantined": {k: v for k, v in quarantined.items() if v}}

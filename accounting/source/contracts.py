@@ -284,6 +284,10 @@ GPU_MODELS = Dataset(
     ),
 )
 
+# Where the source data comes from, written beside it by every export (the demo and its scale,
+# or the database's host, port and name): what the frozen WLCG reports were frozen from.
+ORIGIN_FILE = "origin.json"
+
 SOURCE_DATASETS = (HTC, CLOUD, STORAGE, GPU, SITES, WLCG_SITES, VOS, DISCIPLINES, PLEDGES, GPU_MODELS)
 TOPOLOGY_DATASETS = tuple(d for d in SOURCE_DATASETS if not d.partitioned)
 

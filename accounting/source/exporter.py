@@ -368,6 +368,9 @@ class Exporter:
                     report["datasets"][src.dataset.name]["seconds"] = round(time.perf_counter() - started, 2)
                 report["queries"] = self.queries
                 (staging / "export_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
+                main = self.cfgs["main"]
+                (staging / contracts.ORIGIN_FILE).write_text(json.dumps(
+                    {"source": "mariadb", "database": f"{main.host}:{main.port}/{main.database}"}))
         finally:
             for db, listing in self._open.values():
                 db.close()
