@@ -69,7 +69,7 @@ def _build(reader: CubeReader, data_dir: Path, staging: Path, progress: bool, wo
         generator.generate(b)
     stats_pdfs = reportpdf.write(staging, b.pdf_pages)
     for page_dir, year, month in b.to_freeze:  # last, as published (its PDF too)
-        b.frozen.save(staging, page_dir, ctx.frame.as_of, reader.report_figures(year, month))
+        b.frozen.save(staging, page_dir, ctx.frame.as_of, b.report_figures(year, month))
     stats = {"pages": b.renderer.pages, "files": len(writer.written), "bytes": sum(writer.written.values()),
              "seconds": time.perf_counter() - t0, **({"report_pdfs": stats_pdfs} if report_pdfs else {})}
     # Last, before the swap: precompressed siblings, then the manifest listing them all.

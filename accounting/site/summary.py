@@ -39,15 +39,12 @@ def records(cat: Catalogue, frame: TimeFrame, table_sums: dict, family: str = "h
     return header, recs, ["period"] * len(months) + ["total"]
 
 
-def write(writer, page_dir: str, cat: Catalogue, frame: TimeFrame, table_sums: dict) -> None:
+def write(writer, page_dir: str, cat: Catalogue, frame: TimeFrame, table_sums: dict) -> dict:
+    """Write the summary's CSV and Parquet into page_dir; return it for the pages that show
+    it: its header and rows of formatted cells."""
     header, recs, kinds = records(cat, frame, table_sums)
     writer.write(page_dir + "summary.csv", records_csv(header, recs, kinds))
     writer.write_parquet(page_dir + "summary.parquet", records_arrow(header, recs, kinds))
-
-
-def display(cat: Catalogue, frame: TimeFrame, table_sums: dict) -> dict:
-    """The summary for the page: its header and rows of formatted cells."""
-    header, recs, _ = records(cat, frame, table_sums)
     metrics = [cat.metrics[m] for m in cat.summary["htc"]]
     labels = {frame.month_key(y, m): frame.month_label(y, m) for y, m in frame.recent_months()}
     rows = [{"label": labels.get(r[0], r[0]), "cells": [fmt(v, m) for v, m in zip(r[1:], metrics)],

@@ -28,6 +28,14 @@ class Build:
     frozen: Store | None = None  # the frozen WLCG reports (accounting/site/frozen.py)
     to_freeze: list[tuple[str, int, int]] = field(default_factory=list)  # (page directory, year, month) to keep
     restatements: list[dict] = field(default_factory=list)  # frozen reports whose figures changed since
+    _figures: dict = field(default_factory=dict)  # (year, month) -> report_figures, read once per build
 
     def render(self, template: str, page_dir: str, **page) -> None:
         self.renderer.render(template, page_dir, **page)
+
+    def report_figures(self, year: int, month: int):
+        """One month's figures behind the WLCG reports, read once for its three reports,
+        their restatements and its snapshot."""
+        if (year, month) not in self._figures:
+            self._figures[year, month] = self.reader.report_figures(year, month)
+        return self._figures[year, month]

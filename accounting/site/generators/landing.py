@@ -62,9 +62,9 @@ def generate(b: Build) -> None:
     trend, yearly = tables["trend"], tables["trend_yearly"]
     chart = charts.spec("stacked", trend.metric.title, "trend.csv", trend.row_dim, trend.columns,
                         x_title="month")
-    summary.write(b.writer, "", cat, f, by_period["history"])
+    shown = summary.write(b.writer, "", cat, f, by_period["history"])
     b.render("index.html", "", title="EGI accounting", tiles=tiles, chart=chart,
-             summary={**summary.display(cat, f, by_period["history"]), "download": "summary"},
+             summary={**shown, "download": "summary"},
              yearly={"id": yearly.id, "display": yearly.display(), "title": yearly.title},
              with_data=b.ctx.with_data)
 

@@ -149,7 +149,7 @@ class ReportPages:
         self.ctx = renderer.ctx
 
     def page(self, kind: PageKind, name: str | None, metric_id: str, vo_group: str, infra: str,
-             sums_by_table: dict) -> None:
+             sums_by_table: dict, shown_summary: dict | None = None) -> None:
         ctx, page_dir = self.ctx, kind.variant_path(name, metric_id, vo_group, infra)
         metric = ctx.cat.metrics[metric_id]
         tables = []
@@ -185,13 +185,9 @@ class ReportPages:
                            i == infra) for i in INFRA_FILTERS],
             }
         summary_table = None
-        if kind.family == "htc" and "table" in sums_by_table:
-            # One summary per entity and filter, beside the default metric's page; every metric's links to it.
+        if shown_summary:
             home = kind.variant_path(name, kind.default_metric, vo_group, infra)
-            if metric_id == kind.default_metric:
-                summary.write(self.r.writer, page_dir, ctx.cat, ctx.frame, sums_by_table["table"])
-            summary_table = {**summary.display(ctx.cat, ctx.frame, sums_by_table["table"]),
-                             "download": rel(home) + "summary"}
+            summary_table = {**shown_summary, "download": rel(home) + "summary"}
         heading = headline(kind.heading, name)
         view = explore.page_view(ctx.cat, ctx.frame, kind, name, metric_id, vo_group, infra)
         self.r.render("report.html", page_dir, explore=rel("explore/") + "?" + urlencode(view) if view else None,
@@ -228,8 +224,13 @@ class ReportPages:
         """Every metric's page of one entity and filter; returns the files written."""
         before = set(self.r.writer.written)
         kind = KIND[kind_id]
+        shown = None
+        if kind.family == "htc" and "table" in sums_by_table:
+            # One summary per entity and filter, beside the default metric's page; every metric's page shows it.
+            shown = summary.write(self.r.writer, kind.variant_path(name, kind.default_metric, *variant), self.ctx.cat,
+                                  self.ctx.frame, sums_by_table["table"])
         for metric_id in kind.metrics:
-            self.page(kind, name, metric_id, *variant, sums_by_table)
+            self.page(kind, name, metric_id, *variant, sums_by_table, shown)
         return {k: v for k, v in self.r.writer.written.items() if k not in before}
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from functools import cache
 
 from accounting.site import paths
 from accounting.site.generators import Build
+from accounting.site.pledges import HOUR
 from accounting.site.report import fmt, records_arrow, records_csv
 
-HOUR = 3600
 RESTATEMENTS = "wlcg/report/restatements/"
 
 
@@ -40,9 +39,11 @@ def _diff_rows(frozen: dict, now: dict) -> list[list]:
 def page(b: Build, scope: str, title: str, tiers, year: int, month: int, report_dir: str) -> None:
     """The restatement page of one frozen report (at freeze time: no difference yet)."""
     store, page_dir = b.frozen, report_dir + "restated/"
-    now = _current(b, year, month)
-    kept = store.figures(report_dir) if store.has(report_dir) else now
-    as_of = store.meta(report_dir)["as_of"] if store.has(report_dir) else b.ctx.frame.as_of.isoformat()
+    now = b.report_figures(year, month)
+    if store.has(report_dir):
+        kept, as_of = store.figures(report_dir), store.meta(report_dir)["as_of"]
+    else:  # frozen by this build: its figures are this build's
+        kept, as_of = now, b.ctx.frame.as_of.isoformat()
     period = f"{calendar.month_name[month]} {year}"
     tables = []
     for id, by, labels in (("federations", ("Federation",), ["Federation"]),
@@ -67,15 +68,6 @@ def page(b: Build, scope: str, title: str, tiers, year: int, month: int, report_
                      ("Restated", "./")],
              tables=tables, as_of=as_of, totals=(fmt(total_kept), fmt(total_now), fmt(total_now - total_kept)),
              restatements=rel(RESTATEMENTS))
-
-
-def _current(b: Build, year: int, month: int):
-    return _figures(b.reader, year, month)
-
-
-@cache
-def _figures(reader, year: int, month: int):
-    return reader.report_figures(year, month)
 
 
 def index(b: Build) -> None:

@@ -20,14 +20,12 @@ PLEDGES = "wlcg/pledges/"
 REPORTS = "wlcg/report/"
 CRUMBS = [("WLCG", "wlcg/"), ("Pledges", PLEDGES)]
 LEVELS = ("Tier", "Federation")
-# The reports: (path, title, the rows' level, which federations)
-TIER1 = ("Tier-0", "Tier-1")
 OLD_PATHS = {"tier1/": "wlcg/tier1/", "tier2/": "wlcg/tier2/", "osg/": "wlcg/osg/"}
-TIERS = {"tier1": TIER1, "tier2": ("Tier-2",), "countries": None}  # whose figures a report's restatements compare
+# The reports: path → (title, the rows' level, the tiers of their federations: None, all)
 REPORT_SCOPES = {
-    "tier1": ("Tier-0 and Tier-1", ("Federation",), lambda r: r["Tier"] in TIER1),
-    "tier2": ("Tier-2", ("Federation",), lambda r: r["Tier"] == "Tier-2"),
-    "countries": ("countries", ("Country",), lambda r: True),
+    "tier1": ("Tier-0 and Tier-1", ("Federation",), ("Tier-0", "Tier-1")),
+    "tier2": ("Tier-2", ("Federation",), ("Tier-2",)),
+    "countries": ("countries", ("Country",), None),
 }
 
 
@@ -103,14 +101,14 @@ def year_page(b: Build, y: pledges.Year, years: list[int]) -> dict[str, float | 
 def report_page(b: Build, scope: str, rows: list[dict], year: int, months: list[int], key: str,
                 years: list[int]) -> bool:
     """One WLCG report: the scope's rows over `months` of `year` (one month, or the year to date)."""
-    title, levels, keep = REPORT_SCOPES[scope]
+    title, levels, tiers = REPORT_SCOPES[scope]
     page_dir = f"{REPORTS}{scope}/{key}/"
     due = len(months) == 1 and frozen.is_due(year, months[0], b.ctx.frame.as_of)
     if due and b.frozen.has(page_dir):  # kept as it was published, never rendered again
         b.frozen.restore(b.writer, page_dir)
-        restated.page(b, scope, title, TIERS[scope], year, months[0], page_dir)
+        restated.page(b, scope, title, tiers, year, months[0], page_dir)
         return True
-    y = pledges.shape(year, rows, months, levels, keep)
+    y = pledges.shape(year, rows, months, levels, lambda r: tiers is None or r["Tier"] in tiers)
     if not y.groups:
         return False
     period = (f"{calendar.month_name[months[0]]} {year}" if len(months) == 1
@@ -141,7 +139,7 @@ def report_page(b: Build, scope: str, rows: list[dict], year: int, months: list[
              frozen={"as_of": b.ctx.frame.as_of, "day": frozen.freeze_date(year, months[0])} if due else None)
     if due:  # the first build on or after the 8th of the next month: this is the one kept
         b.to_freeze.append((page_dir, year, months[0]))
-        restated.page(b, scope, title, TIERS[scope], year, months[0], page_dir)
+        restated.page(b, scope, title, tiers, year, months[0], page_dir)
     return True
 
 
